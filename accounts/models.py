@@ -1,0 +1,30 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models.functions import Lower
+
+from rooms.vocabulary import GENRE_CHOICES, REGION_CHOICES
+
+
+class User(AbstractUser):
+    """Our user from the first migration, with the preferences recommendations start from."""
+
+    email = models.EmailField("이메일")
+    favorite_regions = ArrayField(
+        models.CharField(max_length=20, choices=REGION_CHOICES), default=list, blank=True, verbose_name="선호 지역"
+    )
+    favorite_genres = ArrayField(
+        models.CharField(max_length=20, choices=GENRE_CHOICES), default=list, blank=True, verbose_name="선호 장르"
+    )
+    usual_party_size = models.PositiveSmallIntegerField("주로 가는 인원", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "사용자"
+        verbose_name_plural = "사용자"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(usual_party_size__isnull=True) | models.Q(usual_party_size__range=(1, 20)),
+                name="accounts_user_party_size_range",
+            ),
+        ]

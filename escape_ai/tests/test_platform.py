@@ -1,0 +1,99 @@
+import json
+import logging
+
+import pytest
+from django.db import connection
+
+from escape_ai.logging import JsonFormatter, request_id_var
+
+
+@pytest.mark.django_db
+def test_healthz_reports_every_service_up(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert {name for name, item in body["services"].items() if item["ok"]} == {"database", "redis", "broker"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_naming_the_service_that_is_down(client, settings):
+    settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["down"] == ["broker"]
+    assert response.json()["services"]["database"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_database_has_pgvector_and_trigram_extensions():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extname FROM pg_extension")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"vector", "pg_trgm"} <= names
+
+
+@pytest.mark.django_db
+def test_every_response_carries_a_request_id_and_keeps_a_safe_incoming_one(client):
+    generated = client.get("/healthz")
+    kept = client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")
+    replaced = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\nwith newline")
+
+    assert len(generated["X-Request-ID"]) == 32
+    assert kept["X-Request-ID"] == "abc-123"
+    assert replaced["X-Request-ID"] != "bad id\nwith newline"
+
+
+def test_json_log_line_carries_request_id():
+    token = request_id_var.set("req-42")
+    try:
+        record = logging.LogRecord("escape_ai", logging.INFO, __file__, 1, "안녕 %s", ("세계",), None)
+        from escape_ai.logging import ContextFilter
+
+        ContextFilter().filter(record)
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id_var.reset(token)
+
+    assert line["message"] == "안녕 세계"
+    assert line["request_id"] == "req-42"
+    assert line["level"] == "INFO"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_lists_auth_paths(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    assert {"/auth/register", "/auth/login", "/auth/refresh", "/auth/logout", "/auth/me"} <= set(
+        response.json()["paths"]
+    )
+    assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_api_error_never_leaks_a_stack_trace(api_client, user):
+    response = api_client.post("/auth/login", "not json at all", content_type="application/json")
+
+    assert response.status_code == 400
+    assert "Traceback" not in response.content.decode()
+
+
+def test_production_settings_refuse_to_start_without_secret_key():
+    import os
+    import subprocess
+    import sys
+
+    from escape_ai.settings.paths import BASE_DIR
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env["DJANGO_SETTINGS_MODULE"] = "escape_ai.settings.production"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make run`: migrate, load demo data once, then the ASGI server with a Celery worker and beat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-escape_ai.settings.base}
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+$PY manage.py migrate --noinput
+$PY manage.py collectstatic --noinput >/dev/null
+$PY manage.py load_demo_data
+$PY manage.py ensure_demo_staff
+
+mkdir -p var/log
+.venv/bin/celery -A escape_ai worker --loglevel=INFO --concurrency=2 >var/log/celery-worker.log 2>&1 &
+worker=$!
+.venv/bin/celery -A escape_ai beat --loglevel=INFO --schedule var/celerybeat-schedule >var/log/celery-beat.log 2>&1 &
+beat=$!
+trap 'kill $worker $beat 2>/dev/null || true' EXIT INT TERM
+
+cat <<MSG
+
+  방탈출 AI is running:
+    web chat   http://$HOST:$PORT/
+    admin      http://$HOST:$PORT/admin/
+    API docs   http://$HOST:$PORT/api/docs/
+    health     http://$HOST:$PORT/healthz
+    metrics    http://$HOST:$PORT/metrics
+  Celery worker and beat log to var/log/. Press Ctrl+C to stop.
+
+MSG
+.venv/bin/uvicorn escape_ai.asgi:application --host "$HOST" --port "$PORT" --workers 1

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what is missing and starts what is stopped, so `make run` and `make test` work on a
+# fresh Debian machine with nothing but Python 3.11 and make: apt packages, the .venv with pinned
+# requirements, Redis, RabbitMQ and the embedded PostgreSQL (pgvector) under var/pgdata.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+# --- apt packages -----------------------------------------------------------------------------
+apt_packages=()
+command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
+[ -x /usr/sbin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null 2>&1 || apt_packages+=(rabbitmq-server)
+if [ "${WITH_BROWSER:-0}" = 1 ]; then
+  command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
+  fc-list 2>/dev/null | grep -qi nanum || apt_packages+=(fonts-nanum)
+fi
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${apt_packages[*]} with apt"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+  else
+    die "missing ${apt_packages[*]}: install them (sudo apt-get install ${apt_packages[*]}) and run again"
+  fi
+fi
+
+# --- Python virtualenv --------------------------------------------------------------------------
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || die "Python 3.11 is required ($PYTHON is not)"
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+wanted=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$wanted" ]; then
+  log "installing Python requirements into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "$wanted" > .venv/.requirements.sha
+fi
+
+# --- services on loopback -----------------------------------------------------------------------
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if [ -z "${REDIS_URL:-}" ]; then
+  if ! port_open 6379; then
+    log "starting Redis"
+    mkdir -p /tmp/escape-ai-redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /tmp/escape-ai-redis --logfile /tmp/escape-ai-redis/redis.log
+  fi
+fi
+
+if [ -z "${CELERY_BROKER_URL:-}" ]; then
+  if ! port_open 5672; then
+    log "starting RabbitMQ (it takes several seconds to accept connections)"
+    rabbitmq_server=$(command -v rabbitmq-server || echo /usr/sbin/rabbitmq-server)
+    "$rabbitmq_server" -detached >/dev/null 2>&1 || true
+  fi
+fi
+
+# Waits for Redis and an AMQP handshake (not just an open port), then starts the embedded
+# PostgreSQL unless DATABASE_URL points elsewhere.
+.venv/bin/python scripts/wait_for_services.py
