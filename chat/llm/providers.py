@@ -90,7 +90,7 @@ def _constructor_kwargs(spec: ProviderSpec, model: str) -> dict[str, Any]:
     # Retries are ours (chat.llm.calls), so the client itself never retries behind our back.
     if spec.name == "openai":
         kwargs = {"model": model, "api_key": key, "timeout": timeout, "max_retries": 0, "stream_usage": True}
-        if settings.OPENAI_BASE_URL:
+        if getattr(settings, "OPENAI_BASE_URL", ""):
             kwargs["base_url"] = settings.OPENAI_BASE_URL
         return kwargs
     if spec.name == "anthropic":

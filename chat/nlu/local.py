@@ -328,10 +328,14 @@ def _find_prices(t: _Text, spans: _Spans) -> None:
 
 
 def _number_token_starts(toks: list[Token], t: _Text) -> dict[int, Token]:
-    """Compact offsets where Kiwi sees a numeral (NR) or a number determiner (MM)."""
+    """Compact offsets where Kiwi segments a number word as a morpheme of its own.
+
+    The tag varies with context (넷 is NR in "넷이서" but NNG after the user word 고인물), so the segmentation
+    is what counts: "인터넷" is one morpheme and never yields a 넷.
+    """
     starts: dict[int, Token] = {}
     for token in toks:
-        if token.tag in ("NR", "MM") and token.form in NATIVE_NUMBERS:
+        if token.tag in ("NR", "MM", "NNG", "NNP", "NNB") and token.form in NATIVE_NUMBERS:
             starts[t.to_compact[token.start]] = token
     return starts
 
@@ -353,7 +357,7 @@ def _find_players(t: _Text, toks: list[Token], spans: _Spans) -> None:
         if match.start() in numerals and not (word in ("한", "하나") and match.group(0).endswith("이")):
             spans.take(_Span(match.start(), match.end(), "players", NATIVE_NUMBERS[word]))
     for start, token in numerals.items():
-        if token.tag == "NR" and token.form in _BARE_NUMBERS:
+        if token.tag != "MM" and token.form in _BARE_NUMBERS:
             spans.take(_Span(start, start + len(token.form), "players", _BARE_NUMBERS[token.form]))
 
     english_number = r"(\d{1,2}|" + "|".join(ENGLISH_NUMBERS) + r")"

@@ -1,12 +1,15 @@
-"""Korean morphemes with tags and offsets for the NLU (one Kiwi per process, loaded on first use)."""
+"""Korean morphemes with tags and offsets for the NLU.
+
+The analyser is the one `rooms.text` loads (once per process, lazily, with the vocabulary as user words), so the
+catalogue index, the search query and the chat read Korean the same way. The NLU needs offsets and tags, which
+`rooms.text.morphemes()` drops, hence this thin view over the same instance.
+"""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
-_lock = threading.Lock()
+from rooms.text import _get_kiwi
 
 
 @dataclass(frozen=True)
@@ -17,15 +20,5 @@ class Token:
     end: int
 
 
-@lru_cache(maxsize=1)
-def _kiwi():
-    # Imported here: loading the model takes seconds and memory a process that never chats should not pay.
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
-
-
 def tokens(text: str) -> list[Token]:
-    with _lock:  # Kiwi's tokenize is not documented as thread-safe; calls take well under a millisecond.
-        analysed = _kiwi().tokenize(text)
-    return [Token(form=t.form, tag=t.tag, start=t.start, end=t.start + t.len) for t in analysed]
+    return [Token(form=t.form, tag=t.tag, start=t.start, end=t.start + t.len) for t in _get_kiwi().tokenize(text)]
