@@ -149,7 +149,9 @@ async def llm_ainvoke(runnable: Any, messages: list, *, choice: ProviderChoice) 
             raise LLMCallFailed(usage.error, usage) from exc
         except Exception as exc:  # noqa: BLE001 - any client error (network, auth, rate limit) means "fall back"
             last_error = type(exc).__name__
-            logger.warning("LLM call failed", extra={"provider": choice.provider, "attempt": attempt, "error": last_error})
+            logger.warning(
+                "LLM call failed", extra={"provider": choice.provider, "attempt": attempt, "error": last_error}
+            )
         else:
             usage.latency_s += time.perf_counter() - started
             usage.calls += 1

@@ -7,82 +7,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('rooms', '0001_initial'),
+        ("rooms", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChatSession',
+            name="ChatSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=100, verbose_name='제목')),
-                ('state', models.JSONField(blank=True, default=dict, verbose_name='대화 상태')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_sessions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(blank=True, max_length=100, verbose_name="제목")),
+                ("state", models.JSONField(blank=True, default=dict, verbose_name="대화 상태")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '대화',
-                'verbose_name_plural': '대화',
-                'ordering': ['-updated_at', '-id'],
+                "verbose_name": "대화",
+                "verbose_name_plural": "대화",
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChatMessage',
+            name="ChatMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('user', '사용자'), ('assistant', '도우미')], max_length=10)),
-                ('text', models.TextField()),
-                ('intent', models.CharField(blank=True, max_length=30)),
-                ('entities', models.JSONField(blank=True, default=dict)),
-                ('recommended_room_ids', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, default=list, size=None)),
-                ('latency_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('input_tokens', models.PositiveIntegerField(default=0)),
-                ('output_tokens', models.PositiveIntegerField(default=0)),
-                ('cost_usd', models.DecimalField(decimal_places=6, default=0, max_digits=12)),
-                ('provider', models.CharField(blank=True, max_length=20)),
-                ('model', models.CharField(blank=True, max_length=100)),
-                ('fallback', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='chat.chatsession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(choices=[("user", "사용자"), ("assistant", "도우미")], max_length=10)),
+                ("text", models.TextField()),
+                ("intent", models.CharField(blank=True, max_length=30)),
+                ("entities", models.JSONField(blank=True, default=dict)),
+                (
+                    "recommended_room_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                ("latency_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("input_tokens", models.PositiveIntegerField(default=0)),
+                ("output_tokens", models.PositiveIntegerField(default=0)),
+                ("cost_usd", models.DecimalField(decimal_places=6, default=0, max_digits=12)),
+                ("provider", models.CharField(blank=True, max_length=20)),
+                ("model", models.CharField(blank=True, max_length=100)),
+                ("fallback", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="chat.chatsession"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '대화 메시지',
-                'verbose_name_plural': '대화 메시지',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "대화 메시지",
+                "verbose_name_plural": "대화 메시지",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RecommendationFeedback',
+            name="RecommendationFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('clicked', '클릭'), ('liked', '좋아요'), ('disliked', '싫어요')], max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='chat.chatmessage')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recommendation_feedback', to='rooms.room')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recommendation_feedback', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("clicked", "클릭"), ("liked", "좋아요"), ("disliked", "싫어요")], max_length=10
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="chat.chatmessage"
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recommendation_feedback",
+                        to="rooms.room",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recommendation_feedback",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '추천 피드백',
-                'verbose_name_plural': '추천 피드백',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "추천 피드백",
+                "verbose_name_plural": "추천 피드백",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='chatsession',
-            index=models.Index(fields=['user', '-updated_at'], name='chat_session_user_updated'),
+            model_name="chatsession",
+            index=models.Index(fields=["user", "-updated_at"], name="chat_session_user_updated"),
         ),
         migrations.AddIndex(
-            model_name='chatmessage',
-            index=models.Index(fields=['session', 'created_at'], name='chat_message_session_created'),
+            model_name="chatmessage",
+            index=models.Index(fields=["session", "created_at"], name="chat_message_session_created"),
         ),
         migrations.AddConstraint(
-            model_name='recommendationfeedback',
-            constraint=models.UniqueConstraint(fields=('user', 'message', 'room', 'kind'), name='chat_feedback_unique_kind'),
+            model_name="recommendationfeedback",
+            constraint=models.UniqueConstraint(
+                fields=("user", "message", "room", "kind"), name="chat_feedback_unique_kind"
+            ),
         ),
     ]
