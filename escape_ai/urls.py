@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("auth/", include("accounts.urls")),
+    path("rooms/", include("rooms.urls")),
     path("", include("django_prometheus.urls")),
 ]
