@@ -168,9 +168,17 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
 
     started = time.perf_counter()
     query = " ".join([turn.text, *state["genres"]])
-    hits = room_search_hybrid(query=query, filters=state_filters(state), limit=settings.CHAT_RECOMMENDATION_LIMIT)
+    filters = state_filters(state)
+    limit = settings.CHAT_RECOMMENDATION_LIMIT
+    rooms = [hit.room for hit in room_search_hybrid(query=query, filters=filters, limit=limit)]
+    if len(rooms) < limit:
+        # The filters are the user's conditions; the words only rank. When the words match too little (or rooms
+        # are not embedded yet), fill up with the best-rated rooms that meet the conditions.
+        seen = {room.id for room in rooms}
+        for hit in room_search_hybrid(query="", filters=filters, limit=limit):
+            if hit.room.id not in seen and len(rooms) < limit:
+                rooms.append(hit.room)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
-    rooms = [hit.room for hit in hits]
     return _Plan(
         kind="recommendation",
         state=state,
