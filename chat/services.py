@@ -10,6 +10,7 @@ consumer turns them into {"type": "error", "message"} frames.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -17,9 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 
 from analytics import metrics
 from analytics.services import EventRejected, event_record
@@ -386,17 +386,32 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
     yield {"type": "done", "message_id": result.message.id, "session_id": result.session.id}
 
 
+def in_worker_thread(func: Callable) -> Callable:
+    """`func` as a coroutine run in a worker thread (not the single thread-sensitive one, so many sockets chat
+    at once), releasing obsolete database connections before and after like a request does.
+
+    The clean-up runs inside the call's own context: asgiref re-homes context-local storage into it, where
+    Channels' `database_sync_to_async` (which cleans up outside it) would miss the connection and leak it.
+    """
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
 class ConversationStream:
     """The frames of one message; `result` (session, stored message) is set before the first frame."""
 
     def __init__(self, *, user, session_id: int | None, text: str):
         self._run = _Run()
 
-        def to_thread(func):
-            # Worker threads, not the single thread-sensitive one, so many sockets chat at once.
-            return database_sync_to_async(func, thread_sensitive=False)
-
-        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=to_thread)
+        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=in_worker_thread)
 
     @property
     def result(self) -> ConversationResult | None:
