@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rooms_setup import django_setup, table  # noqa: E402
+from rooms_setup import django_setup, table
+from search_queries import QUERIES
 
 LABELS_PATH = Path(__file__).resolve().parent / "search_quality_labels.json"
 K = 10
@@ -39,10 +40,7 @@ def relevant(spec, facts: dict) -> bool:
         ("fear_max", lambda v: spec.fear <= v),
         ("players", lambda v: spec.min_players <= v <= spec.max_players),
     ]
-    for key, check in checks:
-        if key in facts and not check(facts[key]):
-            return False
-    return True
+    return all(check(facts[key]) for key, check in checks if key in facts)
 
 
 def ndcg(ranked: list[int], relevant_ids: set[int]) -> float:
@@ -81,7 +79,6 @@ def main() -> int:
     django_setup("escape_ai_bench")
     from django.core.management import call_command
 
-    from search_queries import QUERIES
     from rooms.catalog_seed import catalogue_build
     from rooms.models import Room
     from rooms.selectors.search import RoomSearchFilters, room_search_hybrid
@@ -146,7 +143,8 @@ def main() -> int:
     from django.conf import settings
 
     print(
-        f"\n{len(QUERIES)} labelled queries, {len(ids)} rooms; weights keyword {settings.ROOMS_SEARCH_KEYWORD_WEIGHT} / "
+        f"\n{len(QUERIES)} labelled queries, {len(ids)} rooms; "
+        f"weights keyword {settings.ROOMS_SEARCH_KEYWORD_WEIGHT} / "
         f"semantic {settings.ROOMS_SEARCH_SEMANTIC_WEIGHT}, RRF k={settings.ROOMS_SEARCH_RRF_K}, "
         f"candidates per leg {settings.ROOMS_SEARCH_CANDIDATES}\n"
     )
