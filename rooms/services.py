@@ -134,7 +134,8 @@ def rooms_embed_dirty(*, batch_size: int) -> int:
 
 
 # --- rooms and stores ---------------------------------------------------------------------------
-def _room_changed(*, room_ids: list[int], text_changed: bool) -> None:
+def rooms_after_change(*, room_ids: list[int], text_changed: bool) -> None:
+    """After rooms were written: refresh their search text; re-embed them when their text changed."""
     rooms_search_vector_refresh(room_ids=room_ids)
     if text_changed:
         rooms_embedding_queue(room_ids=room_ids)
@@ -145,7 +146,7 @@ def room_create(*, store: Store, **fields) -> Room:
     room = Room(store=store, region=store.region, **fields)
     room.full_clean()
     room.save()
-    _room_changed(room_ids=[room.id], text_changed=True)
+    rooms_after_change(room_ids=[room.id], text_changed=True)
     room.refresh_from_db()
     return room
 
@@ -166,7 +167,7 @@ def room_update(*, room: Room, store: Store | None = None, **fields) -> Room:
             setattr(room, name, value)
     room.full_clean()
     room.save()
-    _room_changed(room_ids=[room.id], text_changed=text_changed or room.embedding is None)
+    rooms_after_change(room_ids=[room.id], text_changed=text_changed or room.embedding is None)
     room.refresh_from_db()
     return room
 
@@ -179,7 +180,7 @@ def store_save(*, store: Store) -> Store:
     room_ids = list(store.rooms.values_list("id", flat=True))
     Room.objects.filter(store=store).exclude(region=store.region).update(region=store.region, updated_at=timezone.now())
     if room_ids:
-        _room_changed(room_ids=room_ids, text_changed=True)
+        rooms_after_change(room_ids=room_ids, text_changed=True)
     return store
 
 
@@ -230,3 +231,15 @@ def review_upsert(
         rating=round(new_sum / new_count, 4) if new_count else 0,
     )
     return review, created
+
+
+@transaction.atomic
+def review_delete(*, review: Review) -> None:
+    """Remove a review and take it out of the room's rating."""
+    locked = Room.objects.select_for_update().get(id=review.room_id)
+    new_sum = max(0, locked.rating_sum - review.rating)
+    new_count = max(0, locked.review_count - 1)
+    review.delete()
+    Room.objects.filter(id=locked.id).update(
+        rating_sum=new_sum, review_count=new_count, rating=round(new_sum / new_count, 4) if new_count else 0
+    )
