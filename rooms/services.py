@@ -95,19 +95,16 @@ def rooms_embedding_queue(*, room_ids: list[int]) -> None:
     transaction.on_commit(_send)
 
 
-def rooms_embed(*, room_ids: list[int]) -> int:
-    """Embed these rooms now; returns how many vectors were written. Safe to run twice.
+def rooms_embedding_todo(*, room_ids: list[int]) -> list[tuple[Room, str, str]]:
+    """(room, text, source) for the rooms whose stored vector is missing or came from other text.
 
-    A room whose stored vector already came from the same text and backend only loses its dirty
-    flag. The write is conditional on `updated_at`, so an edit made while we computed keeps the
-    room dirty for the next run instead of being overwritten by a stale vector.
+    A room already embedded from the same text and backend only loses its dirty flag here.
     """
-    from rooms.embeddings import embed_texts, embedding_backend
+    from rooms.embeddings import embedding_backend
 
     backend_name = embedding_backend().name
-    rooms = list(Room.objects.select_related("store").filter(id__in=room_ids))
     todo: list[tuple[Room, str, str]] = []
-    for room in rooms:
+    for room in Room.objects.select_related("store").filter(id__in=room_ids):
         text = room_embedding_text(room=room)
         source = _embedding_source(backend_name, text)
         if room.embedding is not None and room.embedding_source == source:
@@ -115,9 +112,12 @@ def rooms_embed(*, room_ids: list[int]) -> int:
                 Room.objects.filter(id=room.id, updated_at=room.updated_at).update(embedding_dirty=False)
             continue
         todo.append((room, text, source))
-    if not todo:
-        return 0
-    vectors = embed_texts([text for _, text, _ in todo])
+    return todo
+
+
+def rooms_embedding_store(*, todo: list[tuple[Room, str, str]], vectors: list[list[float]]) -> int:
+    """Write computed vectors; each write is conditional on the room's `updated_at` as it was read,
+    so an edit made while the vector was computed keeps the room dirty instead of being overwritten."""
     written = 0
     now = timezone.now()
     for (room, _, source), vector in zip(todo, vectors, strict=True):
@@ -125,6 +125,16 @@ def rooms_embed(*, room_ids: list[int]) -> int:
             embedding=vector, embedding_source=source, embedding_dirty=False, embedded_at=now
         )
     return written
+
+
+def rooms_embed(*, room_ids: list[int]) -> int:
+    """Embed these rooms now; returns how many vectors were written. Safe to run twice."""
+    from rooms.embeddings import embed_texts
+
+    todo = rooms_embedding_todo(room_ids=room_ids)
+    if not todo:
+        return 0
+    return rooms_embedding_store(todo=todo, vectors=embed_texts([text for _, text, _ in todo]))
 
 
 def rooms_embed_dirty(*, batch_size: int) -> int:
