@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 
 from rooms.models import Review, Room, Store
@@ -62,6 +62,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = ("name", "region", "phone", "room_count")
     list_filter = ("region",)
     search_fields = ("name", "address")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="테마 수")
     def room_count(self, store):
