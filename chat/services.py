@@ -20,6 +20,7 @@ from typing import Any
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
 
 from analytics import metrics
 from analytics.services import EventRejected, event_record
@@ -258,13 +259,14 @@ def _record(
         if session is None:
             session = ChatSession.objects.create(user=user, title=turn.text[:40], state=plan.state)
         else:
-            session = ChatSession.objects.select_for_update().get(pk=session.pk)
+            # One UPDATE, no read-modify-write: the state is this turn's merge of what the session held.
             session.state = plan.state
-            session.save(update_fields=["state", "updated_at"])
-        ChatMessage.objects.create(
+            session.updated_at = timezone.now()
+            ChatSession.objects.filter(pk=session.pk).update(state=session.state, updated_at=session.updated_at)
+        user_message = ChatMessage(
             session=session, role=ChatMessage.Role.USER, text=turn.text, intent=analysis.intent, entities=entities
         )
-        message = ChatMessage.objects.create(
+        message = ChatMessage(
             session=session,
             role=ChatMessage.Role.ASSISTANT,
             text=reply,
@@ -279,6 +281,7 @@ def _record(
             model=usage.model,
             fallback=usage.fallback,
         )
+        ChatMessage.objects.bulk_create([user_message, message])  # one round trip; ids come back on PostgreSQL
         _events_record(user_id=user.id, session=session, message=message, plan=plan, usage=usage, latency_ms=latency_ms)
     if usage.total_tokens:
         token_budget_spend(user_id=user.id, tokens=usage.total_tokens)

@@ -112,10 +112,12 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis' 5 s BZPOPMIN wait: every
-        # idle consumer would die with TimeoutError. Reads must outlast the blocking pop.
+        # redis-py 8 defaults: a 5 s socket timeout (exactly channels_redis' 5 s BZPOPMIN wait, so every idle
+        # consumer died with TimeoutError) and 100 connections per pool (too few for hundreds of open sockets).
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
+            "hosts": [
+                {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5, "max_connections": 2000}
+            ],
             "prefix": env.str("CHANNEL_LAYER_PREFIX", default="escape_ai"),
         },
     }
