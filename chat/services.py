@@ -14,6 +14,7 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -405,7 +406,14 @@ def in_worker_thread(func: Callable) -> Callable:
         finally:
             close_old_connections()
 
-    return sync_to_async(run, thread_sensitive=False)
+    return sync_to_async(run, thread_sensitive=False, executor=_chat_executor())
+
+
+@functools.lru_cache(maxsize=1)
+def _chat_executor() -> ThreadPoolExecutor:
+    # Most of a turn is spent waiting on PostgreSQL and Redis (the GIL is free meanwhile): more threads than the
+    # loop's default (cores + 4) keep more turns in flight. Each thread keeps at most one database connection.
+    return ThreadPoolExecutor(max_workers=settings.CHAT_WORKER_THREADS, thread_name_prefix="chat")
 
 
 class ConversationStream:

@@ -268,7 +268,7 @@ LLM_PRICES_USD_PER_MTOK = {
 CHAT_DAILY_TOKEN_BUDGET = env.int("CHAT_DAILY_TOKEN_BUDGET", default=200_000)  # per user; 0 = unlimited
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=1000)
 CHAT_RECOMMENDATION_LIMIT = env.int("CHAT_RECOMMENDATION_LIMIT", default=3)
-CHAT_HISTORY_TURNS = env.int("CHAT_HISTORY_TURNS", default=6)
+CHAT_WORKER_THREADS = env.int("CHAT_WORKER_THREADS", default=8)  # per process, for the WebSocket pipeline
 
 # --- analytics ---
 # Prometheus multiprocess mode: every process writes its samples under this directory and
