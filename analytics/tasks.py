@@ -30,9 +30,13 @@ def event_store_task(self, document: str) -> bool:
         raise Reject(exc.reason, requeue=False) from exc
     except EventStoreFailed as exc:
         # Redelivered until the queue's delivery limit, then RabbitMQ dead-letters it.
-        if _delivery_count(self.request) >= settings.ANALYTICS_DELIVERY_LIMIT:
+        deliveries = _delivery_count(self.request)
+        if deliveries >= settings.ANALYTICS_DELIVERY_LIMIT:
             metrics.EVENTS_DEAD_LETTERED.labels("delivery_limit").inc()
-        logger.warning("critical event refused by the database, returned to the queue", extra={"error": str(exc)})
+        logger.warning(
+            "critical event refused by the database, returned to the queue",
+            extra={"error": str(exc), "earlier_deliveries": deliveries},
+        )
         raise Reject(str(exc), requeue=True) from exc
 
 

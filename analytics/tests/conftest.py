@@ -111,20 +111,8 @@ def worker(celery_worker_process, transactional_db):
     return celery_worker_process
 
 
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
 @pytest.fixture
 def metrics_jsonl_dir(settings, tmp_path):
     settings.METRICS_JSONL_DIR = str(tmp_path / "metrics")
     return tmp_path / "metrics"
 
-
-__all__ = ["CeleryWorker", "settings", "wait_for"]

@@ -242,3 +242,5 @@ CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {
     "schedule": ANALYTICS_FLUSH_INTERVAL_SECONDS,
     "options": {"expires": ANALYTICS_FLUSH_INTERVAL_SECONDS},
 }
+# Workers log through LOGGING (JSON lines with request/user/chat session ids), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
