@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from analytics.queues import dead_letter_queue, events_queue
@@ -115,4 +114,3 @@ def worker(celery_worker_process, transactional_db):
 def metrics_jsonl_dir(settings, tmp_path):
     settings.METRICS_JSONL_DIR = str(tmp_path / "metrics")
     return tmp_path / "metrics"
-
