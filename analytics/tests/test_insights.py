@@ -5,8 +5,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from analytics.ingest import rollups_rebuild
 from analytics.schema import event_document
@@ -216,7 +216,7 @@ EXPECTED = {
             "cost_usd": 0.0,
             "fallbacks": 1,
         },
-    ],  # fmt: skip
+    ],
     "errors_by_type": [{"error_type": "TimeoutError", "count": 2}, {"error_type": "ValueError", "count": 1}],
 }
 
