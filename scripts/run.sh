@@ -13,6 +13,9 @@ $PY manage.py load_demo_data
 $PY manage.py ensure_demo_staff
 
 mkdir -p var/log
+# Prometheus multiprocess files belong to one run: stale ones would add dead processes' counts.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${VAR_DIR:-var}/prometheus}
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 .venv/bin/celery -A escape_ai worker --loglevel=INFO --concurrency=2 >var/log/celery-worker.log 2>&1 &
 worker=$!
 .venv/bin/celery -A escape_ai beat --loglevel=INFO --schedule var/celerybeat-schedule >var/log/celery-beat.log 2>&1 &
