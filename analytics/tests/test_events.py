@@ -183,3 +183,19 @@ def test_a_document_the_database_refuses_is_set_aside_and_the_rest_of_its_batch_
     assert set(Event.objects.values_list("event_id", flat=True)) == set(good)
     assert buffer.rejected_length() == 1 and buffer.processing_length() == 0
     assert metric_value("escape_ai_events_rejected_total", reason="refused_by_database") == before + 1
+
+
+def test_beat_flushes_on_the_configured_interval_and_event_tasks_use_the_quorum_queue(settings):
+    from analytics.queues import dead_letter_queue_name, events_queue_name
+    from analytics.tasks import event_store_task, events_flush_task
+    from escape_ai.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["analytics-events-flush"]
+    assert entry["task"] == events_flush_task.name and entry["schedule"] == settings.ANALYTICS_FLUSH_INTERVAL_SECONDS
+    queue = app.amqp.queues[events_queue_name()]
+    assert queue.queue_arguments["x-queue-type"] == "quorum"
+    assert queue.queue_arguments["x-delivery-limit"] == settings.ANALYTICS_DELIVERY_LIMIT
+    assert queue.queue_arguments["x-dead-letter-routing-key"] == dead_letter_queue_name()
+    for task in (event_store_task, events_flush_task):
+        assert app.amqp.router.route({}, task.name)["queue"].name == events_queue_name()
+        assert task.acks_late and task.reject_on_worker_lost
