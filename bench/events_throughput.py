@@ -131,6 +131,16 @@ def bench_throughput(events: int) -> dict:
     users = _users(2000)
     figures = {}
 
+    # The machine's ceiling for the record path: one bare RPUSH round trip per event, no validation.
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    started = time.perf_counter()
+    for _ in range(min(events, 20000)):
+        redis.rpush("escape_ai_bench:scratch", "x")
+    figures["bare_rpush_per_s"] = min(events, 20000) / (time.perf_counter() - started)
+    redis.delete("escape_ai_bench:scratch")
+
     _reset()
     started = time.perf_counter()
     _record(0, events, users)
@@ -291,6 +301,9 @@ def main() -> int:
     print(f"  sequential: record {seq['record_per_s']:,.0f}/s, flush {seq['flush_per_s']:,.0f}/s, "
           f"end to end {seq['end_to_end_per_s']:,.0f}/s")  # fmt: skip
     print(f"  overlapped (2 recorder processes + 1 flusher): end to end {t['overlapped']['end_to_end_per_s']:,.0f}/s")
+    print(f"  this machine now: bare Redis RPUSH {t['bare_rpush_per_s']:,.0f}/s "
+          f"(record path = {seq['record_per_s'] / t['bare_rpush_per_s']:.0%} of it), load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
     base = t["baseline_orm_insert_per_s"]
     print(f"  baseline, one ORM INSERT per event: {base:,.0f}/s  "
           f"(pipeline x{seq['end_to_end_per_s'] / base:.1f} sequential, "

@@ -18,9 +18,13 @@ export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${VAR_DIR:-var}/prom
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 .venv/bin/celery -A escape_ai worker --loglevel=INFO --concurrency=2 >var/log/celery-worker.log 2>&1 &
 worker=$!
+# Analytics events have their own worker and quorum queue (see analytics/queues.py).
+ANALYTICS_EVENTS_WORKER=true .venv/bin/celery -A escape_ai worker --loglevel=INFO --concurrency=1 -n events@%h \
+  >var/log/celery-events-worker.log 2>&1 &
+events_worker=$!
 .venv/bin/celery -A escape_ai beat --loglevel=INFO --schedule var/celerybeat-schedule >var/log/celery-beat.log 2>&1 &
 beat=$!
-trap 'kill $worker $beat 2>/dev/null || true' EXIT INT TERM
+trap 'kill $worker $events_worker $beat 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 

@@ -186,16 +186,20 @@ def test_a_document_the_database_refuses_is_set_aside_and_the_rest_of_its_batch_
 
 
 def test_beat_flushes_on_the_configured_interval_and_event_tasks_use_the_quorum_queue(settings):
+    from celery.utils.quorum_queues import detect_quorum_queues
+
     from analytics.queues import dead_letter_queue_name, events_queue_name
     from analytics.tasks import event_store_task, events_flush_task
     from escape_ai.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["analytics-events-flush"]
     assert entry["task"] == events_flush_task.name and entry["schedule"] == settings.ANALYTICS_FLUSH_INTERVAL_SECONDS
-    queue = app.amqp.queues[events_queue_name()]
-    assert queue.queue_arguments["x-queue-type"] == "quorum"
-    assert queue.queue_arguments["x-delivery-limit"] == settings.ANALYTICS_DELIVERY_LIMIT
-    assert queue.queue_arguments["x-dead-letter-routing-key"] == dead_letter_queue_name()
     for task in (event_store_task, events_flush_task):
-        assert app.amqp.router.route({}, task.name)["queue"].name == events_queue_name()
+        queue = app.amqp.router.route({}, task.name)["queue"]
+        assert queue.name == events_queue_name()
+        assert queue.queue_arguments["x-queue-type"] == "quorum"
+        assert queue.queue_arguments["x-delivery-limit"] == settings.ANALYTICS_DELIVERY_LIMIT
+        assert queue.queue_arguments["x-dead-letter-routing-key"] == dead_letter_queue_name()
         assert task.acks_late and task.reject_on_worker_lost
+    # Workers other than the events worker keep classic-queue behaviour for the other apps' tasks.
+    assert detect_quorum_queues(app, "amqp") == (False, "")
