@@ -116,7 +116,10 @@ def _basic_auth_ok(header: str) -> bool:
 
 def metrics_view(request):
     """Prometheus exposition of every process's metrics, for allowed addresses or basic-auth holders."""
-    allowed = _client_allowed(request.META.get("REMOTE_ADDR", ""))
+    # A request that came through a reverse proxy shows the proxy's (often loopback) address, so
+    # the allow list only applies to direct requests; proxied ones need the basic-auth pair.
+    proxied = any(request.headers.get(name) for name in ("X-Forwarded-For", "Forwarded", "X-Real-IP"))
+    allowed = not proxied and _client_allowed(request.META.get("REMOTE_ADDR", ""))
     if not (allowed or _basic_auth_ok(request.headers.get("Authorization", ""))):
         if settings.METRICS_BASIC_AUTH:
             response = HttpResponse("인증이 필요합니다.", status=401, content_type="text/plain; charset=utf-8")

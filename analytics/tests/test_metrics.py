@@ -136,6 +136,18 @@ def test_metrics_are_refused_to_addresses_outside_the_allow_list(client, setting
     assert "허용되지 않은" in refused.content.decode()
 
 
+def test_metrics_through_a_reverse_proxy_need_basic_auth_even_from_loopback(client, settings):
+    settings.METRICS_BASIC_AUTH = "prometheus:s3cret-pass"
+    good = base64.b64encode(b"prometheus:s3cret-pass").decode()
+
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 401
+    proxied = client.get(
+        "/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7", HTTP_AUTHORIZATION=f"Basic {good}"
+    )
+    assert proxied.status_code == 200
+
+
 def test_metrics_accept_basic_auth_when_configured(client, settings):
     settings.METRICS_ALLOWED_IPS = []
     settings.METRICS_BASIC_AUTH = "prometheus:s3cret-pass"
