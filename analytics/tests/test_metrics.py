@@ -183,3 +183,20 @@ def test_unhandled_api_error_is_counted_by_type(api_client, staff_user, monkeypa
     assert response.status_code == 500
     assert "Traceback" not in response.content.decode()
     assert metric_value("escape_ai_errors_total", error_type="ZeroDivisionError", source="http") == before + 1
+
+
+@pytest.mark.django_db
+def test_celery_task_runtime_and_failures_are_measured_by_signals(settings):
+    from analytics.tasks import events_flush_task
+
+    name = events_flush_task.name
+    ran = metric_value("escape_ai_celery_task_seconds_count", task=name, state="SUCCESS")
+    failed = metric_value("escape_ai_celery_task_failures_total", task=name, error_type="TypeError")
+
+    assert events_flush_task.apply().successful()
+    settings.ANALYTICS_FLUSH_BATCH_SIZE = "many"  # a misconfiguration: the task fails
+    assert events_flush_task.apply().failed()
+
+    assert metric_value("escape_ai_celery_task_seconds_count", task=name, state="SUCCESS") == ran + 1
+    assert metric_value("escape_ai_celery_task_failures_total", task=name, error_type="TypeError") == failed + 1
+    assert metric_value("escape_ai_errors_total", error_type="TypeError", source="celery") >= 1
