@@ -73,6 +73,9 @@ class InsightsApi(APIView):
         llm_usage = serializers.ListField(child=serializers.DictField())
         errors_by_type = serializers.ListField(child=serializers.DictField())
 
+        class Meta:
+            ref_name = "AnalyticsInsights"  # nested "Output" serializers of other views must not collide
+
     @extend_schema(
         parameters=[
             OpenApiParameter("from", str, description="시작일 YYYY-MM-DD (기본: to의 29일 전)"),
