@@ -200,3 +200,22 @@ def test_celery_task_runtime_and_failures_are_measured_by_signals(settings):
     assert metric_value("escape_ai_celery_task_seconds_count", task=name, state="SUCCESS") == ran + 1
     assert metric_value("escape_ai_celery_task_failures_total", task=name, error_type="TypeError") == failed + 1
     assert metric_value("escape_ai_errors_total", error_type="TypeError", source="celery") >= 1
+
+
+def test_monitored_measures_an_async_generator_until_it_is_exhausted(metrics_jsonl_dir):
+    @monitored("chat.stream")
+    async def stream(words):
+        for word in words:
+            await asyncio.sleep(0)
+            yield word
+
+    async def consume():
+        return [word async for word in stream(["강남", "공포"])]
+
+    before = metric_value("escape_ai_operation_seconds_count", operation="chat.stream")
+
+    assert asyncio.run(consume()) == ["강남", "공포"]
+
+    assert metric_value("escape_ai_operation_seconds_count", operation="chat.stream") == before + 1
+    [path] = metrics_jsonl_dir.glob("*.jsonl")
+    assert json.loads(path.read_text().splitlines()[-1])["metric"] == "chat.stream"
