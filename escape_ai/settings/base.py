@@ -255,6 +255,8 @@ ROOMS_HNSW_EF_SEARCH = env.int("ROOMS_HNSW_EF_SEARCH", default=100)
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,
+}
+
 # --- analytics ---
 # Prometheus multiprocess mode: every process writes its samples under this directory and
 # /metrics sums them. Must be in the environment before prometheus_client is imported.
