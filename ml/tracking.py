@@ -20,7 +20,7 @@ from django.conf import settings
 
 CHAMPION_ALIAS = "champion"
 # Always the newest version: its run holds the newest trained baseline (the fallback's weights).
-LATEST_ALIAS = "latest"
+LATEST_ALIAS = "newest"
 BUNDLE_FILE = "bundle.pt"
 BASELINE_FILE = "baseline.pt"
 
@@ -149,7 +149,9 @@ def training_run_record(
         timestamp = int(run.info.start_time)
         metric_rows = [Metric(metric_key(k), float(v), timestamp, 0) for k, v in metrics.items()]
         for baseline, values in baseline_metrics.items():
-            metric_rows += [Metric(f"baseline.{baseline}.{metric_key(k)}", float(v), timestamp, 0) for k, v in values.items()]
+            metric_rows += [
+                Metric(f"baseline.{baseline}.{metric_key(k)}", float(v), timestamp, 0) for k, v in values.items()
+            ]
         client.log_batch(run_id, metrics=metric_rows, params=[Param(k, str(v)) for k, v in params.items()])
         with tempfile.TemporaryDirectory() as folder:
             torch.save(bundle, Path(folder) / BUNDLE_FILE)

@@ -62,7 +62,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from ml.training.recommender import rec_compare, rec_data_build, rec_train
 
-        rows = interactions_read(path=options["interactions"], min_rating=options["min_rating"])
+        rows = interactions_read(path=Path(options["interactions"]), min_rating=options["min_rating"])
         data = rec_data_build(rows=rows)
         if len(data.test) < 2:
             raise CommandError("평가할 사용자가 부족합니다: 상호작용이 2개 이상인 사용자가 2명 이상 필요합니다")

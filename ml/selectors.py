@@ -1,0 +1,176 @@
+"""Reads for training and serving. Real activity and demo activity are read the same way."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time
+from typing import Any
+
+import numpy as np
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from ml.features import room_features, user_features
+from rooms.models import Review, Room
+
+POSITIVE_FEEDBACK = ("clicked", "liked")
+
+
+def _chat_model(name: str):
+    """chat's models, or None while that app has not defined them (it is built in parallel)."""
+    try:
+        return apps.get_model("chat", name)
+    except LookupError:
+        return None
+
+
+def catalogue_key() -> tuple:
+    """Changes whenever a room is added, removed or edited (cheap: one aggregate query)."""
+    summary = Room.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    return summary["n"], summary["changed"]
+
+
+def room_feature_rows(*, room_ids: list[int] | None = None) -> dict[int, list[float]]:
+    rooms = Room.objects.all() if room_ids is None else Room.objects.filter(id__in=room_ids)
+    rows = rooms.values_list("id", "genres", "region", "difficulty", "fear", "activity", "price", "embedding")
+    return {
+        room_id: room_features(
+            genres=genres,
+            region=region,
+            difficulty=difficulty,
+            fear=fear,
+            activity=activity,
+            price=price,
+            embedding=None if embedding is None else list(embedding),
+        )
+        for room_id, genres, region, difficulty, fear, activity, price, embedding in rows.iterator(chunk_size=2000)
+    }
+
+
+def user_preferences(*, user_id: int) -> tuple[list[str], list[str]]:
+    row = get_user_model().objects.filter(id=user_id).values_list("favorite_genres", "favorite_regions").first()
+    return (list(row[0]), list(row[1])) if row else ([], [])
+
+
+def user_feature_rows() -> dict[int, list[float]]:
+    return {
+        user_id: user_features(favorite_genres=genres, favorite_regions=regions)
+        for user_id, genres, regions in get_user_model()
+        .objects.values_list("id", "favorite_genres", "favorite_regions")
+        .iterator(chunk_size=2000)
+    }
+
+
+def _review_time(played_on: date | None, created_at: datetime) -> float:
+    if played_on is None:
+        return created_at.timestamp()
+    return datetime.combine(played_on, time(12), tzinfo=timezone.get_current_timezone()).timestamp()
+
+
+def interactions_all() -> list[tuple[int, int, float]]:
+    """(user id, room id, unix time) of every play (review) and positive recommendation feedback."""
+    rows = [
+        (user_id, room_id, _review_time(played_on, created_at))
+        for user_id, room_id, played_on, created_at in Review.objects.values_list(
+            "user_id", "room_id", "played_on", "created_at"
+        ).iterator(chunk_size=5000)
+    ]
+    feedback = _chat_model("RecommendationFeedback")
+    if feedback is not None:
+        rows += [
+            (user_id, room_id, created_at.timestamp())
+            for user_id, room_id, created_at in feedback.objects.filter(kind__in=POSITIVE_FEEDBACK)
+            .values_list("user_id", "room_id", "created_at")
+            .iterator(chunk_size=5000)
+        ]
+    return rows
+
+
+def user_history_room_ids(*, user_id: int, limit: int = 20) -> list[int]:
+    """The user's most recent interactions, oldest first."""
+    events = [
+        (_review_time(played_on, created_at), room_id)
+        for room_id, played_on, created_at in Review.objects.filter(user_id=user_id)
+        .order_by("-created_at")
+        .values_list("room_id", "played_on", "created_at")[:limit]
+    ]
+    feedback = _chat_model("RecommendationFeedback")
+    if feedback is not None:
+        events += [
+            (created_at.timestamp(), room_id)
+            for room_id, created_at in feedback.objects.filter(user_id=user_id, kind__in=POSITIVE_FEEDBACK)
+            .order_by("-created_at")
+            .values_list("room_id", "created_at")[:limit]
+        ]
+    seen: dict[int, float] = {}
+    for moment, room_id in sorted(events):
+        seen.setdefault(room_id, moment)
+    return [room_id for room_id, _ in sorted(seen.items(), key=lambda item: item[1])][-limit:]
+
+
+def user_played_room_ids(*, user_id: int) -> set[int]:
+    return set(Review.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+def room_popularity(*, room_ids: list[int] | None = None) -> dict[int, int]:
+    rooms = Room.objects.all() if room_ids is None else Room.objects.filter(id__in=room_ids)
+    return dict(rooms.values_list("id", "review_count"))
+
+
+# --- monthly demand ---------------------------------------------------------------------------
+
+
+def _month_index(moment: date, first: date) -> int:
+    return (moment.year - first.year) * 12 + moment.month - first.month
+
+
+def monthly_demand(*, kind: str, until: date | None = None) -> tuple[list[date], dict[str, np.ndarray]]:
+    """Monthly demand per genre or region: searches + rooms recommended + plays, up to the last
+    complete month before `until` (default today). Months without activity are zeros."""
+    from analytics.models import Event
+
+    if kind not in ("genre", "region"):
+        raise ValueError(kind)
+    today = until or timezone.localdate()
+    end = date(today.year, today.month, 1)  # exclusive: the current month is incomplete
+    rooms = {
+        room_id: (genres, region) for room_id, genres, region in Room.objects.values_list("id", "genres", "region")
+    }
+    counts: dict[tuple[str, date], int] = defaultdict(int)
+
+    def add(keys, moment: datetime | date) -> None:
+        month = date(moment.year, moment.month, 1)
+        if month < end:
+            for key in keys:
+                counts[(key, month)] += 1
+
+    def room_keys(room_id: Any) -> list[str]:
+        genres, region = rooms.get(room_id, ((), None))
+        return list(genres) if kind == "genre" else ([region] if region else [])
+
+    events = Event.objects.filter(type__in=("search.performed", "recommendation.shown")).values_list(
+        "type", "payload", "occurred_at"
+    )
+    for type_, payload, occurred_at in events.iterator(chunk_size=5000):
+        local = timezone.localtime(occurred_at)
+        if type_ == "search.performed":
+            keys = (payload.get("genres") or []) if kind == "genre" else [payload.get("region")]
+            add([k for k in keys if k], local)
+        else:
+            for room_id in payload.get("room_ids") or []:
+                add(room_keys(room_id), local)
+    for room_id, played_on, created_at in Review.objects.values_list("room_id", "played_on", "created_at"):
+        add(room_keys(room_id), played_on or timezone.localtime(created_at))
+    if not counts:
+        return [], {}
+    first = min(month for _, month in counts)
+    n_months = _month_index(end, first)
+    months = [
+        date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1) for i in range(n_months)
+    ]
+    series: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(n_months))
+    for (key, month), count in counts.items():
+        series[key][_month_index(month, first)] = count
+    return months, dict(series)
