@@ -8,6 +8,7 @@ which would infer pip environments and pull in packages we do not ship.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -159,10 +160,8 @@ def training_run_record(
             if baseline_bundle is not None:
                 torch.save(baseline_bundle, Path(folder) / BASELINE_FILE)
                 client.log_artifact(run_id, str(Path(folder) / BASELINE_FILE), artifact_path="model")
-        try:
+        with contextlib.suppress(MlflowException):  # already registered
             client.create_registered_model(model_name)
-        except MlflowException:
-            pass  # already registered
         metric = float(metrics[validation_metric])
         baseline_metric = float(baseline_metrics[baseline_name][validation_metric])
         champion_metric = _champion_metric(client, model_name)
