@@ -197,11 +197,11 @@ def trends_forecast(
     *, series: dict[str, np.ndarray], first_month: int, months: int
 ) -> tuple[dict[str, np.ndarray], str]:
     """(low, median, high) forecasts (months, 3) per series and the model version."""
-    from ml.training.trends import SEASON, seasonal_naive_forecast, trend_forecast_from
+    from ml.training.trends import INPUT_MONTHS, seasonal_naive_forecast, trend_forecast_from
 
     version, model = champion_payload(TRENDS, _trends_build)
     n_months = len(next(iter(series.values()))) if series else 0
-    if model is not None and n_months >= SEASON:
+    if model is not None and n_months >= INPUT_MONTHS:
         return (
             {
                 key: trend_forecast_from(model, values, first_month=first_month, horizon=months)

@@ -57,7 +57,7 @@ def test_trend_lstm_loss_falls_and_forecast_has_ordered_band():
     rng = np.random.default_rng(0)
     months = np.arange(20)
     series = {str(k): 50 + 20 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 2, 20) for k in range(4)}
-    windows = trend_windows(series, first_month=1, origins=range(11, 15))
+    windows = trend_windows(series, first_month=1, origins=range(12, 16))
     model, losses = trend_train(windows, epochs=40, hidden=8)
     assert losses[-1] < losses[0]
     forecast = trend_forecast_from(model, series["0"], first_month=1, horizon=5)
@@ -66,7 +66,7 @@ def test_trend_lstm_loss_falls_and_forecast_has_ordered_band():
 
 
 def test_trend_backtest_reports_model_and_both_baselines():
-    months = np.arange(18)
+    months = np.arange(20)
     series = {"a": 10.0 + months, "b": 30.0 + 5 * np.cos(2 * np.pi * months / 12)}
     _, table, _ = trend_backtest(series, first_month=3, n_origins=2, epochs=10)
     assert set(table) == {"model", "seasonal_naive", "naive"}

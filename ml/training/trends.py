@@ -17,7 +17,7 @@ from ml.training.metrics import mase, smape
 from ml.training.runtime import torch_setup
 
 SEASON = 12
-INPUT_MONTHS = 12
+INPUT_MONTHS = 13  # a year and a month: the window's first month is a year before its last
 HORIZON = 3
 MEDIAN = QUANTILES.index(0.5)
 
@@ -86,12 +86,13 @@ def _mase_scale(history: np.ndarray) -> float:
     """In-sample MAE of the seasonal-naive forecast (naive when under two seasons of history)."""
     lag = SEASON if len(history) > SEASON else 1
     scale = float(np.mean(np.abs(history[lag:] - history[:-lag]))) if len(history) > lag else 0.0
-    return scale if scale > 0 else max(float(np.mean(np.abs(history))), 1.0)
+    # A perfectly seasonal history has no in-sample error: scale by its level instead.
+    return scale if scale > 1e-6 else max(float(np.mean(np.abs(history))), 1.0)
 
 
 def trend_backtest_origins(n_months: int, *, horizon: int = HORIZON, n_origins: int = 4) -> range:
     last = n_months - 1 - horizon
-    first = max(INPUT_MONTHS - 1, SEASON - 1, last - n_origins + 1)
+    first = max(INPUT_MONTHS - 1, last - n_origins + 1)
     return range(first, last + 1)
 
 
@@ -109,11 +110,9 @@ def trend_backtest(
     seasonal-naive and naive forecasts alike."""
     n_months = len(next(iter(series.values())))
     origins = trend_backtest_origins(n_months, horizon=horizon, n_origins=n_origins)
-    if origins.start < SEASON - 1 or len(origins) == 0:
-        raise ValueError(f"{n_months} months are too few for a backtest (need {SEASON + horizon + 1})")
-    train_origins = range(SEASON - 1, origins.start - horizon + 1)
-    if len(train_origins) == 0:
-        train_origins = range(SEASON - 1, SEASON)
+    train_origins = range(INPUT_MONTHS - 1, origins.start - horizon + 1)
+    if len(origins) == 0 or len(train_origins) == 0:
+        raise ValueError(f"{n_months} months are too few for a backtest (need {INPUT_MONTHS + 2 * horizon})")
     model, losses = trend_train(
         trend_windows(series, first_month=first_month, origins=train_origins, horizon=horizon), epochs=epochs, seed=seed
     )
@@ -174,6 +173,6 @@ def trend_train_final(
 ) -> TrendLSTM:
     """The serving model: trained on every window the history allows."""
     n_months = len(next(iter(series.values())))
-    origins = range(SEASON - 1, n_months - HORIZON)
+    origins = range(INPUT_MONTHS - 1, n_months - HORIZON)
     model, _ = trend_train(trend_windows(series, first_month=first_month, origins=origins), epochs=epochs, seed=seed)
     return model
