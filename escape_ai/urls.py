@@ -13,5 +13,6 @@ urlpatterns = [
     path("auth/", include("accounts.urls")),
     path("chat/", include("chat.urls")),
     path("analytics/", include("analytics.urls")),
+    path("analytics/", include("ml.urls")),
     path("metrics", metrics_view, name="prometheus-django-metrics"),
 ]

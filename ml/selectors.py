@@ -174,3 +174,125 @@ def monthly_demand(*, kind: str, until: date | None = None) -> tuple[list[date],
     for (key, month), count in counts.items():
         series[key][_month_index(month, first)] = count
     return months, dict(series)
+
+
+# --- API reads ----------------------------------------------------------------------------------
+
+
+def personalized_rooms(*, user_id: int, limit: int) -> tuple[list[tuple[Room, float, str]], str]:
+    """The user's top active rooms they have not played, with score and a short Korean reason."""
+    from ml.inference import recommender_scores
+
+    played = user_played_room_ids(user_id=user_id)
+    candidates = [r for r in Room.objects.filter(is_active=True).values_list("id", flat=True) if r not in played]
+    scores, version = recommender_scores(user_id=user_id, room_ids=candidates)
+    top = sorted(scores, key=lambda r: (-scores[r], r))[:limit]
+    rooms = Room.objects.select_related("store").in_bulk(top)
+    genres, regions = user_preferences(user_id=user_id)
+    history = Room.objects.filter(id__in=user_history_room_ids(user_id=user_id)).values_list("genres", "region")
+    liked_genres = set(genres) | {g for room_genres, _ in history for g in room_genres}
+    liked_regions = set(regions) | {region for _, region in history}
+    return [(rooms[r], scores[r], _reason(rooms[r], liked_genres, liked_regions, version)) for r in top], version
+
+
+def _reason(room: Room, genres: set[str], regions: set[str], version: str) -> str:
+    parts = []
+    shared = [g for g in room.genres if g in genres]
+    if shared:
+        parts.append(f"즐겨 찾는 {'·'.join(shared)} 장르")
+    if room.region in regions:
+        parts.append(f"자주 가는 {room.region} 지역")
+    if parts:
+        return ", ".join(parts) + "의 테마예요."
+    if version.startswith("baseline"):
+        return f"후기 {room.review_count}개의 인기 테마예요."
+    return "비슷한 취향의 사용자들이 좋아한 테마예요."
+
+
+def monthly_trends(*, kind: str, months: int) -> dict:
+    """History and forecast per series (genre or region), cached for ML_TRENDS_CACHE_SECONDS."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from ml.inference import trends_forecast
+
+    key = f"ml:trends:{kind}:{months}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    month_list, series = monthly_demand(kind=kind)
+    series = {k: v for k, v in series.items() if v.sum() > 0}
+    forecasts, version = trends_forecast(
+        series=series, first_month=month_list[0].month if month_list else 1, months=months
+    )
+    future = [_next_month(month_list[-1], i + 1) for i in range(months)] if month_list else []
+    result = {
+        "kind": kind,
+        "model_version": version,
+        "series": [
+            {
+                "key": name,
+                "history": [
+                    {"month": m.strftime("%Y-%m"), "value": float(v)} for m, v in zip(month_list, values, strict=True)
+                ],
+                "forecast": [
+                    {
+                        "month": m.strftime("%Y-%m"),
+                        "low": round(float(lo), 2),
+                        "value": round(float(mid), 2),
+                        "high": round(float(hi), 2),
+                    }
+                    for m, (lo, mid, hi) in zip(future, forecasts[name], strict=True)
+                ],
+            }
+            for name, values in sorted(series.items())
+        ],
+    }
+    cache.set(key, result, settings.ML_TRENDS_CACHE_SECONDS)
+    return result
+
+
+def _next_month(month: date, offset: int) -> date:
+    index = month.year * 12 + month.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def session_base_rate() -> float:
+    """Share of chat sessions with a click or like: the answer when no model was ever trained."""
+    session_model, feedback = _chat_model("ChatSession"), _chat_model("RecommendationFeedback")
+    total = session_model.objects.count() if session_model else 0
+    if not total:
+        return 0.5
+    positive = feedback.objects.filter(kind__in=POSITIVE_FEEDBACK).values("message__session_id").distinct().count()
+    return positive / total
+
+
+def session_quality(*, user_id: int, session_id: int) -> dict | None:
+    """Score, model version and per-message attention of the user's session; None if not theirs."""
+    from ml.datasets import sessions_load
+    from ml.inference import session_quality_predict
+
+    session_model = _chat_model("ChatSession")
+    if session_model is None or not session_model.objects.filter(id=session_id, user_id=user_id).exists():
+        return None
+    loaded = sessions_load(session_ids=[session_id])
+    messages = list(
+        _chat_model("ChatMessage")
+        .objects.filter(session_id=session_id)
+        .order_by("created_at", "id")
+        .values_list("id", "role")
+    )
+    steps = loaded[0][1] if loaded else np.zeros((0, 1), dtype=np.float32)
+    score, attention, version = session_quality_predict(steps=steps, base_rate=session_base_rate())
+    if attention is not None:  # the net sees the last messages only; earlier ones get no weight
+        attention = [0.0] * (len(messages) - len(attention)) + attention
+    return {
+        "session_id": session_id,
+        "user_id": user_id,
+        "score": round(score, 4),
+        "model_version": version,
+        "messages": [
+            {"message_id": mid, "role": role, "attention": None if attention is None else round(attention[i], 4)}
+            for i, (mid, role) in enumerate(messages)
+        ],
+    }

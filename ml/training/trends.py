@@ -92,7 +92,8 @@ def _mase_scale(history: np.ndarray) -> float:
 
 def trend_backtest_origins(n_months: int, *, horizon: int = HORIZON, n_origins: int = 4) -> range:
     last = n_months - 1 - horizon
-    first = max(INPUT_MONTHS - 1, last - n_origins + 1)
+    # At least one training window (origin INPUT_MONTHS - 1) must end before the first origin.
+    first = max(INPUT_MONTHS - 1 + horizon, last - n_origins + 1)
     return range(first, last + 1)
 
 
@@ -164,7 +165,7 @@ def seasonal_naive_forecast(history: np.ndarray, *, horizon: int) -> np.ndarray:
     for _ in range(horizon):
         point = extended[-lag]
         extended.append(point)
-        out.append((max(point + low, 0.0), point, max(point + high, 0.0)))
+        out.append((max(min(point + low, point), 0.0), point, max(point + high, point)))
     return np.array(out)
 
 
