@@ -99,7 +99,7 @@ def test_seed_activity_rejects_bad_arguments(db):
 
 def test_datasets_read_everything_from_the_database(seeded):
     rows, room_features, user_features = recommender_rows()
-    assert len(rows) >= Review.objects.count()
+    assert len(rows) >= Review.objects.count() and len(user_features) >= 16
     assert set(room_features) == {r.id for r in seeded}
     months, series = demand_series()
     assert len(months) == 20 and "genre:공포" in series and "region:강남" in series
