@@ -175,6 +175,27 @@ def recommender_scores(*, user_id: int, room_ids: list[int]) -> tuple[dict[int, 
     return {r: float(np.log1p(popularity.get(r, 0))) for r in room_ids}, POPULARITY_VERSION
 
 
+def recommender_rerank(
+    *, user_id: int | None, room_ids: list[int], weight: float | None = None
+) -> tuple[list[int], str | None]:
+    """Reorders search results for a signed-in user: (1 - w) x search position + w x personal
+    score, both scaled to 0-1 (w = ML_RECOMMENDER_BLEND_WEIGHT). Without a champion the order is
+    kept: popularity is no personal signal. Returns the order and the model that changed it."""
+    weight = settings.ML_RECOMMENDER_BLEND_WEIGHT if weight is None else weight
+    if not user_id or len(room_ids) < 2 or weight <= 0:
+        return list(room_ids), None
+    scores, version = recommender_scores(user_id=user_id, room_ids=list(room_ids))
+    if version.startswith("baseline") or not scores:
+        return list(room_ids), None
+    values = np.array([scores.get(r, min(scores.values())) for r in room_ids])
+    spread = values.max() - values.min()
+    personal = (values - values.min()) / spread if spread > 0 else np.zeros(len(values))
+    search = 1.0 - np.arange(len(room_ids)) / (len(room_ids) - 1)
+    blended = (1 - weight) * search + weight * personal
+    order = sorted(range(len(room_ids)), key=lambda i: (-blended[i], i))
+    return [room_ids[i] for i in order], version
+
+
 # --- trends -----------------------------------------------------------------------------------
 
 
