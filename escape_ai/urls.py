@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("auth/", include("accounts.urls")),
     path("chat/", include("chat.urls")),
+    path("rooms/", include("rooms.urls")),
     path("analytics/", include("analytics.urls")),
     path("analytics/", include("ml.urls")),
     path("metrics", metrics_view, name="prometheus-django-metrics"),

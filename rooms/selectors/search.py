@@ -16,6 +16,8 @@ from rooms.models import Room
 from rooms.text import query_analyze
 
 METHODS = ("rrf", "weighted_sum", "keyword", "semantic")
+# Search results never need these (a 512-float vector and the tsvector): not fetched with the hits.
+_HEAVY_FIELDS = ("embedding", "search_vector")
 
 
 @dataclass(frozen=True)
@@ -88,25 +90,45 @@ def tsquery_text(terms: tuple[str, ...] | list[str]) -> str:
     return " | ".join(lexemes)
 
 
-def keyword_leg(*, terms: tuple[str, ...], filters: RoomSearchFilters, limit: int) -> _Leg:
+MAX_QUERY_GROUPS = 8
+
+
+def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
+    """Rooms matching any query word, ranked by how many of the words they match, then `ts_rank_cd`.
+
+    Counting matched words first (Lucene's coordination factor) keeps a room that says "강남" and
+    "공포" above one that says "강남" five times. Rooms matching every word are looked up first
+    (a small, cheap set); only when they do not fill the limit are rooms matching any word ranked,
+    which gives the same order, since matching every word is the top tier.
+    """
     leg = _Leg()
-    query = tsquery_text(terms)
-    if not query:
+    group_queries = [text for text in (tsquery_text(group) for group in groups) if text][:MAX_QUERY_GROUPS]
+    if not group_queries:
         return leg
     where, params = filters_sql(filters)
-    # Normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
+    matched = " + ".join("(r.search_vector @@ to_tsquery('simple', %s))::int" for _ in group_queries)
+    # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
     sql = f"""
-        SELECT r.id, ts_rank_cd(r.search_vector, q, 1) AS rank
-        FROM rooms_room r, to_tsquery('simple', %s) q
-        WHERE r.search_vector @@ q AND {where}
-        ORDER BY rank DESC, r.rating DESC, r.id
+        SELECT id, matched + rank / (1 + rank) AS score FROM (
+            SELECT r.id, r.rating, ts_rank_cd(r.search_vector, q, 1) AS rank, {matched} AS matched
+            FROM rooms_room r, to_tsquery('simple', %s) q
+            WHERE r.search_vector @@ q AND {where}
+        ) ranked
+        ORDER BY score DESC, rating DESC, id
         LIMIT %s
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
+    every = " & ".join(f"({text})" for text in group_queries)
+    any_ = " | ".join(f"({text})" for text in group_queries)
+    attempts = [every, any_] if len(group_queries) > 1 else [any_]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, *params, limit])
-        for room_id, rank in cursor.fetchall():
-            leg.ids.append(room_id)
-            leg.scores[room_id] = float(rank)
+        for tsquery in attempts:
+            cursor.execute(sql, [*group_queries, tsquery, *params, limit])
+            rows = cursor.fetchall()
+            if len(rows) >= limit:
+                break
+    for room_id, score in rows:
+        leg.ids.append(room_id)
+        leg.scores[room_id] = float(score)
     return leg
 
 
@@ -170,7 +192,7 @@ def _filters_only(*, filters: RoomSearchFilters, limit: int) -> list[RoomSearchH
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         ids = [row[0] for row in cursor.fetchall()]
-    rooms = Room.objects.select_related("store").in_bulk(ids)
+    rooms = Room.objects.select_related("store").defer(*_HEAVY_FIELDS).in_bulk(ids)
     return [
         RoomSearchHit(room=rooms[room_id], score=float(rooms[room_id].rating), keyword_rank=None, semantic_rank=None)
         for room_id in ids
@@ -202,11 +224,18 @@ def room_search_hybrid(
     keyword = _Leg()
     semantic = _Leg()
     if method != "semantic":
-        keyword = keyword_leg(terms=analysis.terms, filters=filters, limit=candidates)
+        keyword = keyword_leg(groups=analysis.groups, filters=filters, limit=candidates)
     if method != "keyword":
         from rooms.embeddings import embed_query
 
-        semantic = semantic_leg(vector=embed_query(query), filters=filters, limit=candidates)
+        # The embedding model reads "혜화" or "호러" less surely than the vocabulary does: the query
+        # text it embeds carries the canonical names too, and a single region the query names
+        # scopes this leg (it cannot rank places; the keyword leg still sees every region).
+        semantic_text = " ".join([query, *(name for name in analysis.canonical_terms if name not in query)])
+        semantic_filters = filters
+        if filters.region is None and len(analysis.regions) == 1:
+            semantic_filters = RoomSearchFilters(**{**filters.__dict__, "region": analysis.regions[0]})
+        semantic = semantic_leg(vector=embed_query(semantic_text), filters=semantic_filters, limit=candidates)
 
     keyword_weight = settings.ROOMS_SEARCH_KEYWORD_WEIGHT
     semantic_weight = settings.ROOMS_SEARCH_SEMANTIC_WEIGHT
@@ -222,7 +251,7 @@ def room_search_hybrid(
     keyword_ranks = keyword.ranks()
     semantic_ranks = semantic.ranks()
     ordered = sorted(scores, key=lambda room_id: (-scores[room_id], room_id))[:limit]
-    rooms = Room.objects.select_related("store").in_bulk(ordered)
+    rooms = Room.objects.select_related("store").defer(*_HEAVY_FIELDS).in_bulk(ordered)
     return [
         RoomSearchHit(
             room=rooms[room_id],
