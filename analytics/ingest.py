@@ -7,6 +7,8 @@ crash can never leave events without their rollup (or the reverse).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -71,6 +73,8 @@ _ROLLUP_ROWS = """
 
 _ACTIVITY_ROWS = """
     SELECT d, 'user' AS kind, e.user_id AS subject_id FROM {src} e WHERE e.user_id IS NOT NULL
+    -- month rows (day = the 1st) let a long range count distinct users over months, not days
+    UNION SELECT date_trunc('month', d)::date, 'user.month', e.user_id FROM {src} e WHERE e.user_id IS NOT NULL
     UNION SELECT d, 'chat_session', e.chat_session_id FROM {src} e WHERE e.chat_session_id IS NOT NULL
     UNION SELECT d, 'recommendation.success', (e.payload->>'message_id')::bigint FROM {src} e
         WHERE e.type = 'recommendation.clicked' AND e.payload->>'feedback' IN ('clicked', 'liked')
@@ -104,6 +108,15 @@ def _rollup_upserts(src: str) -> tuple[str, str]:
 
 _ROLLUP_FROM_NEW, _ACTIVITY_FROM_NEW = _rollup_upserts(_day_source("new_events"))
 
+# Daily distinct counts (`active.user`, `active.chat_session`, `active.recommendation.success`) as
+# rollups too, counted when a (day, kind, subject) is first seen, so insights never count distinct
+# over the activity table except for active users across a range.
+_ACTIVE_ROLLUP = """
+        INSERT INTO analytics_eventrollup (day, metric, key, count, total)
+        SELECT day, 'active.' || kind, '', count(*), 0 FROM {src} GROUP BY day, kind
+        ON CONFLICT (metric, day, key) DO UPDATE SET count = analytics_eventrollup.count + EXCLUDED.count
+"""
+
 # The batch arrives as one JSON array parameter: no per-row round trips, no re-serialisation.
 _INSERT = f"""
     WITH incoming AS (
@@ -119,7 +132,8 @@ _INSERT = f"""
         ON CONFLICT (event_id) DO NOTHING
         RETURNING id, type, user_id, chat_session_id, payload, occurred_at
     ), rollup AS ({_ROLLUP_FROM_NEW} RETURNING 1
-    ), activity AS ({_ACTIVITY_FROM_NEW} RETURNING 1
+    ), activity AS ({_ACTIVITY_FROM_NEW} RETURNING day, kind
+    ), activity_rollup AS ({_ACTIVE_ROLLUP.format(src="activity")} RETURNING 1
     )
     SELECT (SELECT count(*) FROM new_events)
 """  # noqa: S608
@@ -140,6 +154,9 @@ def rollups_rebuild(*, day_from=None, day_to=None) -> None:
     where = ""
     params: dict = {"tz": settings.TIME_ZONE}
     if day_from is not None and day_to is not None:
+        # Whole months, so the month rows of DailyActivity are rebuilt from all their days.
+        day_from = day_from.replace(day=1)
+        day_to = (day_to.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         where = "WHERE (occurred_at AT TIME ZONE %(tz)s)::date BETWEEN %(day_from)s AND %(day_to)s"
         params.update(day_from=day_from, day_to=day_to)
     rollup, activity = _rollup_upserts(_day_source(f"(SELECT * FROM analytics_event {where})"))  # noqa: S608
@@ -151,3 +168,6 @@ def rollups_rebuild(*, day_from=None, day_to=None) -> None:
             cursor.execute("TRUNCATE analytics_eventrollup, analytics_dailyactivity")
         cursor.execute(rollup, params)
         cursor.execute(activity, params)
+        day_filter = "WHERE day BETWEEN %(day_from)s AND %(day_to)s" if where else ""
+        active = _ACTIVE_ROLLUP.format(src=f"(SELECT * FROM analytics_dailyactivity {day_filter}) a")  # noqa: S608
+        cursor.execute(active, params)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -29,6 +29,20 @@ def _popular(rows: list[tuple], dimension: str) -> list[dict]:
         item["total"] = sum(int(value) for value in counts)
         ranked.append(item)
     return ranked
+
+
+def _month_split(day_from: date, day_to: date) -> dict:
+    """Whole months inside day_from..day_to ([month_from, month_to)) and the days before and after them."""
+    month_from = day_from if day_from.day == 1 else (day_from.replace(day=1) + timedelta(days=32)).replace(day=1)
+    month_to = (day_to + timedelta(days=1)).replace(day=1)  # the 1st of day_to's month, or of the next
+    if month_from >= month_to:  # no whole month: every day comes from the day rows
+        return {"month_from": month_from, "month_to": month_from, "head_to": day_to, "tail_from": day_to}
+    return {
+        "month_from": month_from,
+        "month_to": month_to,
+        "head_to": month_from - timedelta(days=1),
+        "tail_from": month_to,
+    }
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -64,34 +78,40 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
             SELECT metric, key, sum(count), sum(total) FROM analytics_eventrollup
             WHERE day BETWEEN %(day_from)s AND %(day_to)s
               AND metric IN ('events', 'chat.ran_search', 'error', 'recommendation.feedback',
-                             'llm.calls', 'llm.input_tokens', 'llm.output_tokens', 'llm.cost_usd', 'llm.fallbacks')
+                             'llm.calls', 'llm.input_tokens', 'llm.output_tokens', 'llm.cost_usd', 'llm.fallbacks',
+                             'active.chat_session', 'active.recommendation.success')
             GROUP BY metric, key
             """,
             params,
         )
     }
-    distinct = dict(
-        _rows(
-            """
-            SELECT kind, count(DISTINCT subject_id) FROM analytics_dailyactivity
-            WHERE day BETWEEN %(day_from)s AND %(day_to)s GROUP BY kind
-            """,
-            params,
-        )
-    )
+    # Exact distinct users over the range: whole months from the month rows, the days at either end
+    # from the day rows (index-only scans of (kind, day, subject_id)). Sessions and successful
+    # recommendations are summed per day (a session spanning midnight counts on both days).
+    active_users = _rows(
+        """
+        SELECT count(*) FROM (
+            SELECT subject_id FROM analytics_dailyactivity
+            WHERE kind = 'user.month' AND day >= %(month_from)s AND day < %(month_to)s
+            UNION
+            SELECT subject_id FROM analytics_dailyactivity
+            WHERE kind = 'user'
+              AND (day BETWEEN %(day_from)s AND %(head_to)s OR day BETWEEN %(tail_from)s AND %(day_to)s)
+        ) users
+        """,
+        {**params, **_month_split(day_from, day_to)},
+    )[0][0]
     per_day = _rows(
         """
         SELECT d::date,
-               COALESCE((SELECT sum(count) FROM analytics_eventrollup r
-                         WHERE r.metric = 'events' AND r.key = 'chat.message' AND r.day = d::date), 0),
-               COALESCE(a.sessions, 0), COALESCE(a.users, 0)
+               COALESCE(sum(r.count) FILTER (WHERE r.metric = 'events'), 0),
+               COALESCE(sum(r.count) FILTER (WHERE r.metric = 'active.chat_session'), 0),
+               COALESCE(sum(r.count) FILTER (WHERE r.metric = 'active.user'), 0)
         FROM generate_series(%(day_from)s::date, %(day_to)s::date, interval '1 day') d
-        LEFT JOIN (
-            SELECT day, count(*) FILTER (WHERE kind = 'chat_session') AS sessions,
-                   count(*) FILTER (WHERE kind = 'user') AS users
-            FROM analytics_dailyactivity WHERE day BETWEEN %(day_from)s AND %(day_to)s GROUP BY day
-        ) a ON a.day = d::date
-        ORDER BY d
+        LEFT JOIN analytics_eventrollup r
+          ON r.day = d::date AND r.day BETWEEN %(day_from)s AND %(day_to)s
+         AND ((r.metric = 'events' AND r.key = 'chat.message') OR r.metric IN ('active.chat_session', 'active.user'))
+        GROUP BY d ORDER BY d
         """,
         params,
     )
@@ -106,7 +126,7 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
     messages = events_by_type.get("chat.message", 0)
     with_search = count("chat.ran_search")
     shown = events_by_type.get("recommendation.shown", 0)
-    successes = int(distinct.get("recommendation.success", 0))
+    successes = count("active.recommendation.success")
     llm_keys = sorted({key for (metric, key) in totals if metric == "llm.calls"})
     llm_usage = []
     for key in llm_keys:
@@ -140,8 +160,8 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
             for day, msgs, sessions, users in per_day
         ],
         "chat_messages": messages,
-        "chat_sessions": int(distinct.get("chat_session", 0)),
-        "active_users": int(distinct.get("user", 0)),
+        "chat_sessions": count("active.chat_session"),
+        "active_users": int(active_users),
         "rag_usage": {"rate": _rate(with_search, messages), "messages_with_search": with_search, "messages": messages},
         "recommendation_success": {
             "rate": _rate(successes, shown),

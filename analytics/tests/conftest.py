@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from analytics.queues import dead_letter_queue, events_queue
@@ -20,7 +19,12 @@ from escape_ai.settings.paths import BASE_DIR, VAR_DIR
 
 
 def _worker_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "escape_ai.settings.test", **extra}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "escape_ai.settings.test",
+        "ANALYTICS_EVENTS_WORKER": "true",
+        **extra,
+    }
     # pytest-django created `test_<name>`: the worker must use that database, not the development one.
     test_db = connection.settings_dict["NAME"]
     if os.environ.get("DATABASE_URL"):
@@ -32,7 +36,7 @@ def _worker_env(**extra: str) -> dict[str, str]:
 
 
 class CeleryWorker:
-    """`celery -A escape_ai worker -P solo` in its own process group, so SIGKILL hits the real thing."""
+    """The events worker (`celery -A escape_ai worker -P solo`) in its own process group, so SIGKILL hits it."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
@@ -111,20 +115,23 @@ def worker(celery_worker_process, transactional_db):
     return celery_worker_process
 
 
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
 @pytest.fixture
 def metrics_jsonl_dir(settings, tmp_path):
     settings.METRICS_JSONL_DIR = str(tmp_path / "metrics")
     return tmp_path / "metrics"
 
 
-__all__ = ["CeleryWorker", "settings", "wait_for"]
+@pytest.fixture(scope="session", autouse=True)
+def _forget_dead_processes_metrics():
+    """Multiprocess metric files of earlier test runs' dead processes would pile up run after run."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    for path in directory.glob("*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except PermissionError:
+            continue

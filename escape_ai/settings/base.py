@@ -306,9 +306,18 @@ ANALYTICS_FLUSH_PAUSE_SECONDS = env.float("ANALYTICS_FLUSH_PAUSE_SECONDS", defau
 ANALYTICS_MAX_PAYLOAD_BYTES = env.int("ANALYTICS_MAX_PAYLOAD_BYTES", default=16384)
 ANALYTICS_EVENTS_QUEUE = env.str("ANALYTICS_EVENTS_QUEUE", default="")  # empty: "<default queue>.events"
 ANALYTICS_DELIVERY_LIMIT = env.int("ANALYTICS_DELIVERY_LIMIT", default=3)
+# Pause before a failed critical event goes back to the queue (times the number of earlier deliveries).
+ANALYTICS_REDELIVERY_DELAY_SECONDS = env.float("ANALYTICS_REDELIVERY_DELAY_SECONDS", default=0.5)
+# True only for the Celery worker that consumes the events queue (`make run` and compose start one).
+ANALYTICS_EVENTS_WORKER = env.bool("ANALYTICS_EVENTS_WORKER", default=False)
 ANALYTICS_INSIGHTS_MAX_DAYS = env.int("ANALYTICS_INSIGHTS_MAX_DAYS", default=366)
 CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {
     "task": "analytics.events_flush",
     "schedule": ANALYTICS_FLUSH_INTERVAL_SECONDS,
     "options": {"expires": ANALYTICS_FLUSH_INTERVAL_SECONDS},
 }
+# A Celery worker serves its metrics on this port when set (0: off; it shares the web's directory instead).
+ANALYTICS_WORKER_METRICS_PORT = env.int("ANALYTICS_WORKER_METRICS_PORT", default=0)
+ANALYTICS_WORKER_METRICS_ADDRESS = env.str("ANALYTICS_WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104 - container network
+# Workers log through LOGGING (JSON lines with request/user/chat session ids), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
