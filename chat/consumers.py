@@ -14,11 +14,10 @@ import json
 import logging
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from chat.selectors import session_get
-from chat.services import ChatError, conversation_stream
+from chat.services import ChatError, conversation_stream, in_worker_thread
 from chat.throttling import chat_rate_allow
 from escape_ai.logging import chat_session_id_var, user_id_var
 
@@ -43,7 +42,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         follow = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("session_id")
         if follow and follow[0].isdigit():
-            session = await database_sync_to_async(session_get)(user=self.user, session_id=int(follow[0]))
+            session = await in_worker_thread(session_get)(user=self.user, session_id=int(follow[0]))
             if session is not None:
                 await self._join(session.id)
 
@@ -74,7 +73,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if session_id is not None and (isinstance(session_id, bool) or not isinstance(session_id, int)):
             await self._error("session_id는 정수여야 합니다.")
             return
-        allowed, wait = await database_sync_to_async(chat_rate_allow, thread_sensitive=False)(user_id=self.user.id)
+        allowed, wait = await in_worker_thread(chat_rate_allow)(user_id=self.user.id)
         if not allowed:
             await self._error(f"요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요.")
             return

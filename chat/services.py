@@ -10,16 +10,18 @@ consumer turns them into {"type": "error", "message"} frames.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
 
 from analytics import metrics
 from analytics.services import EventRejected, event_record
@@ -44,7 +46,7 @@ from chat.replies import (
     room_facts,
     unknown_room_reply,
 )
-from chat.selectors import catalogue_room_names, message_get_for_user, session_get
+from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name
@@ -168,9 +170,17 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
 
     started = time.perf_counter()
     query = " ".join([turn.text, *state["genres"]])
-    hits = room_search_hybrid(query=query, filters=state_filters(state), limit=settings.CHAT_RECOMMENDATION_LIMIT)
+    filters = state_filters(state)
+    limit = settings.CHAT_RECOMMENDATION_LIMIT
+    rooms = [hit.room for hit in room_search_hybrid(query=query, filters=filters, limit=limit)]
+    if len(rooms) < limit:
+        # The filters are the user's conditions; the words only rank. When the words match too little (or rooms
+        # are not embedded yet), fill up with the best-rated rooms that meet the conditions.
+        seen = {room.id for room in rooms}
+        for hit in room_search_hybrid(query="", filters=filters, limit=limit):
+            if hit.room.id not in seen and len(rooms) < limit:
+                rooms.append(hit.room)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
-    rooms = [hit.room for hit in hits]
     return _Plan(
         kind="recommendation",
         state=state,
@@ -186,7 +196,7 @@ def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:
         return _Plan(kind="unknown_room", state=turn.state, template=missing_name_reply())
     matches = room_find_by_name(name=name, limit=3)
     if not matches or matches[0][1] < ROOM_NAME_FOUND_SCORE:
-        suggestions = [room for room, _ in matches]
+        suggestions = [room for room, _ in matches] or room_name_suggestions(name=name)
         return _Plan(
             kind="unknown_room", state=turn.state, template=unknown_room_reply(name=name, suggestions=suggestions)
         )
@@ -210,7 +220,7 @@ def _begin_local(*, user, session_id: int | None, text: str) -> tuple[_Turn, Mes
     return turn, analysis, _plan(turn=turn, analysis=analysis)
 
 
-async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage) -> str:
+async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage, to_thread: Callable) -> str:
     """The LLM's reply if it passes the grounding check, else the template (and the fallback is counted)."""
     try:
         model = chat_model_get()
@@ -229,7 +239,7 @@ async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage:
         usage.error = type(exc).__name__
         return plan.template
     content = result.content if isinstance(result.content, str) else ""
-    names = await database_sync_to_async(catalogue_room_names)()
+    names = await to_thread(catalogue_room_names)()
     grounded = reply_ground(text=content, rooms={room.id: room.name for room in plan.rooms}, catalogue_names=names)
     if not grounded.ok:
         logger.warning("LLM reply rejected", extra={"problems": grounded.problems, "provider": choice.provider})
@@ -250,13 +260,14 @@ def _record(
         if session is None:
             session = ChatSession.objects.create(user=user, title=turn.text[:40], state=plan.state)
         else:
-            session = ChatSession.objects.select_for_update().get(pk=session.pk)
+            # One UPDATE, no read-modify-write: the state is this turn's merge of what the session held.
             session.state = plan.state
-            session.save(update_fields=["state", "updated_at"])
-        ChatMessage.objects.create(
+            session.updated_at = timezone.now()
+            ChatSession.objects.filter(pk=session.pk).update(state=session.state, updated_at=session.updated_at)
+        user_message = ChatMessage(
             session=session, role=ChatMessage.Role.USER, text=turn.text, intent=analysis.intent, entities=entities
         )
-        message = ChatMessage.objects.create(
+        message = ChatMessage(
             session=session,
             role=ChatMessage.Role.ASSISTANT,
             text=reply,
@@ -271,6 +282,7 @@ def _record(
             model=usage.model,
             fallback=usage.fallback,
         )
+        ChatMessage.objects.bulk_create([user_message, message])  # one round trip; ids come back on PostgreSQL
         _events_record(user_id=user.id, session=session, message=message, plan=plan, usage=usage, latency_ms=latency_ms)
     if usage.total_tokens:
         token_budget_spend(user_id=user.id, tokens=usage.total_tokens)
@@ -362,7 +374,7 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
         plan = await to_thread(_plan)(turn=turn, analysis=analysis)
         # A provider that just failed the NLU call would most likely fail again: answer from the template.
         if plan.llm_task and not usage.fallback:
-            reply = await _llm_reply(turn=turn, plan=plan, choice=choice, usage=usage)
+            reply = await _llm_reply(turn=turn, plan=plan, choice=choice, usage=usage, to_thread=to_thread)
         else:
             reply = plan.template
     if turn.session is not None:
@@ -378,17 +390,39 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
     yield {"type": "done", "message_id": result.message.id, "session_id": result.session.id}
 
 
+def in_worker_thread(func: Callable) -> Callable:
+    """`func` as a coroutine run in a worker thread (not the single thread-sensitive one, so many sockets chat
+    at once), releasing obsolete database connections before and after like a request does.
+
+    The clean-up runs inside the call's own context: asgiref re-homes context-local storage into it, where
+    Channels' `database_sync_to_async` (which cleans up outside it) would miss the connection and leak it.
+    """
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False, executor=_chat_executor())
+
+
+@functools.lru_cache(maxsize=1)
+def _chat_executor() -> ThreadPoolExecutor:
+    # Most of a turn is spent waiting on PostgreSQL and Redis (the GIL is free meanwhile): more threads than the
+    # loop's default (cores + 4) keep more turns in flight. Each thread keeps at most one database connection.
+    return ThreadPoolExecutor(max_workers=settings.CHAT_WORKER_THREADS, thread_name_prefix="chat")
+
+
 class ConversationStream:
     """The frames of one message; `result` (session, stored message) is set before the first frame."""
 
     def __init__(self, *, user, session_id: int | None, text: str):
         self._run = _Run()
 
-        def to_thread(func):
-            # Worker threads, not the single thread-sensitive one, so many sockets chat at once.
-            return database_sync_to_async(func, thread_sensitive=False)
-
-        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=to_thread)
+        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=in_worker_thread)
 
     @property
     def result(self) -> ConversationResult | None:
@@ -411,8 +445,9 @@ def conversation_reply(*, user, session_id: int | None, text: str) -> Conversati
     run = _Run()
 
     async def collect() -> None:
-        # Thread-sensitive: the sync steps run back in the caller's thread and its database connection.
-        async for _ in _run(user=user, session_id=session_id, text=text, run=run, to_thread=database_sync_to_async):
+        # Thread-sensitive: the sync steps run back in the caller's thread, on the request's database connection
+        # (plain sync_to_async: Channels' variant would close that connection between steps).
+        async for _ in _run(user=user, session_id=session_id, text=text, run=run, to_thread=sync_to_async):
             pass
 
     async_to_sync(collect)()
