@@ -236,6 +236,12 @@ def _trends_build(version: str):
     return model
 
 
+def trends_model_version() -> str:
+    """What would answer a trends request now (part of the response cache key)."""
+    version, model = champion_payload(TRENDS, _trends_build)
+    return f"{TRENDS}:v{version}" if model is not None else SEASONAL_NAIVE_VERSION
+
+
 def trends_forecast(
     *, series: dict[str, np.ndarray], first_month: int, months: int
 ) -> tuple[dict[str, np.ndarray], str]:
