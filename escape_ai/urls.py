@@ -14,5 +14,6 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("rooms/", include("rooms.urls")),
     path("analytics/", include("analytics.urls")),
+    path("analytics/", include("ml.urls")),
     path("metrics", metrics_view, name="prometheus-django-metrics"),
 ]
