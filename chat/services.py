@@ -48,6 +48,7 @@ from chat.replies import (
 )
 from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
+from ml.inference import recommender_rerank
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name
 from rooms.selectors.search import room_search_hybrid
@@ -172,15 +173,18 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
     query = " ".join([turn.text, *state["genres"]])
     filters = state_filters(state)
     limit = settings.CHAT_RECOMMENDATION_LIMIT
-    rooms = [hit.room for hit in room_search_hybrid(query=query, filters=filters, limit=limit)]
-    if len(rooms) < limit:
+    # A wider pool than is shown, so the personal rerank can bring a better fit up from below the cut.
+    pool = max(limit, settings.CHAT_RERANK_CANDIDATES)
+    rooms = [hit.room for hit in room_search_hybrid(query=query, filters=filters, limit=pool)]
+    if len(rooms) < pool:
         # The filters are the user's conditions; the words only rank. When the words match too little (or rooms
         # are not embedded yet), fill up with the best-rated rooms that meet the conditions.
         seen = {room.id for room in rooms}
-        for hit in room_search_hybrid(query="", filters=filters, limit=limit):
-            if hit.room.id not in seen and len(rooms) < limit:
+        for hit in room_search_hybrid(query="", filters=filters, limit=pool):
+            if hit.room.id not in seen and len(rooms) < pool:
                 rooms.append(hit.room)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
+    rooms = _rooms_personal_order(user_id=turn.user_id, rooms=rooms)[:limit]
     return _Plan(
         kind="recommendation",
         state=state,
@@ -189,6 +193,18 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
         ran_search=True,
         llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기" if rooms else None,
     )
+
+
+def _rooms_personal_order(*, user_id: int | None, rooms: list[Room]) -> list[Room]:
+    """The recommender's rerank for a signed-in user; the search order when no model answers or it fails."""
+    try:
+        order, _version = recommender_rerank(user_id=user_id, room_ids=[room.id for room in rooms])
+    except Exception:  # personalisation is an extra: a broken model never breaks the reply
+        logger.exception("personal rerank failed; keeping the search order")
+        metrics.error_observe("rerank_failed", "chat")
+        return rooms
+    by_id = {room.id: room for room in rooms}
+    return [by_id[room_id] for room_id in order]
 
 
 def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:

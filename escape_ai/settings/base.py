@@ -293,6 +293,8 @@ LLM_PRICES_USD_PER_MTOK = {
 CHAT_DAILY_TOKEN_BUDGET = env.int("CHAT_DAILY_TOKEN_BUDGET", default=200_000)  # per user; 0 = unlimited
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=1000)
 CHAT_RECOMMENDATION_LIMIT = env.int("CHAT_RECOMMENDATION_LIMIT", default=3)
+# Search hits the personal rerank (ml) chooses the shown ones from.
+CHAT_RERANK_CANDIDATES = env.int("CHAT_RERANK_CANDIDATES", default=10)
 CHAT_WORKER_THREADS = env.int("CHAT_WORKER_THREADS", default=8)  # per process, for the WebSocket pipeline
 
 # --- analytics ---

@@ -171,15 +171,15 @@ def test_training_registers_models_and_endpoints_name_the_answering_model(seeded
         assert all(m["attention"] is None for m in quality["messages"])
 
 
-def test_recommender_scores_cold_users_and_new_rooms_from_content(seeded, django_user_model):
+def _recommender_champion_register() -> None:
+    import torch
+
     from ml.tracking import training_run_record
     from ml.training.recommender import rec_data_build, rec_train
 
     rows, room_features, user_features = recommender_rows()
     data = rec_data_build(rows=rows, item_features=room_features, user_features=user_features)
     model, _ = rec_train(data, epochs=2, dim=8)
-    import torch
-
     training_run_record(
         model_name=inference.RECOMMENDER,
         params={},
@@ -195,6 +195,10 @@ def test_recommender_scores_cold_users_and_new_rooms_from_content(seeded, django
             "user_keys": torch.tensor([int(k) for k in data.user_keys]),
         },
     )
+
+
+def test_recommender_scores_cold_users_and_new_rooms_from_content(seeded, django_user_model):
+    _recommender_champion_register()
     newcomer = django_user_model.objects.create_user(
         username="newcomer", email="new@example.com", password="Escape!2026", favorite_genres=["공포"]
     )
@@ -268,3 +272,31 @@ def test_personal_endpoints_hide_other_users_data(seeded, staff_user, user):
     assert bad_limit.status_code == 400 and "limit" in bad_limit.json()["errors"]
     assert APIClient().get(f"/analytics/personalized/{owner.id}").status_code == 401
     assert APIClient().get("/analytics/trends/monthly?kind=genre").status_code == 401
+
+
+def test_chat_recommendations_are_reranked_for_the_signed_in_user(seeded, django_user_model, settings):
+    from chat.services import conversation_reply
+    from rooms.selectors.search import RoomSearchFilters, room_search_hybrid
+
+    _recommender_champion_register()
+    fan = django_user_model.objects.create_user(
+        username="fan", email="fan@example.com", password="Escape!2026", favorite_genres=["공포"]
+    )
+    settings.CHAT_RECOMMENDATION_LIMIT = 3
+    settings.CHAT_RERANK_CANDIDATES = 8
+    pool = [hit.room.id for hit in room_search_hybrid(query="", filters=RoomSearchFilters(region="강남"), limit=8)]
+    scores, version = inference.recommender_scores(user_id=fan.id, room_ids=pool)
+    assert version == "recommender:v1"
+
+    settings.ML_RECOMMENDER_BLEND_WEIGHT = 1.0
+    personal = conversation_reply(user=fan, session_id=None, text="강남 테마 추천해줘")
+    settings.ML_RECOMMENDER_BLEND_WEIGHT = 0.0
+    plain = conversation_reply(user=fan, session_id=None, text="강남 테마 추천해줘")
+
+    shown = [room.id for room in personal.rooms]
+    assert len(shown) == 3 and set(shown) <= set(pool)
+    # Weight 1: the three best personal scores of the search pool, best first.
+    assert shown == sorted(pool, key=lambda r: (-scores[r], pool.index(r)))[:3]
+    # Weight 0: the search order is kept, which here differs from the personal pick.
+    assert [room.id for room in plain.rooms] == pool[:3]
+    assert shown != pool[:3]
