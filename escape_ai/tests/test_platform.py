@@ -1,5 +1,6 @@
 import json
 import logging
+import os
 
 import pytest
 from django.db import connection
@@ -97,3 +98,15 @@ def test_production_settings_refuse_to_start_without_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL: no embedded server")
+def test_embedded_server_build_check_tells_the_installed_binary_from_another():
+    from types import SimpleNamespace
+
+    from escape_ai import embedded_db
+    from escape_ai.settings.paths import PGDATA_DIR
+
+    running = embedded_db._running_info(PGDATA_DIR)
+    assert embedded_db._runs_installed_build(running) is True
+    assert embedded_db._runs_installed_build(SimpleNamespace(pid=os.getpid())) is False  # this python process
