@@ -11,4 +11,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("auth/", include("accounts.urls")),
     path("", include("django_prometheus.urls")),
+    # The web pages (session login): chat at /, /rooms/, /signup/ /login/ /logout/ /me/, /staff/insights/.
+    path("", include("accounts.urls_web")),
+    path("", include("chat.urls_web")),
+    path("rooms/", include("rooms.urls_web")),
+    path("staff/", include("analytics.urls_web")),
 ]
