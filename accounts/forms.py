@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 
+from accounts.models import User
+from accounts.selectors import user_email_taken, user_username_taken
 from rooms.vocabulary import GENRE_CHOICES, REGION_CHOICES
 
 
@@ -44,10 +47,31 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    # Uniqueness and password strength are checked here too (user_register checks again, and the
+    # database decides a race) so that every error shows at once instead of one round trip each.
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if user_username_taken(username=username):
+            raise forms.ValidationError("이미 사용 중인 아이디입니다.")
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if user_email_taken(email=email):
+            raise forms.ValidationError("이미 가입된 이메일입니다.")
+        return email
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("password") and cleaned.get("password_confirm") != cleaned.get("password"):
-            self.add_error("password_confirm", "비밀번호가 서로 다릅니다.")
+        password = cleaned.get("password")
+        if password:
+            candidate = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                validate_password(password, user=candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+            if cleaned.get("password_confirm") != password:
+                self.add_error("password_confirm", "비밀번호가 서로 다릅니다.")
         return cleaned
 
 

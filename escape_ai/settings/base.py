@@ -212,3 +212,8 @@ X_FRAME_OPTIONS = "DENY"
 
 DEMO_STAFF_USERNAME = env.str("DEMO_STAFF_USERNAME", default="staff")
 DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="")
+
+# --- web ---
+# WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with
+# DEBUG, and the browser tests' live server.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
