@@ -20,18 +20,20 @@
 
   function format(value, unit) {
     var n = Number(value) || 0;
-    if (unit === "usd") return "$" + (n < 1 ? n.toFixed(4) : n.toFixed(2));
+    if (unit === "usd") return n === 0 ? "$0" : "$" + (n < 0.1 ? n.toFixed(3) : n.toFixed(2));
     if (unit === "%") return (Math.round(n * 10) / 10).toLocaleString("ko-KR") + "%";
     if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("ko-KR");
     return String(Math.round(n * 10) / 10);
   }
 
+  // The smallest round axis maximum at or above value, split into four round ticks.
   function niceMax(value) {
-    if (value <= 0) return 1;
-    var power = Math.pow(10, Math.floor(Math.log10(value)));
-    var steps = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < steps.length; i++) if (steps[i] * power >= value) return steps[i] * power;
-    return 10 * power;
+    if (value <= 0) return 4;
+    var raw = value / 4;
+    var power = Math.pow(10, Math.floor(Math.log10(raw)));
+    var steps = [1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * power >= raw - 1e-12) return steps[i] * power * 4;
+    return 40 * power;
   }
 
   function frame(container, width, height, title) {
@@ -83,7 +85,7 @@
   function xLabels(svg, box, labels, step) {
     var every = Math.max(1, Math.ceil(labels.length / 6));
     labels.forEach(function (label, i) {
-      if (i % every !== 0 && i !== labels.length - 1) return;
+      if (i % every !== 0) return;
       svg.appendChild(svgEl("text", { x: box.x + step(i), y: box.y + box.h + 16, "text-anchor": "middle" }, label));
     });
   }
@@ -194,7 +196,7 @@
       var swatch = document.createElement("i");
       swatch.style.background = s.color || COLORS[i % COLORS.length];
       item.appendChild(swatch);
-      item.appendChild(document.createTextNode(s.name + (s.dashed ? " (예측)" : "")));
+      item.appendChild(document.createTextNode(s.name));
       list.appendChild(item);
     });
     container.appendChild(list);
