@@ -31,7 +31,7 @@ GENRES: dict[str, tuple[str, ...]] = {
     "추리": ("탐정", "추리물", "수사", "detective", "deduction"),
     "미스터리": ("미스테리", "mystery"),
     "감성": ("감동", "힐링", "emotional"),
-    "코믹": ("코미디", "웃긴", "유쾌", "comic", "comedy", "funny"),
+    "코믹": ("코미디", "웃긴", "웃기", "유쾌", "comic", "comedy", "funny"),
     "판타지": ("마법", "fantasy"),
     "SF": ("sf", "공상과학", "우주", "sci-fi", "scifi"),
     "모험": ("어드벤처", "탐험", "adventure"),

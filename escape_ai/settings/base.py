@@ -213,6 +213,28 @@ X_FRAME_OPTIONS = "DENY"
 DEMO_STAFF_USERNAME = env.str("DEMO_STAFF_USERNAME", default="staff")
 DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="")
 
+# --- rooms ---
+# Embeddings: "use" (local multilingual USE, default) or "openai" (needs OPENAI_API_KEY; 512 dimensions).
+ROOMS_EMBEDDING_BACKEND = env.str("ROOMS_EMBEDDING_BACKEND", default="use")
+ROOMS_EMBEDDING_THREADS = env.int("ROOMS_EMBEDDING_THREADS", default=2)
+ROOMS_EMBEDDING_BATCH_SIZE = env.int("ROOMS_EMBEDDING_BATCH_SIZE", default=64)
+ROOMS_EMBEDDING_BEAT_SECONDS = env.int("ROOMS_EMBEDDING_BEAT_SECONDS", default=60)
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+ROOMS_OPENAI_EMBEDDING_MODEL = env.str("ROOMS_OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
+ROOMS_OPENAI_TIMEOUT_SECONDS = env.float("ROOMS_OPENAI_TIMEOUT_SECONDS", default=10.0)
+# Hybrid search: fusion method "rrf" (weight / (k + rank)) or "weighted_sum" (min-max normalised scores).
+ROOMS_SEARCH_METHOD = env.str("ROOMS_SEARCH_METHOD", default="rrf")
+ROOMS_SEARCH_KEYWORD_WEIGHT = env.float("ROOMS_SEARCH_KEYWORD_WEIGHT", default=0.7)
+ROOMS_SEARCH_SEMANTIC_WEIGHT = env.float("ROOMS_SEARCH_SEMANTIC_WEIGHT", default=0.3)
+ROOMS_SEARCH_RRF_K = env.int("ROOMS_SEARCH_RRF_K", default=60)
+ROOMS_SEARCH_CANDIDATES = env.int("ROOMS_SEARCH_CANDIDATES", default=50)
+ROOMS_HNSW_EF_SEARCH = env.int("ROOMS_HNSW_EF_SEARCH", default=100)
+CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
+    "task": "rooms.tasks.rooms_embed_dirty_task",
+    "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,
+}
+
 # --- web ---
 # WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with
 # DEBUG, and the browser tests' live server.

@@ -2,7 +2,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # Idempotent seeders, in dependency order; each changes nothing when its data is already there.
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = [
+    "seed_catalog",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,232 @@
+"""Catalogue writes: rooms and stores, their search text and embeddings, reviews."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from rooms.models import Review, Room, Store
+from rooms.text import index_terms
+
+logger = logging.getLogger(__name__)
+
+ROOM_FIELDS = (
+    "name",
+    "genres",
+    "difficulty",
+    "fear",
+    "activity",
+    "min_players",
+    "max_players",
+    "duration_minutes",
+    "price",
+    "description",
+    "is_active",
+)
+# Fields whose change alters what the room is about (search text and embedding).
+TEXT_FIELDS = {"name", "genres", "description"}
+
+
+# --- search text -------------------------------------------------------------------------------
+def room_search_documents(*, room: Room) -> tuple[str, str, str]:
+    """Analysed text for weights A (name), B (genres, region, store) and C (description)."""
+    weight_a = " ".join(index_terms(room.name))
+    weight_b = " ".join(
+        [*(genre.lower() for genre in room.genres), room.region, *index_terms(room.store.name)]
+    )
+    weight_c = " ".join(index_terms(room.description))
+    return weight_a, weight_b, weight_c
+
+
+def rooms_search_vector_refresh(*, room_ids: list[int]) -> int:
+    """Recompute the stored tsvector of these rooms from their kiwipiepy morphemes."""
+    rooms = list(Room.objects.select_related("store").filter(id__in=room_ids))
+    if not rooms:
+        return 0
+    ids, a_docs, b_docs, c_docs = [], [], [], []
+    for room in rooms:
+        weight_a, weight_b, weight_c = room_search_documents(room=room)
+        ids.append(room.id)
+        a_docs.append(weight_a)
+        b_docs.append(weight_b)
+        c_docs.append(weight_c)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE rooms_room r SET search_vector =
+                setweight(to_tsvector('simple', d.a), 'A')
+                || setweight(to_tsvector('simple', d.b), 'B')
+                || setweight(to_tsvector('simple', d.c), 'C')
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS d(id, a, b, c)
+            WHERE r.id = d.id
+            """,
+            [ids, a_docs, b_docs, c_docs],
+        )
+    return len(ids)
+
+
+# --- embeddings --------------------------------------------------------------------------------
+def room_embedding_text(*, room: Room) -> str:
+    return f"{room.name}. {room.store.name} ({room.region}). 장르: {', '.join(room.genres)}. {room.description}"
+
+
+def _embedding_source(backend_name: str, text: str) -> str:
+    return hashlib.sha256(f"{backend_name}\n{text}".encode()).hexdigest()
+
+
+def rooms_embedding_queue(*, room_ids: list[int]) -> None:
+    """Mark rooms dirty and queue their embedding once the current transaction commits."""
+    room_ids = list(room_ids)
+    if not room_ids:
+        return
+    Room.objects.filter(id__in=room_ids).update(embedding_dirty=True)
+
+    def _send():
+        from rooms.tasks import rooms_embed_task
+
+        try:
+            rooms_embed_task.delay(room_ids)
+        except Exception:  # broker down: the beat task picks dirty rooms up later
+            logger.warning("could not queue room embeddings; beat will retry", exc_info=True)
+
+    transaction.on_commit(_send)
+
+
+def rooms_embed(*, room_ids: list[int]) -> int:
+    """Embed these rooms now; returns how many vectors were written. Safe to run twice.
+
+    A room whose stored vector already came from the same text and backend only loses its dirty
+    flag. The write is conditional on `updated_at`, so an edit made while we computed keeps the
+    room dirty for the next run instead of being overwritten by a stale vector.
+    """
+    from rooms.embeddings import embed_texts, embedding_backend
+
+    backend_name = embedding_backend().name
+    rooms = list(Room.objects.select_related("store").filter(id__in=room_ids))
+    todo: list[tuple[Room, str, str]] = []
+    for room in rooms:
+        text = room_embedding_text(room=room)
+        source = _embedding_source(backend_name, text)
+        if room.embedding is not None and room.embedding_source == source:
+            if room.embedding_dirty:
+                Room.objects.filter(id=room.id, updated_at=room.updated_at).update(embedding_dirty=False)
+            continue
+        todo.append((room, text, source))
+    if not todo:
+        return 0
+    vectors = embed_texts([text for _, text, _ in todo])
+    written = 0
+    now = timezone.now()
+    for (room, _, source), vector in zip(todo, vectors, strict=True):
+        written += Room.objects.filter(id=room.id, updated_at=room.updated_at).update(
+            embedding=vector, embedding_source=source, embedding_dirty=False, embedded_at=now
+        )
+    return written
+
+
+def rooms_embed_dirty(*, batch_size: int) -> int:
+    """One batch of dirty rooms (the beat task); returns the number embedded."""
+    ids = list(Room.objects.filter(embedding_dirty=True).order_by("id").values_list("id", flat=True)[:batch_size])
+    return rooms_embed(room_ids=ids) if ids else 0
+
+
+# --- rooms and stores ---------------------------------------------------------------------------
+def _room_changed(*, room_ids: list[int], text_changed: bool) -> None:
+    rooms_search_vector_refresh(room_ids=room_ids)
+    if text_changed:
+        rooms_embedding_queue(room_ids=room_ids)
+
+
+@transaction.atomic
+def room_create(*, store: Store, **fields) -> Room:
+    room = Room(store=store, region=store.region, **fields)
+    room.full_clean()
+    room.save()
+    _room_changed(room_ids=[room.id], text_changed=True)
+    room.refresh_from_db()
+    return room
+
+
+@transaction.atomic
+def room_update(*, room: Room, store: Store | None = None, **fields) -> Room:
+    """Change a room; only a change of its text (name, genres, description, store) re-embeds it."""
+    text_changed = False
+    if store is not None and store.id != room.store_id:
+        room.store = store
+        text_changed = True
+    room.region = room.store.region
+    for name, value in fields.items():
+        if name not in ROOM_FIELDS:
+            raise ValueError(f"unknown room field {name}")
+        if getattr(room, name) != value:
+            text_changed = text_changed or name in TEXT_FIELDS
+            setattr(room, name, value)
+    room.full_clean()
+    room.save()
+    _room_changed(room_ids=[room.id], text_changed=text_changed or room.embedding is None)
+    room.refresh_from_db()
+    return room
+
+
+@transaction.atomic
+def store_save(*, store: Store) -> Store:
+    """Save a store and carry its region and name into its rooms' search text and embeddings."""
+    store.full_clean()
+    store.save()
+    room_ids = list(store.rooms.values_list("id", flat=True))
+    Room.objects.filter(store=store).exclude(region=store.region).update(region=store.region, updated_at=timezone.now())
+    if room_ids:
+        _room_changed(room_ids=room_ids, text_changed=True)
+    return store
+
+
+def rooms_set_active(*, room_ids: list[int], active: bool) -> int:
+    return Room.objects.filter(id__in=room_ids).exclude(is_active=active).update(
+        is_active=active, updated_at=timezone.now()
+    )
+
+
+# --- reviews -----------------------------------------------------------------------------------
+@transaction.atomic
+def review_upsert(
+    *,
+    user,
+    room: Room,
+    rating: int,
+    text: str = "",
+    escaped: bool = False,
+    hints_used: int = 0,
+    played_on: date | None = None,
+) -> tuple[Review, bool]:
+    """Create the user's review of the room, or edit it; the room's rating follows exactly.
+
+    The room row is locked first, so concurrent reviews of one room add up instead of racing.
+    """
+    locked = Room.objects.select_for_update().get(id=room.id)
+    review = Review.objects.filter(user=user, room=locked).first()
+    created = review is None
+    if created:
+        review = Review(user=user, room=locked)
+        delta_sum, delta_count = rating, 1
+    else:
+        delta_sum, delta_count = rating - review.rating, 0
+    review.rating = rating
+    review.text = text
+    review.escaped = escaped
+    review.hints_used = hints_used
+    review.played_on = played_on
+    review.full_clean(exclude=["user", "room"], validate_unique=False)
+    review.save()
+    new_sum = locked.rating_sum + delta_sum
+    new_count = locked.review_count + delta_count
+    Room.objects.filter(id=locked.id).update(
+        rating_sum=F("rating_sum") + delta_sum,
+        review_count=F("review_count") + delta_count,
+        rating=round(new_sum / new_count, 4) if new_count else 0,
+    )
+    return review, created

@@ -1,0 +1,193 @@
+"""Korean text analysis shared by the index and the query side of the keyword search.
+
+PostgreSQL's `simple` configuration only splits on spaces, so "강남에서" never matches "강남" and
+"무서운" never matches "공포". kiwipiepy splits words into morphemes ("강남"+"에서", "무섭"+"은");
+the vocabulary then adds the canonical region/genre for every alias ("무섭" → "공포",
+"혜화" → "대학로"), on both sides, so a query and a room meet on the same terms.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rooms.vocabulary import GENRE_ALIASES, GENRES, REGION_ALIASES, REGIONS, canonical_genre, canonical_region
+
+# Content-bearing parts of speech: nouns, foreign words, numbers with units, roots, verb/adjective stems.
+_CONTENT_TAGS = {"NNG", "NNP", "SL", "SH", "SN", "XR", "VV", "VA", "VV-I", "VA-I", "VV-R", "VA-R", "MAG"}
+# Words every room and every question share: they only add noise to ranking.
+STOPWORDS = frozenset(
+    {
+        "방탈출",
+        "테마",
+        "추천",
+        "카페",
+        "곳",
+        "하",
+        "있",
+        "되",
+        "없",
+        "같",
+        "좋",
+        "이",
+        "그",
+        "저",
+        "것",
+        "수",
+        "등",
+        "더",
+        "잘",
+        "좀",
+        "많",
+        "가",
+        "오",
+        "보",
+        "주",
+        "만하",
+        "알리",
+        "해주",
+        "찾",
+        "어떻",
+        "어디",
+        "뭐",
+        "요",
+        "안",
+        "못",
+        "점",
+        "지점",
+    }
+)
+# Words that turn the genre before them into "not this": "안 무서운", "공포 빼고", "공포 말고".
+_NEGATORS_BEFORE = {"안", "못"}
+_NEGATORS_AFTER = {"빼", "말", "제외", "않", "싫", "말고", "빼고"}
+# Multi-character words kiwipiepy would split ("고인물" → 고+인물) and vocabulary names it must keep whole.
+_USER_WORDS = (
+    ("방탈출", "NNG"),
+    ("고인물", "NNG"),
+    ("방린이", "NNG"),
+    ("방생아", "NNG"),
+    ("노힌트", "NNG"),
+    ("인테리어", "NNG"),
+)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。])\s+|\n+")
+_KEEP = re.compile(r"[^\w]+")
+
+_kiwi = None
+_kiwi_lock = threading.Lock()
+
+
+def _get_kiwi():
+    """The analyser loads its model (a few seconds, ~100 MB) once per process, on first use."""
+    global _kiwi
+    if _kiwi is None:
+        with _kiwi_lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi
+
+                kiwi = Kiwi()
+                for word, tag in _USER_WORDS:
+                    kiwi.add_user_word(word, tag, 0)
+                for table in (REGIONS, GENRES):
+                    for canonical, aliases in table.items():
+                        for name in (canonical, *aliases):
+                            if re.fullmatch(r"[가-힣]{2,}", name):
+                                kiwi.add_user_word(name, "NNP", 0)
+                _kiwi = kiwi
+    return _kiwi
+
+
+@dataclass(frozen=True)
+class _Token:
+    form: str
+    tag: str
+
+
+@lru_cache(maxsize=100_000)
+def _tokens(sentence: str) -> tuple[_Token, ...]:
+    # Cached per sentence: catalogue descriptions share many sentences, and queries repeat.
+    return tuple(_Token(token.form, token.tag) for token in _get_kiwi().tokenize(sentence))
+
+
+def _sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_SPLIT.split(text or "") if part.strip()]
+
+
+def _clean(form: str) -> str:
+    return _KEEP.sub("", form).lower()
+
+
+def _all_tokens(text: str) -> list[_Token]:
+    return [token for sentence in _sentences(text) for token in _tokens(sentence)]
+
+
+def morphemes(text: str) -> list[str]:
+    """Content morphemes of `text`, lower-cased: '강남에서 무서운 테마' → ['강남', '무섭', '테마']."""
+    result = []
+    for token in _all_tokens(text):
+        if token.tag in _CONTENT_TAGS:
+            form = _clean(token.form)
+            if form:
+                result.append(form)
+    return result
+
+
+def _canonical(term: str) -> str | None:
+    return canonical_region(term) or canonical_genre(term)
+
+
+def expand_terms(terms: list[str]) -> list[str]:
+    """Each term plus the canonical region/genre it is an alias of ('무섭' → '무섭', '공포')."""
+    result = []
+    for term in terms:
+        result.append(term)
+        canonical = _canonical(term)
+        if canonical and canonical.lower() != term:
+            result.append(canonical.lower())
+    return result
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    terms: tuple[str, ...]
+    negated_genres: tuple[str, ...]
+
+
+def query_analyze(text: str) -> QueryAnalysis:
+    """The search terms of a text, and the genres it negates ('안 무서운' → 공포).
+
+    The same analysis serves both sides: a question's terms and a room's indexed terms. Negated
+    genre words leave the terms, so "안 무서운 테마" in a description does not index "공포" and a
+    question "공포 빼고" does not rank horror rooms up.
+    """
+    tokens = [token for token in _all_tokens(text) if _clean(token.form)]
+    forms = [_clean(token.form) for token in tokens]
+    terms: list[str] = []
+    negated: list[str] = []
+    for index, token in enumerate(tokens):
+        form = forms[index]
+        if token.tag not in _CONTENT_TAGS or form in STOPWORDS:
+            continue
+        genre = canonical_genre(form)
+        before = forms[index - 1] if index > 0 else ""
+        after = forms[index + 1 : index + 4]
+        is_negated = before in _NEGATORS_BEFORE or any(word in _NEGATORS_AFTER for word in after[:3])
+        if genre and is_negated:
+            negated.append(genre)
+            continue
+        if form in _NEGATORS_AFTER:
+            continue
+        terms.append(form)
+    expanded = tuple(dict.fromkeys(expand_terms(terms)))
+    return QueryAnalysis(terms=expanded, negated_genres=tuple(dict.fromkeys(negated)))
+
+
+def index_terms(text: str) -> list[str]:
+    """Terms stored in `Room.search_vector` for a piece of room text."""
+    return list(query_analyze(text).terms)
+
+
+def known_alias_terms() -> set[str]:
+    """Every alias the vocabulary knows, lower-cased (used by tests and the bench)."""
+    return set(REGION_ALIASES) | set(GENRE_ALIASES)
