@@ -187,7 +187,10 @@ _AUDIENCE_HARD = (
 _AUDIENCE_COUPLE = ("커플이 둘이서 즐기기 좋은 데이트 코스입니다.", "두 명이서 오붓하게 즐기기 좋습니다.")
 _AUDIENCE_GROUP = ("여럿이 함께 가면 더 신나는 단체 추천 테마입니다.", "회사 동료나 친구들과 단체로 즐기기 좋습니다.")
 _FEAR_SOFT = ("겁이 많은 분도 안심하고 즐길 수 있는 안 무서운 테마입니다.",)
-_FEAR_HARD = ("공포도가 높아 겁이 많다면 각오가 필요합니다.", "심장이 약한 분께는 권하지 않는 강한 공포 연출이 있습니다.")
+_FEAR_HARD = (
+    "공포도가 높아 겁이 많다면 각오가 필요합니다.",
+    "심장이 약한 분께는 권하지 않는 강한 공포 연출이 있습니다.",
+)
 
 # Genres that go together as second/third labels of a room.
 _COMPANIONS: dict[str, tuple[str, ...]] = {

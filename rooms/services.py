@@ -36,9 +36,7 @@ TEXT_FIELDS = {"name", "genres", "description"}
 def room_search_documents(*, room: Room) -> tuple[str, str, str]:
     """Analysed text for weights A (name), B (genres, region, store) and C (description)."""
     weight_a = " ".join(index_terms(room.name))
-    weight_b = " ".join(
-        [*(genre.lower() for genre in room.genres), room.region, *index_terms(room.store.name)]
-    )
+    weight_b = " ".join([*(genre.lower() for genre in room.genres), room.region, *index_terms(room.store.name)])
     weight_c = " ".join(index_terms(room.description))
     return weight_a, weight_b, weight_c
 
@@ -186,8 +184,10 @@ def store_save(*, store: Store) -> Store:
 
 
 def rooms_set_active(*, room_ids: list[int], active: bool) -> int:
-    return Room.objects.filter(id__in=room_ids).exclude(is_active=active).update(
-        is_active=active, updated_at=timezone.now()
+    return (
+        Room.objects.filter(id__in=room_ids)
+        .exclude(is_active=active)
+        .update(is_active=active, updated_at=timezone.now())
     )
 
 

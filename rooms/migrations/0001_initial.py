@@ -12,7 +12,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -21,145 +20,358 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Store',
+            name="Store",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='업체명')),
-                ('region', models.CharField(choices=[('강남', '강남'), ('홍대', '홍대'), ('신촌', '신촌'), ('건대', '건대'), ('대학로', '대학로'), ('잠실', '잠실'), ('성수', '성수'), ('신림', '신림'), ('노원', '노원'), ('영등포', '영등포'), ('수원', '수원'), ('인천', '인천'), ('부산', '부산'), ('대구', '대구'), ('대전', '대전'), ('광주', '광주')], max_length=20, verbose_name='지역')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='주소')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='전화번호')),
-                ('booking_url', models.URLField(blank=True, max_length=300, verbose_name='예약 링크')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="업체명")),
+                (
+                    "region",
+                    models.CharField(
+                        choices=[
+                            ("강남", "강남"),
+                            ("홍대", "홍대"),
+                            ("신촌", "신촌"),
+                            ("건대", "건대"),
+                            ("대학로", "대학로"),
+                            ("잠실", "잠실"),
+                            ("성수", "성수"),
+                            ("신림", "신림"),
+                            ("노원", "노원"),
+                            ("영등포", "영등포"),
+                            ("수원", "수원"),
+                            ("인천", "인천"),
+                            ("부산", "부산"),
+                            ("대구", "대구"),
+                            ("대전", "대전"),
+                            ("광주", "광주"),
+                        ],
+                        max_length=20,
+                        verbose_name="지역",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="주소")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="전화번호")),
+                ("booking_url", models.URLField(blank=True, max_length=300, verbose_name="예약 링크")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '업체',
-                'verbose_name_plural': '업체',
-                'ordering': ['region', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('region__in', ('강남', '홍대', '신촌', '건대', '대학로', '잠실', '성수', '신림', '노원', '영등포', '수원', '인천', '부산', '대구', '대전', '광주'))), name='rooms_store_region_known')],
+                "verbose_name": "업체",
+                "verbose_name_plural": "업체",
+                "ordering": ["region", "name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "region__in",
+                                (
+                                    "강남",
+                                    "홍대",
+                                    "신촌",
+                                    "건대",
+                                    "대학로",
+                                    "잠실",
+                                    "성수",
+                                    "신림",
+                                    "노원",
+                                    "영등포",
+                                    "수원",
+                                    "인천",
+                                    "부산",
+                                    "대구",
+                                    "대전",
+                                    "광주",
+                                ),
+                            )
+                        ),
+                        name="rooms_store_region_known",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='테마명')),
-                ('region', models.CharField(choices=[('강남', '강남'), ('홍대', '홍대'), ('신촌', '신촌'), ('건대', '건대'), ('대학로', '대학로'), ('잠실', '잠실'), ('성수', '성수'), ('신림', '신림'), ('노원', '노원'), ('영등포', '영등포'), ('수원', '수원'), ('인천', '인천'), ('부산', '부산'), ('대구', '대구'), ('대전', '대전'), ('광주', '광주')], editable=False, max_length=20, verbose_name='지역')),
-                ('genres', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('공포', '공포'), ('스릴러', '스릴러'), ('추리', '추리'), ('미스터리', '미스터리'), ('감성', '감성'), ('코믹', '코믹'), ('판타지', '판타지'), ('SF', 'SF'), ('모험', '모험'), ('잠입', '잠입'), ('드라마', '드라마'), ('로맨스', '로맨스'), ('액션', '액션'), ('역사', '역사')], max_length=20), size=3, verbose_name='장르')),
-                ('difficulty', models.PositiveSmallIntegerField(verbose_name='난이도')),
-                ('fear', models.PositiveSmallIntegerField(verbose_name='공포도')),
-                ('activity', models.PositiveSmallIntegerField(verbose_name='활동성')),
-                ('min_players', models.PositiveSmallIntegerField(verbose_name='최소 인원')),
-                ('max_players', models.PositiveSmallIntegerField(verbose_name='최대 인원')),
-                ('duration_minutes', models.PositiveSmallIntegerField(verbose_name='플레이 시간(분)')),
-                ('price', models.PositiveIntegerField(verbose_name='1인 가격(원)')),
-                ('description', models.TextField(max_length=2000, verbose_name='소개')),
-                ('rating', models.FloatField(default=0, verbose_name='평점')),
-                ('rating_sum', models.PositiveIntegerField(default=0, editable=False)),
-                ('review_count', models.PositiveIntegerField(default=0, verbose_name='후기 수')),
-                ('is_active', models.BooleanField(default=True, verbose_name='운영 중')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('embedding', pgvector.django.vector.VectorField(blank=True, dimensions=512, editable=False, null=True)),
-                ('embedding_dirty', models.BooleanField(default=True, editable=False, verbose_name='임베딩 갱신 필요')),
-                ('embedding_source', models.CharField(blank=True, editable=False, max_length=64)),
-                ('embedded_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rooms', to='rooms.store', verbose_name='업체')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="테마명")),
+                (
+                    "region",
+                    models.CharField(
+                        choices=[
+                            ("강남", "강남"),
+                            ("홍대", "홍대"),
+                            ("신촌", "신촌"),
+                            ("건대", "건대"),
+                            ("대학로", "대학로"),
+                            ("잠실", "잠실"),
+                            ("성수", "성수"),
+                            ("신림", "신림"),
+                            ("노원", "노원"),
+                            ("영등포", "영등포"),
+                            ("수원", "수원"),
+                            ("인천", "인천"),
+                            ("부산", "부산"),
+                            ("대구", "대구"),
+                            ("대전", "대전"),
+                            ("광주", "광주"),
+                        ],
+                        editable=False,
+                        max_length=20,
+                        verbose_name="지역",
+                    ),
+                ),
+                (
+                    "genres",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("공포", "공포"),
+                                ("스릴러", "스릴러"),
+                                ("추리", "추리"),
+                                ("미스터리", "미스터리"),
+                                ("감성", "감성"),
+                                ("코믹", "코믹"),
+                                ("판타지", "판타지"),
+                                ("SF", "SF"),
+                                ("모험", "모험"),
+                                ("잠입", "잠입"),
+                                ("드라마", "드라마"),
+                                ("로맨스", "로맨스"),
+                                ("액션", "액션"),
+                                ("역사", "역사"),
+                            ],
+                            max_length=20,
+                        ),
+                        size=3,
+                        verbose_name="장르",
+                    ),
+                ),
+                ("difficulty", models.PositiveSmallIntegerField(verbose_name="난이도")),
+                ("fear", models.PositiveSmallIntegerField(verbose_name="공포도")),
+                ("activity", models.PositiveSmallIntegerField(verbose_name="활동성")),
+                ("min_players", models.PositiveSmallIntegerField(verbose_name="최소 인원")),
+                ("max_players", models.PositiveSmallIntegerField(verbose_name="최대 인원")),
+                ("duration_minutes", models.PositiveSmallIntegerField(verbose_name="플레이 시간(분)")),
+                ("price", models.PositiveIntegerField(verbose_name="1인 가격(원)")),
+                ("description", models.TextField(max_length=2000, verbose_name="소개")),
+                ("rating", models.FloatField(default=0, verbose_name="평점")),
+                ("rating_sum", models.PositiveIntegerField(default=0, editable=False)),
+                ("review_count", models.PositiveIntegerField(default=0, verbose_name="후기 수")),
+                ("is_active", models.BooleanField(default=True, verbose_name="운영 중")),
+                ("search_vector", django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
+                (
+                    "embedding",
+                    pgvector.django.vector.VectorField(blank=True, dimensions=512, editable=False, null=True),
+                ),
+                ("embedding_dirty", models.BooleanField(default=True, editable=False, verbose_name="임베딩 갱신 필요")),
+                ("embedding_source", models.CharField(blank=True, editable=False, max_length=64)),
+                ("embedded_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rooms",
+                        to="rooms.store",
+                        verbose_name="업체",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '테마',
-                'verbose_name_plural': '테마',
-                'ordering': ['-rating', '-review_count', 'id'],
+                "verbose_name": "테마",
+                "verbose_name_plural": "테마",
+                "ordering": ["-rating", "-review_count", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField(verbose_name='평점')),
-                ('text', models.TextField(blank=True, max_length=2000, verbose_name='후기')),
-                ('escaped', models.BooleanField(default=False, verbose_name='탈출 성공')),
-                ('hints_used', models.PositiveSmallIntegerField(default=0, verbose_name='사용한 힌트 수')),
-                ('played_on', models.DateField(blank=True, null=True, verbose_name='플레이한 날')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to=settings.AUTH_USER_MODEL)),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='rooms.room', verbose_name='테마')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rating", models.PositiveSmallIntegerField(verbose_name="평점")),
+                ("text", models.TextField(blank=True, max_length=2000, verbose_name="후기")),
+                ("escaped", models.BooleanField(default=False, verbose_name="탈출 성공")),
+                ("hints_used", models.PositiveSmallIntegerField(default=0, verbose_name="사용한 힌트 수")),
+                ("played_on", models.DateField(blank=True, null=True, verbose_name="플레이한 날")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reviews", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="rooms.room",
+                        verbose_name="테마",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '후기',
-                'verbose_name_plural': '후기',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'room'), name='rooms_review_user_room_unique'), models.CheckConstraint(condition=models.Q(('rating__range', (1, 5))), name='rooms_review_rating_range'), models.CheckConstraint(condition=models.Q(('hints_used__lte', 50)), name='rooms_review_hints_range')],
+                "verbose_name": "후기",
+                "verbose_name_plural": "후기",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "room"), name="rooms_review_user_room_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("rating__range", (1, 5))), name="rooms_review_rating_range"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("hints_used__lte", 50)), name="rooms_review_hints_range"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='room',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='rooms_room_search_gin'),
+            model_name="room",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="rooms_room_search_gin"),
         ),
         migrations.AddIndex(
-            model_name='room',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['genres'], name='rooms_room_genres_gin'),
+            model_name="room",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["genres"], name="rooms_room_genres_gin"),
         ),
         migrations.AddIndex(
-            model_name='room',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Replace('name', models.Value(' '), models.Value('')), name='gin_trgm_ops'), name='rooms_room_name_trgm'),
+            model_name="room",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Replace("name", models.Value(" "), models.Value("")),
+                    name="gin_trgm_ops",
+                ),
+                name="rooms_room_name_trgm",
+            ),
         ),
         migrations.AddIndex(
-            model_name='room',
-            index=pgvector.django.indexes.HnswIndex(ef_construction=64, fields=['embedding'], m=16, name='rooms_room_embedding_hnsw', opclasses=['vector_cosine_ops']),
+            model_name="room",
+            index=pgvector.django.indexes.HnswIndex(
+                ef_construction=64,
+                fields=["embedding"],
+                m=16,
+                name="rooms_room_embedding_hnsw",
+                opclasses=["vector_cosine_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='room',
-            index=models.Index(fields=['region', 'is_active'], name='rooms_room_region_active'),
+            model_name="room",
+            index=models.Index(fields=["region", "is_active"], name="rooms_room_region_active"),
         ),
         migrations.AddIndex(
-            model_name='room',
-            index=models.Index(condition=models.Q(('embedding_dirty', True)), fields=['embedding_dirty'], name='rooms_room_dirty'),
+            model_name="room",
+            index=models.Index(
+                condition=models.Q(("embedding_dirty", True)), fields=["embedding_dirty"], name="rooms_room_dirty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(fields=('store', 'name'), name='rooms_room_store_name_unique'),
+            model_name="room",
+            constraint=models.UniqueConstraint(fields=("store", "name"), name="rooms_room_store_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('region__in', ('강남', '홍대', '신촌', '건대', '대학로', '잠실', '성수', '신림', '노원', '영등포', '수원', '인천', '부산', '대구', '대전', '광주'))), name='rooms_room_region_known'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "region__in",
+                        (
+                            "강남",
+                            "홍대",
+                            "신촌",
+                            "건대",
+                            "대학로",
+                            "잠실",
+                            "성수",
+                            "신림",
+                            "노원",
+                            "영등포",
+                            "수원",
+                            "인천",
+                            "부산",
+                            "대구",
+                            "대전",
+                            "광주",
+                        ),
+                    )
+                ),
+                name="rooms_room_region_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('genres__contained_by', ['공포', '스릴러', '추리', '미스터리', '감성', '코믹', '판타지', 'SF', '모험', '잠입', '드라마', '로맨스', '액션', '역사']), ('genres__len__gte', 1)), name='rooms_room_genres_known'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "genres__contained_by",
+                        [
+                            "공포",
+                            "스릴러",
+                            "추리",
+                            "미스터리",
+                            "감성",
+                            "코믹",
+                            "판타지",
+                            "SF",
+                            "모험",
+                            "잠입",
+                            "드라마",
+                            "로맨스",
+                            "액션",
+                            "역사",
+                        ],
+                    ),
+                    ("genres__len__gte", 1),
+                ),
+                name="rooms_room_genres_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('difficulty__range', (1, 5))), name='rooms_room_difficulty_range'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("difficulty__range", (1, 5))), name="rooms_room_difficulty_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('fear__range', (0, 5))), name='rooms_room_fear_range'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fear__range", (0, 5))), name="rooms_room_fear_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('activity__range', (1, 5))), name='rooms_room_activity_range'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("activity__range", (1, 5))), name="rooms_room_activity_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('min_players__range', (1, 20))), name='rooms_room_min_players_range'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_players__range", (1, 20))), name="rooms_room_min_players_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('max_players__gte', models.F('min_players')), ('max_players__lte', 20)), name='rooms_room_players_order'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_players__gte", models.F("min_players")), ("max_players__lte", 20)),
+                name="rooms_room_players_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__range', (10, 300))), name='rooms_room_duration_range'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_minutes__range", (10, 300))), name="rooms_room_duration_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('price__range', (0, 1000000))), name='rooms_room_price_range'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__range", (0, 1000000))), name="rooms_room_price_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__range', (0, 5))), name='rooms_room_rating_range'),
+            model_name="room",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rating__range", (0, 5))), name="rooms_room_rating_range"
+            ),
         ),
     ]

@@ -116,8 +116,8 @@
 
     var facts = el("ul", "room-card__facts");
     var party = room.min_players === room.max_players ? room.min_players + "인" : room.min_players + "-" + room.max_players + "인";
-    facts.appendChild(el("li", null, "👥 " + party));
-    facts.appendChild(el("li", null, "⏱ " + room.duration_minutes + "분"));
+    facts.appendChild(el("li", null, party));
+    facts.appendChild(el("li", null, room.duration_minutes + "분"));
     facts.appendChild(el("li", null, "후기 " + (room.review_count || 0) + "개"));
     card.appendChild(facts);
 
@@ -127,7 +127,7 @@
     foot.appendChild(price);
     var booking = room.booking_url || store.booking_url;
     if (booking && /^https?:\/\//i.test(booking)) {
-      var book = el("a", "room-card__book", "예약하기 ↗");
+      var book = el("a", "room-card__book", "예약하기 ›");
       book.href = booking;
       book.target = "_blank";
       book.rel = "noopener noreferrer";
@@ -153,22 +153,22 @@
 
   var SLOT_LABELS = {
     region: function (v) {
-      return "📍 " + v;
+      return "지역 " + v;
     },
     genres: function (v) {
-      return "🎭 " + v;
+      return "장르 " + v;
     },
     exclude_genres: function (v) {
-      return "🚫 " + v + " 제외";
+      return v + " 제외";
     },
     players: function (v) {
-      return "👥 " + v + "명";
+      return v + "명";
     },
     difficulty: function (v) {
-      return "🔒 난이도 " + v;
+      return "난이도 " + v;
     },
     max_price: function (v) {
-      return "💰 " + won(v) + " 이하";
+      return won(v) + " 이하";
     },
   };
 

@@ -171,5 +171,7 @@ def screenshot(page, name: str) -> Path:
     """Every run keeps a picture of each page it visits under var/screenshots/."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
+    # From the top: a full-page picture taken while scrolled shows the sticky header mid-page.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
