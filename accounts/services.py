@@ -10,6 +10,7 @@ from accounts.login_guard import login_guard_check, login_guard_record_failure, 
 from accounts.models import User
 from accounts.selectors import user_email_taken, user_username_taken
 from accounts.tokens import tokens_issue
+from analytics.services import event_record
 
 
 class InvalidCredentials(Exception):
@@ -47,6 +48,7 @@ def user_register(
             candidate.save()
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         raise ValidationError({"username": ["이미 사용 중인 아이디 또는 이메일입니다."]}) from exc
+    event_record(type="user.registered", user_id=candidate.pk)  # published after the commit
     return candidate
 
 
@@ -58,6 +60,7 @@ def user_login(*, username: str, password: str, ip: str, request=None) -> tuple[
         login_guard_record_failure(username=username, ip=ip)
         raise InvalidCredentials
     login_guard_reset(username=username)
+    event_record(type="user.logged_in", user_id=user.pk)
     return user, tokens_issue(user=user)
 
 

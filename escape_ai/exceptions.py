@@ -29,6 +29,9 @@ def api_exception_handler(exc, context):
     if response is None:
         request = context.get("request")
         logger.exception("unhandled API error", extra={"path": getattr(request, "path", None)})
+        from analytics.signals import unhandled_error_record  # errors by type, in metrics and events
+
+        unhandled_error_record(exc=exc, request=request)
         return Response({"detail": "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}, status=500)
 
     if isinstance(exc, exceptions.ValidationError):

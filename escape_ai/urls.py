@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics.apis import metrics_view
 from escape_ai.views import healthz
 
 urlpatterns = [
@@ -10,7 +11,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("auth/", include("accounts.urls")),
-    path("", include("django_prometheus.urls")),
+    path("analytics/", include("analytics.urls")),
+    path("metrics", metrics_view, name="prometheus-django-metrics"),
     # The web pages (session login): chat at /, /rooms/, /signup/ /login/ /logout/ /me/, /staff/insights/.
     path("", include("accounts.urls_web")),
     path("", include("chat.urls_web")),

@@ -1,5 +1,6 @@
 """Every setting comes from the environment, with defaults that work on one machine."""
 
+import os
 import secrets
 from datetime import timedelta
 
@@ -234,6 +235,37 @@ CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,
 }
+
+# --- analytics ---
+# Prometheus multiprocess mode: every process writes its samples under this directory and
+# /metrics sums them. Must be in the environment before prometheus_client is imported.
+_testing = env.str("DJANGO_SETTINGS_MODULE", default="").endswith(".test")
+PROMETHEUS_MULTIPROC_DIR = env.str(
+    "PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / ("prometheus-test" if _testing else "prometheus"))
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
+os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
+# /metrics: open to these addresses/networks (loopback by default), or to anyone with the basic-auth pair.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_BASIC_AUTH = env.str("METRICS_BASIC_AUTH", default="")  # "user:password"; empty = off
+METRICS_JSONL_ENABLED = env.bool("METRICS_JSONL_ENABLED", default=True)
+METRICS_JSONL_DIR = env.str("METRICS_JSONL_DIR", default=str(BASE_DIR / "data" / "metrics"))
+ANALYTICS_FLUSH_INTERVAL_SECONDS = env.int("ANALYTICS_FLUSH_INTERVAL_SECONDS", default=300)
+ANALYTICS_FLUSH_BATCH_SIZE = env.int("ANALYTICS_FLUSH_BATCH_SIZE", default=2000)
+ANALYTICS_FLUSH_LOCK_SECONDS = env.int("ANALYTICS_FLUSH_LOCK_SECONDS", default=120)
+# Test-only: seconds to sleep after a batch is stored and before it leaves the processing list.
+ANALYTICS_FLUSH_PAUSE_SECONDS = env.float("ANALYTICS_FLUSH_PAUSE_SECONDS", default=0.0)
+ANALYTICS_MAX_PAYLOAD_BYTES = env.int("ANALYTICS_MAX_PAYLOAD_BYTES", default=16384)
+ANALYTICS_EVENTS_QUEUE = env.str("ANALYTICS_EVENTS_QUEUE", default="")  # empty: "<default queue>.events"
+ANALYTICS_DELIVERY_LIMIT = env.int("ANALYTICS_DELIVERY_LIMIT", default=3)
+ANALYTICS_INSIGHTS_MAX_DAYS = env.int("ANALYTICS_INSIGHTS_MAX_DAYS", default=366)
+CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {
+    "task": "analytics.events_flush",
+    "schedule": ANALYTICS_FLUSH_INTERVAL_SECONDS,
+    "options": {"expires": ANALYTICS_FLUSH_INTERVAL_SECONDS},
+}
+# Workers log through LOGGING (JSON lines with request/user/chat session ids), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- web ---
 # WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import ipaddress
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.selectors import insights_compute
+
+
+class IsStaff(BasePermission):
+    message = "관리자만 볼 수 있습니다."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+_DATE_ERRORS = {"invalid": "날짜 형식이 올바르지 않습니다. YYYY-MM-DD로 입력해 주세요."}
+
+
+class InsightsApi(APIView):
+    permission_classes = [IsStaff]
+
+    class InputSerializer(serializers.Serializer):
+        # `from` is a Python keyword: the fields are renamed in to_internal_value.
+        day_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], error_messages=_DATE_ERRORS)
+        day_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], error_messages=_DATE_ERRORS)
+
+        def to_internal_value(self, data):
+            renamed = {}
+            for outer, inner in (("from", "day_from"), ("to", "day_to")):
+                if data.get(outer) not in (None, ""):
+                    renamed[inner] = data.get(outer)
+            try:
+                return super().to_internal_value(renamed)
+            except serializers.ValidationError as exc:
+                names = {"day_from": "from", "day_to": "to"}
+                raise serializers.ValidationError({names.get(k, k): v for k, v in exc.detail.items()}) from exc
+
+        def validate(self, attrs):
+            today = timezone.localdate()
+            day_to = attrs.get("day_to") or today
+            day_from = attrs.get("day_from") or day_to - timedelta(days=29)
+            if day_from > day_to:
+                raise serializers.ValidationError({"from": ["시작일(from)이 종료일(to)보다 늦을 수 없습니다."]})
+            limit = settings.ANALYTICS_INSIGHTS_MAX_DAYS
+            if (day_to - day_from).days + 1 > limit:
+                raise serializers.ValidationError({"to": [f"조회 기간은 최대 {limit}일입니다."]})
+            return {"day_from": day_from, "day_to": day_to}
+
+    class OutputSerializer(serializers.Serializer):
+        # The selector already returns plain values; this documents the shape for the schema.
+        days = serializers.IntegerField()
+        events_by_type = serializers.DictField(child=serializers.IntegerField())
+        popular_regions = serializers.ListField(child=serializers.DictField())
+        popular_genres = serializers.ListField(child=serializers.DictField())
+        chats_per_day = serializers.ListField(child=serializers.DictField())
+        chat_messages = serializers.IntegerField()
+        chat_sessions = serializers.IntegerField()
+        active_users = serializers.IntegerField()
+        rag_usage = serializers.DictField()
+        recommendation_success = serializers.DictField()
+        llm_usage = serializers.ListField(child=serializers.DictField())
+        errors_by_type = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="시작일 YYYY-MM-DD (기본: to의 29일 전)"),
+            OpenApiParameter("to", str, description="종료일 YYYY-MM-DD (기본: 오늘)"),
+        ],
+        responses=OutputSerializer,
+    )
+    def get(self, request):
+        serializer = self.InputSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        insights = insights_compute(**serializer.validated_data)
+        body = {"from": insights.pop("from").isoformat(), "to": insights.pop("to").isoformat()}
+        body.update(self.OutputSerializer(insights).data)
+        return Response(body)
+
+
+def _client_allowed(address: str) -> bool:
+    try:
+        client = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for allowed in settings.METRICS_ALLOWED_IPS:
+        try:
+            if client in ipaddress.ip_network(allowed, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _basic_auth_ok(header: str) -> bool:
+    expected = settings.METRICS_BASIC_AUTH
+    if not expected or not header.startswith("Basic "):
+        return False
+    try:
+        given = base64.b64decode(header[6:], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def metrics_view(request):
+    """Prometheus exposition of every process's metrics, for allowed addresses or basic-auth holders."""
+    allowed = _client_allowed(request.META.get("REMOTE_ADDR", ""))
+    if not (allowed or _basic_auth_ok(request.headers.get("Authorization", ""))):
+        if settings.METRICS_BASIC_AUTH:
+            response = HttpResponse("인증이 필요합니다.", status=401, content_type="text/plain; charset=utf-8")
+            response["WWW-Authenticate"] = 'Basic realm="metrics"'
+            return response
+        return HttpResponse("접근이 허용되지 않은 주소입니다.", status=403, content_type="text/plain; charset=utf-8")
+    from django_prometheus.exports import ExportToDjangoView
+
+    return ExportToDjangoView(request)

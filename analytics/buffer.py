@@ -1,0 +1,103 @@
+"""The Redis buffer of ordinary events and the processing list a flush works from.
+
+A flush moves a batch from the buffer to the processing list in one atomic step, stores it, and
+only then removes exactly those items from the processing list. A worker killed in between leaves
+the batch in the processing list, where the next flush finds it first; the idempotent insert makes
+storing it again harmless.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django_redis import get_redis_connection
+
+_CLAIM = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+  redis.call('LTRIM', KEYS[1], #items, -1)
+  for i = 1, #items, 500 do
+    redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 499, #items)))
+  end
+end
+return items
+"""
+_ACK = """
+for i = 1, #ARGV do
+  redis.call('LREM', KEYS[1], 1, ARGV[i])
+end
+return #ARGV
+"""
+_LOCK_TAKE = """
+local current = redis.call('GET', KEYS[1])
+if current == false or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_LOCK_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+_scripts: dict[str, object] = {}
+
+
+def _redis():
+    return get_redis_connection("default")
+
+
+def _script(name: str, source: str):
+    # Registered once per process; redis-py re-loads it by SHA when the server was restarted.
+    if name not in _scripts:
+        _scripts[name] = _redis().register_script(source)
+    return _scripts[name]
+
+
+def key(name: str) -> str:
+    # Under the cache prefix, so each checkout's tests (and the test cleaner) see their own key space.
+    return cache.make_key(f"analytics:events:{name}")
+
+
+def buffer_append(document: str) -> None:
+    _redis().rpush(key("buffer"), document)
+
+
+def buffer_length() -> int:
+    return _redis().llen(key("buffer"))
+
+
+def processing_length() -> int:
+    return _redis().llen(key("processing"))
+
+
+def batch_claim(*, size: int) -> list[bytes]:
+    return _script("claim", _CLAIM)(keys=[key("buffer"), key("processing")], args=[size])
+
+
+def leftovers_read(*, size: int) -> list[bytes]:
+    return _redis().lrange(key("processing"), 0, size - 1)
+
+
+def batch_ack(items: list[bytes]) -> None:
+    if items:
+        _script("ack", _ACK)(keys=[key("processing")], args=items)
+
+
+def rejected_append(document: bytes | str) -> None:
+    # Kept for a person to look at; never retried automatically.
+    _redis().rpush(key("rejected"), document)
+
+
+def rejected_length() -> int:
+    return _redis().llen(key("rejected"))
+
+
+def flush_lock_take(*, owner: str, ttl_seconds: int) -> bool:
+    return bool(_script("lock_take", _LOCK_TAKE)(keys=[key("flush_lock")], args=[owner, ttl_seconds * 1000]))
+
+
+def flush_lock_release(*, owner: str) -> None:
+    _script("lock_release", _LOCK_RELEASE)(keys=[key("flush_lock")], args=[owner])

@@ -1,0 +1,167 @@
+"""Event types and payload rules: the one place that decides what an event may look like."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+CRITICAL_TYPES = frozenset({"user.registered", "user.logged_in", "error"})
+ORDINARY_TYPES = frozenset(
+    {
+        "chat.message",
+        "recommendation.shown",
+        "recommendation.clicked",
+        "room.viewed",
+        "search.performed",
+        # Until rooms.Review exists on this branch, reviews reach the insights as events.
+        "review.created",
+    }
+)
+EVENT_TYPES = CRITICAL_TYPES | ORDINARY_TYPES
+
+_NUMBER = (int, float)
+# Per type: key -> (accepted Python types, required). Keys not listed are allowed and stored as they are;
+# listed keys are type-checked because the rollup SQL casts them.
+_PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
+    "search.performed": {
+        "query": ((str,), False),
+        "region": ((str, type(None)), False),
+        "genres": ((list,), False),
+        "players": ((int, type(None)), False),
+        "result_count": ((int,), False),
+        "method": ((str, type(None)), False),
+    },
+    "recommendation.shown": {
+        "room_ids": ((list,), False),
+        "region": ((str, type(None)), False),
+        "genres": ((list,), False),
+        "message_id": ((int, type(None)), False),
+    },
+    "recommendation.clicked": {
+        "room_id": ((int,), True),
+        "message_id": ((int, type(None)), False),
+        "feedback": ((str,), True),
+        "region": ((str, type(None)), False),
+        "genres": ((list,), False),
+    },
+    "chat.message": {
+        "message_id": ((int, type(None)), False),
+        "intent": ((str, type(None)), False),
+        "entities": ((dict, type(None)), False),
+        "ran_search": ((bool,), False),
+        "result_count": ((int, type(None)), False),
+        "latency_ms": ((*_NUMBER, type(None)), False),
+        "provider": ((str, type(None)), False),
+        "model": ((str, type(None)), False),
+        "input_tokens": ((int, type(None)), False),
+        "output_tokens": ((int, type(None)), False),
+        "cost_usd": ((*_NUMBER, type(None)), False),
+        "fallback": ((bool,), False),
+    },
+    "room.viewed": {"room_id": ((int,), True)},
+    "review.created": {
+        "room_id": ((int,), True),
+        "rating": ((int,), True),
+        "region": ((str, type(None)), False),
+        "genres": ((list,), False),
+    },
+    "user.registered": {},
+    "user.logged_in": {},
+    "error": {"error_type": ((str,), True), "source": ((str, type(None)), False), "detail": ((str, type(None)), False)},
+}
+_FEEDBACK = {"clicked", "liked", "disliked"}
+_MAX_INT = 2**63 - 1
+
+
+class EventRejected(ValueError):
+    """A malformed event. `reason` is a short machine label used as a metric label."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def payload_check(*, type: str, payload: dict[str, Any]) -> None:
+    rules = _PAYLOAD_RULES[type]
+    for key, (types, required) in rules.items():
+        if key not in payload:
+            if required:
+                raise EventRejected("missing_field", f"{type} 이벤트에 필수 항목 {key!r}가 없습니다.")
+            continue
+        value = payload[key]
+        # bool is an int in Python; an int field must not accept True.
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise EventRejected("bad_field", f"{type} 이벤트의 {key!r} 값의 형식이 올바르지 않습니다.")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_INT:
+            raise EventRejected("bad_field", f"{type} 이벤트의 {key!r} 값이 너무 큽니다.")
+        if key == "genres" and not all(isinstance(item, str) for item in value):
+            raise EventRejected("bad_field", f"{type} 이벤트의 genres는 문자열 목록이어야 합니다.")
+        if key == "room_ids" and not all(isinstance(item, int) and not isinstance(item, bool) for item in value):
+            raise EventRejected("bad_field", f"{type} 이벤트의 room_ids는 정수 목록이어야 합니다.")
+    if type == "recommendation.clicked" and payload["feedback"] not in _FEEDBACK:
+        raise EventRejected("bad_field", "feedback은 clicked, liked, disliked 중 하나여야 합니다.")
+    if type == "review.created" and not 1 <= payload["rating"] <= 5:
+        raise EventRejected("bad_field", "rating은 1에서 5 사이여야 합니다.")
+
+
+def event_document(
+    *,
+    type: str,
+    event_id: uuid.UUID,
+    user_id: int | None,
+    chat_session_id: int | None,
+    payload: dict | None,
+    occurred_at: datetime,
+    max_payload_bytes: int,
+) -> str:
+    """Validate an event and return its JSON line, exactly what the buffer and the broker carry."""
+    if type not in EVENT_TYPES:
+        raise EventRejected("unknown_type", f"알 수 없는 이벤트 유형입니다: {str(type)[:50]!r}")
+    payload = {} if payload is None else payload
+    if not isinstance(payload, dict):
+        raise EventRejected("bad_payload", "이벤트 payload는 JSON 객체(dict)여야 합니다.")
+    for name, value in (("user_id", user_id), ("chat_session_id", chat_session_id)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= _MAX_INT):
+            raise EventRejected("bad_field", f"{name}는 양의 정수여야 합니다.")
+    if occurred_at.tzinfo is None:
+        raise EventRejected("bad_field", "occurred_at에는 시간대가 있어야 합니다.")
+    try:
+        # allow_nan=False: NaN/Infinity are not JSON and PostgreSQL's jsonb refuses them.
+        payload_json = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise EventRejected("not_json", "이벤트 payload를 JSON으로 직렬화할 수 없습니다.") from exc
+    if len(payload_json.encode()) > max_payload_bytes:
+        raise EventRejected("oversized", f"이벤트 payload가 너무 큽니다 (최대 {max_payload_bytes}바이트).")
+    if "\\u0000" in payload_json or "\x00" in payload_json:
+        raise EventRejected("not_json", "이벤트 payload에 NUL 문자를 넣을 수 없습니다.")
+    payload_check(type=type, payload=payload)
+    return (
+        f'{{"event_id":"{event_id}","type":"{type}","user_id":{json.dumps(user_id)},'
+        f'"chat_session_id":{json.dumps(chat_session_id)},"occurred_at":"{occurred_at.isoformat()}",'
+        f'"payload":{payload_json}}}'
+    )
+
+
+def document_parse(raw: str | bytes, *, max_payload_bytes: int) -> dict:
+    """Re-validate a document read back from the buffer or the broker (it may come from an older release)."""
+    try:
+        doc = json.loads(raw)
+        event_id = uuid.UUID(doc["event_id"])
+        occurred_at = datetime.fromisoformat(doc["occurred_at"])
+        type_ = doc["type"]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise EventRejected("unreadable", "이벤트 문서를 읽을 수 없습니다.") from exc
+    if not isinstance(doc, dict) or not isinstance(type_, str):
+        raise EventRejected("unreadable", "이벤트 문서를 읽을 수 없습니다.")
+    normalised = event_document(
+        type=type_,
+        event_id=event_id,
+        user_id=doc.get("user_id"),
+        chat_session_id=doc.get("chat_session_id"),
+        payload=doc.get("payload"),
+        occurred_at=occurred_at,
+        max_payload_bytes=max_payload_bytes,
+    )
+    return {"type": type_, "json": normalised}

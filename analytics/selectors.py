@@ -1,0 +1,154 @@
+"""Insights, read from the daily rollups with SQL aggregation (never a Python loop over events)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+_REGION_GENRE_METRICS = {
+    "search": "searches",
+    "shown": "recommendations_shown",
+    "click": "clicks",
+    "review": "reviews",
+}
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _popular(rows: list[tuple], dimension: str) -> list[dict]:
+    ranked = []
+    for key, *counts in rows:
+        names = _REGION_GENRE_METRICS.values()
+        item = {dimension: key, **{name: int(value) for name, value in zip(names, counts, strict=True)}}
+        item["total"] = sum(int(value) for value in counts)
+        ranked.append(item)
+    return ranked
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def insights_compute(*, day_from: date, day_to: date) -> dict:
+    """Business numbers for the local dates day_from..day_to (inclusive)."""
+    params = {"day_from": day_from, "day_to": day_to}
+    popular: dict[str, list[dict]] = {}
+    for dimension in ("region", "genre"):
+        metric_names = [f"{prefix}.{dimension}" for prefix in _REGION_GENRE_METRICS]
+        rows = _rows(
+            """
+            SELECT key,
+                   COALESCE(sum(count) FILTER (WHERE metric = %(m1)s), 0),
+                   COALESCE(sum(count) FILTER (WHERE metric = %(m2)s), 0),
+                   COALESCE(sum(count) FILTER (WHERE metric = %(m3)s), 0),
+                   COALESCE(sum(count) FILTER (WHERE metric = %(m4)s), 0)
+            FROM analytics_eventrollup
+            WHERE day BETWEEN %(day_from)s AND %(day_to)s AND metric IN (%(m1)s, %(m2)s, %(m3)s, %(m4)s)
+            GROUP BY key
+            ORDER BY sum(count) DESC, key
+            """,
+            {**params, **{f"m{i}": name for i, name in enumerate(metric_names, start=1)}},
+        )
+        popular[dimension] = _popular(rows, dimension)
+
+    totals = {
+        (metric, key): (int(count), total)
+        for metric, key, count, total in _rows(
+            """
+            SELECT metric, key, sum(count), sum(total) FROM analytics_eventrollup
+            WHERE day BETWEEN %(day_from)s AND %(day_to)s
+              AND metric IN ('events', 'chat.ran_search', 'error', 'recommendation.feedback',
+                             'llm.calls', 'llm.input_tokens', 'llm.output_tokens', 'llm.cost_usd', 'llm.fallbacks')
+            GROUP BY metric, key
+            """,
+            params,
+        )
+    }
+    distinct = dict(
+        _rows(
+            """
+            SELECT kind, count(DISTINCT subject_id) FROM analytics_dailyactivity
+            WHERE day BETWEEN %(day_from)s AND %(day_to)s GROUP BY kind
+            """,
+            params,
+        )
+    )
+    per_day = _rows(
+        """
+        SELECT d::date,
+               COALESCE((SELECT sum(count) FROM analytics_eventrollup r
+                         WHERE r.metric = 'events' AND r.key = 'chat.message' AND r.day = d::date), 0),
+               COALESCE(a.sessions, 0), COALESCE(a.users, 0)
+        FROM generate_series(%(day_from)s::date, %(day_to)s::date, interval '1 day') d
+        LEFT JOIN (
+            SELECT day, count(*) FILTER (WHERE kind = 'chat_session') AS sessions,
+                   count(*) FILTER (WHERE kind = 'user') AS users
+            FROM analytics_dailyactivity WHERE day BETWEEN %(day_from)s AND %(day_to)s GROUP BY day
+        ) a ON a.day = d::date
+        ORDER BY d
+        """,
+        params,
+    )
+
+    def count(metric: str, key: str = "") -> int:
+        return totals.get((metric, key), (0, 0))[0]
+
+    def total(metric: str, key: str) -> Decimal:
+        return totals.get((metric, key), (0, Decimal(0)))[1]
+
+    events_by_type = {key: value[0] for (metric, key), value in totals.items() if metric == "events"}
+    messages = events_by_type.get("chat.message", 0)
+    with_search = count("chat.ran_search")
+    shown = events_by_type.get("recommendation.shown", 0)
+    successes = int(distinct.get("recommendation.success", 0))
+    llm_keys = sorted({key for (metric, key) in totals if metric == "llm.calls"})
+    llm_usage = []
+    for key in llm_keys:
+        provider, _, model = key.partition("/")
+        llm_usage.append(
+            {
+                "provider": provider,
+                "model": model,
+                "calls": count("llm.calls", key),
+                "input_tokens": int(total("llm.input_tokens", key)),
+                "output_tokens": int(total("llm.output_tokens", key)),
+                "cost_usd": float(round(total("llm.cost_usd", key), 6)),
+                "fallbacks": count("llm.fallbacks", key),
+            }
+        )
+    llm_usage.sort(key=lambda item: (-item["cost_usd"], -item["calls"], item["provider"], item["model"]))
+    errors = sorted(
+        ({"error_type": key, "count": value[0]} for (metric, key), value in totals.items() if metric == "error"),
+        key=lambda item: (-item["count"], item["error_type"]),
+    )
+    feedback = {key: value[0] for (metric, key), value in totals.items() if metric == "recommendation.feedback"}
+    return {
+        "from": day_from,
+        "to": day_to,
+        "days": (day_to - day_from).days + 1,
+        "events_by_type": dict(sorted(events_by_type.items())),
+        "popular_regions": popular["region"],
+        "popular_genres": popular["genre"],
+        "chats_per_day": [
+            {"date": day, "messages": int(msgs), "sessions": int(sessions), "active_users": int(users)}
+            for day, msgs, sessions, users in per_day
+        ],
+        "chat_messages": messages,
+        "chat_sessions": int(distinct.get("chat_session", 0)),
+        "active_users": int(distinct.get("user", 0)),
+        "rag_usage": {"rate": _rate(with_search, messages), "messages_with_search": with_search, "messages": messages},
+        "recommendation_success": {
+            "rate": _rate(successes, shown),
+            "successful_recommendations": successes,
+            "shown": shown,
+            "feedback": dict(sorted(feedback.items())),
+        },
+        "llm_usage": llm_usage,
+        "errors_by_type": errors,
+    }

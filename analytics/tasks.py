@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import Reject
+from django.conf import settings
+
+from analytics import metrics
+from analytics.schema import EventRejected
+from analytics.services import EventStoreFailed, event_store, events_flush
+
+logger = logging.getLogger(__name__)
+
+
+def _delivery_count(request) -> int:
+    # RabbitMQ quorum queues put the number of earlier deliveries in the `x-delivery-count` header.
+    headers = getattr(request, "headers", None) or {}
+    value = headers.get("x-delivery-count", getattr(request, "x-delivery-count", 0)) or 0
+    return int(value)
+
+
+@shared_task(bind=True, name="analytics.event_store", acks_late=True, reject_on_worker_lost=True)
+def event_store_task(self, document: str) -> bool:
+    try:
+        return event_store(document=document)
+    except EventRejected as exc:
+        metrics.EVENTS_DEAD_LETTERED.labels("malformed").inc()
+        logger.error("malformed critical event dead-lettered", extra={"reason": exc.reason})
+        raise Reject(exc.reason, requeue=False) from exc
+    except EventStoreFailed as exc:
+        # Redelivered until the queue's delivery limit, then RabbitMQ dead-letters it.
+        deliveries = _delivery_count(self.request)
+        if deliveries >= settings.ANALYTICS_DELIVERY_LIMIT:
+            metrics.EVENTS_DEAD_LETTERED.labels("delivery_limit").inc()
+        logger.warning(
+            "critical event refused by the database, returned to the queue",
+            extra={"error": str(exc), "earlier_deliveries": deliveries},
+        )
+        raise Reject(str(exc), requeue=True) from exc
+
+
+@shared_task(
+    bind=True,
+    name="analytics.events_flush",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    expires=None,
+)
+def events_flush_task(self) -> dict:
+    # The task id owns the flush lock: after a worker dies, the redelivered task (same id) resumes at once.
+    return events_flush(owner=self.request.id)
