@@ -81,4 +81,5 @@ def user_authenticate(*, username: str, password: str, ip: str, request=None) ->
         login_guard_record_failure(username=username, ip=ip)
         raise InvalidCredentials
     login_guard_reset(username=username)
+    event_record(type="user.logged_in", user_id=user.pk)
     return user

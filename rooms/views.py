@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from analytics.services import event_record
 from rooms.forms import ReviewForm, RoomFilterForm
 from rooms.models import Review
 from rooms.selectors.rooms import room_get
@@ -66,7 +67,30 @@ def rooms_detail_view(request: HttpRequest, room_id: int) -> HttpResponse:
     room = room_get(room_id=room_id)
     if room is None:
         raise Http404("테마를 찾을 수 없습니다.")
+    user_id = request.user.id if request.user.is_authenticated else None
+    event_record(type="room.viewed", user_id=user_id, payload={"room_id": room.id})
+    message_id = _recommendation_message_id(request)
+    if message_id is not None:
+        # The chat's recommendation cards link here with ?from=<message id>: that is a click.
+        event_record(
+            type="recommendation.clicked",
+            user_id=user_id,
+            payload={
+                "room_id": room.id,
+                "message_id": message_id,
+                "feedback": "clicked",
+                "region": room.region,
+                "genres": list(room.genres),
+            },
+        )
     return render(request, "rooms/detail.html", _detail_context(request, room))
+
+
+def _recommendation_message_id(request: HttpRequest) -> int | None:
+    raw = request.GET.get("from", "")
+    if raw.isdigit() and 0 < int(raw) < 2**63:
+        return int(raw)
+    return None
 
 
 @require_POST

@@ -115,4 +115,3 @@ def worker(celery_worker_process, transactional_db):
 def metrics_jsonl_dir(settings, tmp_path):
     settings.METRICS_JSONL_DIR = str(tmp_path / "metrics")
     return tmp_path / "metrics"
-

@@ -17,7 +17,6 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-
 def metric_value(sample_name: str, **labels: str) -> float:
     """Sum of the samples named `sample_name` whose labels include `labels`, over every process."""
     registry = CollectorRegistry()

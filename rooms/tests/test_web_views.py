@@ -144,3 +144,32 @@ def test_browse_search_text_goes_through_hybrid_search(client):
     names = card_names(response)
     assert names[0] in {"폐병원 403호", "마지막 수술"}
     assert {"폐병원 403호", "마지막 수술"} <= set(names[:3])
+
+
+def test_detail_records_view_and_recommendation_click_events(client, catalog, user, django_capture_on_commit_callbacks):
+    import json
+
+    from django_redis import get_redis_connection
+
+    from analytics.buffer import key
+
+    room = catalog["폐병원 403호"]
+    client.force_login(user)
+
+    # Events are buffered once the request's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/rooms/{room.id}/", {"from": "42"})
+        client.get(f"/rooms/{room.id}/", {"from": "<script>"})
+
+    documents = [json.loads(raw) for raw in get_redis_connection("default").lrange(key("buffer"), 0, -1)]
+    kinds = [(doc["type"], doc["payload"].get("message_id")) for doc in documents]
+    assert kinds == [("room.viewed", None), ("recommendation.clicked", 42), ("room.viewed", None)]
+    click = documents[1]
+    assert click["user_id"] == user.id
+    assert click["payload"] == {
+        "room_id": room.id,
+        "message_id": 42,
+        "feedback": "clicked",
+        "region": "강남",
+        "genres": ["공포", "스릴러"],
+    }

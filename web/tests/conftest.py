@@ -75,7 +75,7 @@ def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     log_path = Path(settings.BASE_DIR) / "var" / "log" / "browser-tests-uvicorn.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603 (fixed argv)
+        process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
