@@ -102,7 +102,7 @@ def embedding_backend():
                 _backend = OpenAIBackend(
                     api_key=settings.OPENAI_API_KEY,
                     model=settings.ROOMS_OPENAI_EMBEDDING_MODEL,
-                    base_url=settings.OPENAI_BASE_URL,
+                    base_url=settings.OPENAI_BASE_URL or "https://api.openai.com/v1",
                     timeout=settings.ROOMS_OPENAI_TIMEOUT_SECONDS,
                 )
             else:

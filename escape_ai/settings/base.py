@@ -221,7 +221,7 @@ ROOMS_EMBEDDING_THREADS = env.int("ROOMS_EMBEDDING_THREADS", default=2)
 ROOMS_EMBEDDING_BATCH_SIZE = env.int("ROOMS_EMBEDDING_BATCH_SIZE", default=64)
 ROOMS_EMBEDDING_BEAT_SECONDS = env.int("ROOMS_EMBEDDING_BEAT_SECONDS", default=60)
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
-OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")  # empty: the public API
 ROOMS_OPENAI_EMBEDDING_MODEL = env.str("ROOMS_OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
 ROOMS_OPENAI_TIMEOUT_SECONDS = env.float("ROOMS_OPENAI_TIMEOUT_SECONDS", default=10.0)
 # Hybrid search: fusion method "rrf" (weight / (k + rank)) or "weighted_sum" (min-max normalised scores).
