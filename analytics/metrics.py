@@ -77,7 +77,7 @@ CELERY_TASK_FAILURES = Counter(
 ERRORS = Counter("escape_ai_errors_total", "Errors by type and where they happened", ["error_type", "source"])
 
 # --- JSONL: one line per observation, in a file per day ---
-_jsonl_fd: tuple[int, str, int] | None = None  # (pid, day, fd)
+_jsonl_fd: tuple[int, str, int] | None = None  # (pid, path, fd): reopened after fork, daily and on a new dir
 
 
 def _jsonl_path(day: str) -> Path:
@@ -90,17 +90,15 @@ def jsonl_write(record: dict) -> None:
     if not settings.METRICS_JSONL_ENABLED:
         return
     now = datetime.now(UTC)
-    day = now.date().isoformat()
     line = json.dumps({"time": now.isoformat(timespec="milliseconds"), **record}, ensure_ascii=False, default=str)
     data = (line.replace("\n", " ") + "\n").encode()
     try:
-        pid = os.getpid()
-        if _jsonl_fd is None or _jsonl_fd[:2] != (pid, day):
+        pid, path = os.getpid(), _jsonl_path(now.date().isoformat())
+        if _jsonl_fd is None or _jsonl_fd[:2] != (pid, str(path)):
             if _jsonl_fd is not None and _jsonl_fd[0] == pid:
                 os.close(_jsonl_fd[2])
-            path = _jsonl_path(day)
             path.parent.mkdir(parents=True, exist_ok=True)
-            _jsonl_fd = (pid, day, os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+            _jsonl_fd = (pid, str(path), os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
         os.write(_jsonl_fd[2], data)
     except OSError:
         # Metrics must never break the operation they measure.

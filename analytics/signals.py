@@ -59,7 +59,20 @@ def _task_failure(sender=None, exception=None, **kwargs):
 
 
 def _worker_ready(sender=None, **kwargs):
+    from django.conf import settings
+
     from analytics.queues import dead_letter_queue_declare
+
+    if settings.ANALYTICS_WORKER_METRICS_PORT:
+        # Where the worker does not share PROMETHEUS_MULTIPROC_DIR with a web process (separate
+        # containers), it serves its own processes' metrics for Prometheus to scrape.
+        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        start_http_server(
+            settings.ANALYTICS_WORKER_METRICS_PORT, addr=settings.ANALYTICS_WORKER_METRICS_ADDRESS, registry=registry
+        )
 
     try:
         with sender.app.connection_for_write() as connection:

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from analytics.queues import dead_letter_queue, events_queue

@@ -264,6 +264,9 @@ CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {
     "schedule": ANALYTICS_FLUSH_INTERVAL_SECONDS,
     "options": {"expires": ANALYTICS_FLUSH_INTERVAL_SECONDS},
 }
+# A Celery worker serves its metrics on this port when set (0: off; it shares the web's directory instead).
+ANALYTICS_WORKER_METRICS_PORT = env.int("ANALYTICS_WORKER_METRICS_PORT", default=0)
+ANALYTICS_WORKER_METRICS_ADDRESS = env.str("ANALYTICS_WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104 - container network
 # Workers log through LOGGING (JSON lines with request/user/chat session ids), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
