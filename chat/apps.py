@@ -5,3 +5,6 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "chat"
     verbose_name = "채팅"
+
+    def ready(self) -> None:
+        from chat import checks  # noqa: F401 - registers the LLM provider check

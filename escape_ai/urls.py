@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("auth/", include("accounts.urls")),
+    path("chat/", include("chat.urls")),
     path("analytics/", include("analytics.urls")),
     path("metrics", metrics_view, name="prometheus-django-metrics"),
     # The web pages (session login): chat at /, /signup/ /login/ /logout/ /me/, /staff/insights/, and

@@ -236,6 +236,33 @@ CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,
 }
 
+# --- chat ---
+LLM_PROVIDER = env.str("LLM_PROVIDER", default="local")  # local, openai, anthropic, google, ollama
+LLM_MODEL = env.str("LLM_MODEL", default="")  # empty: the provider's default model
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=15.0)
+LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=1)
+LLM_CIRCUIT_FAILURES = env.int("LLM_CIRCUIT_FAILURES", default=3)
+LLM_CIRCUIT_RESET_SECONDS = env.float("LLM_CIRCUIT_RESET_SECONDS", default=60.0)
+# OPENAI_API_KEY and OPENAI_BASE_URL are read in the rooms block (shared with its embedding backend).
+ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
+GOOGLE_API_KEY = env.str("GOOGLE_API_KEY", default="")
+OLLAMA_BASE_URL = env.str("OLLAMA_BASE_URL", default="http://127.0.0.1:11434")
+# USD per million tokens, by model; LLM_PRICES_JSON='{"model": {"input": 1.0, "output": 2.0}}' adds or overrides.
+LLM_PRICES_USD_PER_MTOK = {
+    "gpt-4o-mini": {"input": 0.15, "output": 0.60},
+    "gpt-4o": {"input": 2.50, "output": 10.00},
+    "claude-3-5-haiku-latest": {"input": 0.80, "output": 4.00},
+    "claude-3-5-sonnet-latest": {"input": 3.00, "output": 15.00},
+    "gemini-2.0-flash": {"input": 0.10, "output": 0.40},
+    "llama3.1:8b": {"input": 0.0, "output": 0.0},
+    **env.json("LLM_PRICES_JSON", default={}),
+}
+CHAT_DAILY_TOKEN_BUDGET = env.int("CHAT_DAILY_TOKEN_BUDGET", default=200_000)  # per user; 0 = unlimited
+CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=1000)
+CHAT_RECOMMENDATION_LIMIT = env.int("CHAT_RECOMMENDATION_LIMIT", default=3)
+CHAT_HISTORY_TURNS = env.int("CHAT_HISTORY_TURNS", default=6)
+
 # --- analytics ---
 # Prometheus multiprocess mode: every process writes its samples under this directory and
 # /metrics sums them. Must be in the environment before prometheus_client is imported.

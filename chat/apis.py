@@ -1,0 +1,161 @@
+"""Chat REST API: thin views that validate, call one service or selector, and serialize."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from chat.llm.budget import seconds_until_reset
+from chat.models import RecommendationFeedback
+from chat.selectors import session_get, session_list, session_messages
+from chat.services import ChatBudgetExceeded, ChatError, conversation_reply, recommendation_feedback_record
+from rooms.serializers import RoomOutputSerializer
+
+
+def _error_response(exc: ChatError) -> Response:
+    response = Response({"detail": exc.message}, status=exc.status)
+    if isinstance(exc, ChatBudgetExceeded):
+        response["Retry-After"] = str(seconds_until_reset())
+    return response
+
+
+class EntitiesSerializer(serializers.Serializer):
+    region = serializers.CharField(allow_null=True)
+    genres = serializers.ListField(child=serializers.CharField())
+    exclude_genres = serializers.ListField(child=serializers.CharField())
+    players = serializers.IntegerField(allow_null=True)
+    difficulty = serializers.CharField(allow_null=True)
+    room_name = serializers.CharField(allow_null=True)
+    max_price = serializers.IntegerField(allow_null=True)
+
+
+class ChatApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "chat"
+
+    class InputSerializer(serializers.Serializer):
+        message = serializers.CharField(
+            max_length=settings.CHAT_MAX_MESSAGE_CHARS,
+            trim_whitespace=True,
+            error_messages={
+                "required": "message를 보내 주세요.",
+                "blank": "메시지를 입력해 주세요.",
+                "null": "메시지를 입력해 주세요.",
+                "invalid": "메시지는 문자열이어야 합니다.",
+                "max_length": f"메시지는 {settings.CHAT_MAX_MESSAGE_CHARS:,}자 이하로 입력해 주세요.",
+            },
+        )
+        session_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            error_messages={"invalid": "session_id는 정수여야 합니다.", "min_value": "session_id가 올바르지 않습니다."},
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        session_id = serializers.IntegerField(source="session.id")
+        message_id = serializers.IntegerField(source="message.id")
+        reply = serializers.CharField()
+        intent = serializers.CharField()
+        entities = EntitiesSerializer()
+        recommendations = RoomOutputSerializer(source="rooms", many=True)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = conversation_reply(
+                user=request.user,
+                session_id=serializer.validated_data.get("session_id"),
+                text=serializer.validated_data["message"],
+            )
+        except ChatError as exc:
+            return _error_response(exc)
+        return Response(self.OutputSerializer(result).data)
+
+
+class SessionListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        title = serializers.CharField()
+        state = serializers.JSONField()
+        message_count = serializers.IntegerField()
+        created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request):
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(session_list(user=request.user), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    text = serializers.CharField()
+    intent = serializers.CharField()
+    entities = serializers.JSONField()
+    recommended_room_ids = serializers.ListField(child=serializers.IntegerField())
+    latency_ms = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class SessionDetailApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        title = serializers.CharField()
+        state = serializers.JSONField()
+        created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
+        messages = MessageOutputSerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request, session_id: int):
+        session = session_get(user=request.user, session_id=session_id)
+        if session is None:
+            return Response({"detail": "대화를 찾을 수 없습니다."}, status=status.HTTP_404_NOT_FOUND)
+        data = {
+            "id": session.id,
+            "title": session.title,
+            "state": session.state,
+            "created_at": session.created_at,
+            "updated_at": session.updated_at,
+            "messages": list(session_messages(session=session)),
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+class RecommendationFeedbackApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "user"
+
+    class InputSerializer(serializers.Serializer):
+        room_id = serializers.IntegerField(min_value=1, error_messages={"required": "room_id를 보내 주세요."})
+        kind = serializers.ChoiceField(
+            choices=RecommendationFeedback.Kind.values,
+            error_messages={"invalid_choice": "kind는 clicked, liked, disliked 중 하나여야 합니다."},
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        message_id = serializers.IntegerField()
+        room_id = serializers.IntegerField()
+        kind = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request, message_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            feedback = recommendation_feedback_record(
+                user=request.user, message_id=message_id, **serializer.validated_data
+            )
+        except ChatError as exc:
+            return _error_response(exc)
+        return Response(self.OutputSerializer(feedback).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,120 @@
+"""`/ws/chat/`: one JSON message in ({"message", "session_id"?}), frames out.
+
+Frames: {"type": "token", "text"} as the reply is produced, {"type": "recommendations", "rooms": [...]},
+{"type": "done", "message_id", "session_id"}, and {"type": "error", "message"} for bad input; the connection
+stays open after an error. An unauthenticated socket gets an error frame and is closed with code 4401.
+
+Other sockets of the same user that follow a session (`/ws/chat/?session_id=N`, e.g. a second tab) receive each
+finished reply through the Redis channel layer group `chat_session_<id>`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from chat.selectors import session_get
+from chat.services import ChatError, conversation_stream
+from chat.throttling import chat_rate_allow
+from escape_ai.logging import chat_session_id_var, user_id_var
+
+logger = logging.getLogger(__name__)
+
+UNAUTHENTICATED_CLOSE_CODE = 4401
+_INTERNAL_ERROR = "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."
+
+
+def session_group(session_id: int) -> str:
+    return f"chat_session_{session_id}"
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.groups_joined: set[str] = set()
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.send_json({"type": "error", "message": self.scope.get("auth_error") or "로그인이 필요합니다."})
+            await self.close(code=UNAUTHENTICATED_CLOSE_CODE)
+            return
+        follow = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("session_id")
+        if follow and follow[0].isdigit():
+            session = await database_sync_to_async(session_get)(user=self.user, session_id=int(follow[0]))
+            if session is not None:
+                await self._join(session.id)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _join(self, session_id: int) -> None:
+        group = session_group(session_id)
+        if group not in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.add(group)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.user is None or not self.user.is_authenticated:
+            return
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            await self._error('{"message": "..."} 형태의 JSON을 보내 주세요.')
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        session_id = content.get("session_id")
+        if session_id is not None and (isinstance(session_id, bool) or not isinstance(session_id, int)):
+            await self._error("session_id는 정수여야 합니다.")
+            return
+        allowed, wait = await database_sync_to_async(chat_rate_allow, thread_sensitive=False)(user_id=self.user.id)
+        if not allowed:
+            await self._error(f"요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요.")
+            return
+        user_id_var.set(self.user.id)
+        stream = conversation_stream(user=self.user, session_id=session_id, text=content.get("message"))
+        reply: list[str] = []
+        try:
+            async for frame in stream:
+                await self.send_json(frame)
+                if frame["type"] == "token":
+                    reply.append(frame["text"])
+                else:
+                    await self._share(stream, frame, reply)
+        except ChatError as exc:
+            await self._error(exc.message)
+        except Exception:
+            logger.exception("chat stream failed")
+            await self._error(_INTERNAL_ERROR)
+
+    async def _share(self, stream, frame: dict, reply: list[str]) -> None:
+        """Pass the finished reply to the session's other sockets (one token frame, then the frame itself)."""
+        result = stream.result
+        if result is None:
+            return
+        chat_session_id_var.set(result.session.id)
+        await self._join(result.session.id)
+        group = session_group(result.session.id)
+        messages = []
+        if reply:
+            messages.append({"type": "token", "text": "".join(reply)})
+            reply.clear()
+        messages.append(frame)
+        for message in messages:
+            await self.channel_layer.group_send(
+                group, {"type": "chat.frame", "frame": message, "sender": self.channel_name}
+            )
+
+    async def chat_frame(self, event):
+        if event.get("sender") != self.channel_name:
+            await self.send_json(event["frame"])
+
+    async def _error(self, message: str) -> None:
+        await self.send_json({"type": "error", "message": message})

@@ -1,0 +1,63 @@
+"""`message_analyze`: the configured provider's structured output, or the offline NLU when it fails."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+
+from chat.llm.calls import LLMCallFailed, LLMUsage, llm_ainvoke
+from chat.llm.prompts import nlu_messages
+from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
+from chat.nlu.local import local_analyze
+from chat.nlu.schema import MessageAnalysis
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AnalysisOutcome:
+    analysis: MessageAnalysis
+    usage: LLMUsage
+
+
+def _structured(model):
+    # include_raw keeps the AIMessage, whose usage_metadata carries the tokens we are billed for.
+    return model.with_structured_output(MessageAnalysis, include_raw=True)
+
+
+async def amessage_analyze_detailed(*, text: str, choice: ProviderChoice | None = None) -> AnalysisOutcome:
+    choice = choice or provider_choice()
+    usage = LLMUsage(provider=choice.provider, model=choice.model)
+    if choice.is_local:
+        return AnalysisOutcome(local_analyze(text), usage)
+    try:
+        model = chat_model_get()
+        result, usage = await llm_ainvoke(_structured(model), nlu_messages(text=text), choice=choice)
+        parsed = result.get("parsed") if isinstance(result, dict) else result
+        if isinstance(parsed, dict):
+            parsed = MessageAnalysis.model_validate(parsed)
+        if not isinstance(parsed, MessageAnalysis):
+            raise LLMCallFailed(f"invalid:{type(result.get('parsing_error')).__name__}", usage)
+        return AnalysisOutcome(parsed, usage)
+    except LLMCallFailed as exc:
+        usage = exc.usage
+        usage.error = exc.reason
+    except (ProviderUnavailable, NotImplementedError, ValueError) as exc:
+        usage.error = type(exc).__name__
+    logger.warning("NLU fell back to the offline analyser", extra={"provider": choice.provider, "error": usage.error})
+    usage.fallback = True
+    return AnalysisOutcome(local_analyze(text), usage)
+
+
+def message_analyze_detailed(*, text: str) -> AnalysisOutcome:
+    choice = provider_choice()
+    if choice.is_local:
+        return AnalysisOutcome(local_analyze(text), LLMUsage(provider=choice.provider, model=choice.model))
+    return async_to_sync(amessage_analyze_detailed)(text=text, choice=choice)
+
+
+def message_analyze(*, text: str) -> MessageAnalysis:
+    """Intent and entities of one message with the configured provider (offline fallback on any failure)."""
+    return message_analyze_detailed(text=text).analysis

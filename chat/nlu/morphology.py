@@ -1,0 +1,24 @@
+"""Korean morphemes with tags and offsets for the NLU.
+
+The analyser is the one `rooms.text` loads (once per process, lazily, with the vocabulary as user words), so the
+catalogue index, the search query and the chat read Korean the same way. The NLU needs offsets and tags, which
+`rooms.text.morphemes()` drops, hence this thin view over the same instance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rooms.text import _get_kiwi
+
+
+@dataclass(frozen=True)
+class Token:
+    form: str
+    tag: str
+    start: int  # offset in the analysed text
+    end: int
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token(form=t.form, tag=t.tag, start=t.start, end=t.start + t.len) for t in _get_kiwi().tokenize(text)]

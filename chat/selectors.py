@@ -1,0 +1,57 @@
+"""Chat reads: a user's sessions and messages, and the catalogue names the reply validator checks against."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.db.models import Count, QuerySet
+
+from chat.models import ChatMessage, ChatSession
+from rooms.models import Room
+
+_NAMES_TTL_SECONDS = 300
+_names_lock = threading.Lock()
+_names_cache: tuple[float, dict[int, str]] | None = None
+
+
+def session_list(*, user) -> QuerySet[ChatSession]:
+    return (
+        ChatSession.objects.filter(user=user).annotate(message_count=Count("messages")).order_by("-updated_at", "-id")
+    )
+
+
+def session_get(*, user, session_id: int) -> ChatSession | None:
+    """The user's own session, or None (another user's session is as good as missing)."""
+    return ChatSession.objects.filter(user=user, id=session_id).first()
+
+
+def session_messages(*, session: ChatSession) -> QuerySet[ChatMessage]:
+    return session.messages.order_by("created_at", "id")
+
+
+def message_get_for_user(*, user, message_id: int) -> ChatMessage | None:
+    return (
+        ChatMessage.objects.select_related("session")
+        .filter(id=message_id, session__user=user, role=ChatMessage.Role.ASSISTANT)
+        .first()
+    )
+
+
+def catalogue_room_names() -> dict[int, str]:
+    """id → name of every active room, cached per process for a few minutes (the validator runs per reply)."""
+    global _names_cache
+    now = time.monotonic()
+    with _names_lock:
+        if _names_cache is not None and now - _names_cache[0] < _NAMES_TTL_SECONDS:
+            return _names_cache[1]
+    names = dict(Room.objects.filter(is_active=True).values_list("id", "name"))
+    with _names_lock:
+        _names_cache = (now, names)
+    return names
+
+
+def catalogue_room_names_forget() -> None:
+    global _names_cache
+    with _names_lock:
+        _names_cache = None

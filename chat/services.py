@@ -1,0 +1,464 @@
+"""The chat pipeline for one message: NLU → dialogue state → retrieval → grounded reply → record.
+
+One implementation, two entry points: `conversation_stream` (an async generator of WebSocket frames, used by the
+consumer) and `conversation_reply` (the same run collected, for `POST /chat/`).
+
+Frames: {"type": "token", "text"} … {"type": "recommendations", "rooms": [...]} {"type": "done", "message_id",
+"session_id"}. Errors are raised as `ChatError` subclasses carrying an HTTP status and a Korean message; the
+consumer turns them into {"type": "error", "message"} frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from analytics import metrics
+from analytics.services import EventRejected, event_record
+from chat.dialogue import state_empty, state_filters, state_has_condition, state_merge
+from chat.llm.budget import TokenBudgetExceeded, token_budget_check, token_budget_spend
+from chat.llm.calls import LLMCallFailed, LLMUsage, llm_ainvoke
+from chat.llm.grounding import reply_ground
+from chat.llm.prompts import reply_messages
+from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
+from chat.models import ChatMessage, ChatSession, RecommendationFeedback
+from chat.nlu.analyze import amessage_analyze_detailed
+from chat.nlu.local import inquiry_topics, local_analyze
+from chat.nlu.schema import MessageAnalysis
+from chat.replies import (
+    BUDGET_EXCEEDED,
+    CLARIFY,
+    general_reply,
+    inquiry_reply,
+    missing_name_reply,
+    recommendation_reply,
+    reply_words,
+    room_facts,
+    unknown_room_reply,
+)
+from chat.selectors import catalogue_room_names, message_get_for_user, session_get
+from escape_ai.logging import chat_session_id_var
+from rooms.models import Room
+from rooms.selectors.rooms import room_find_by_name
+from rooms.selectors.search import room_search_hybrid
+from rooms.serializers import RoomOutputSerializer
+
+logger = logging.getLogger(__name__)
+
+# A name lookup at or above this similarity is the room the user meant; below it, only a suggestion.
+ROOM_NAME_FOUND_SCORE = 0.5
+
+
+class ChatError(Exception):
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ChatInputInvalid(ChatError):
+    status = 400
+
+
+class ChatSessionNotFound(ChatError):
+    status = 404
+
+
+class ChatBudgetExceeded(ChatError):
+    status = 429
+
+
+class FeedbackInvalid(ChatError):
+    status = 400
+
+
+class FeedbackTargetNotFound(ChatError):
+    status = 404
+
+
+@dataclass
+class _Turn:
+    user_id: int
+    text: str
+    session: ChatSession | None
+    state: dict
+    started: float
+
+
+@dataclass
+class _Plan:
+    kind: str  # recommendation | clarify | inquiry | unknown_room | general
+    state: dict
+    template: str
+    rooms: list[Room] = field(default_factory=list)
+    ran_search: bool = False
+    llm_task: str | None = None  # None: the template is the reply, no LLM involved
+
+
+@dataclass
+class ConversationResult:
+    session: ChatSession
+    message: ChatMessage
+    reply: str
+    intent: str
+    entities: dict
+    rooms: list[Room]
+    recommendations: list[dict]
+
+
+@dataclass
+class _Run:
+    """What a run produced, for `conversation_reply` (the stream only yields frames)."""
+
+    result: ConversationResult | None = None
+
+
+def message_text_clean(text: Any) -> str:
+    if not isinstance(text, str):
+        raise ChatInputInvalid("메시지는 문자열이어야 합니다.")
+    cleaned = text.strip()
+    if not cleaned:
+        raise ChatInputInvalid("메시지를 입력해 주세요.")
+    if len(cleaned) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ChatInputInvalid(f"메시지는 {settings.CHAT_MAX_MESSAGE_CHARS:,}자 이하로 입력해 주세요.")
+    return cleaned
+
+
+def _begin(*, user, session_id: int | None, text: str) -> _Turn:
+    text = message_text_clean(text)
+    session = None
+    if session_id is not None:
+        if isinstance(session_id, bool) or not isinstance(session_id, int):
+            raise ChatInputInvalid("session_id는 정수여야 합니다.")
+        session = session_get(user=user, session_id=session_id)
+        if session is None:
+            raise ChatSessionNotFound("대화를 찾을 수 없습니다.")
+    try:
+        token_budget_check(user_id=user.id)
+    except TokenBudgetExceeded as exc:
+        raise ChatBudgetExceeded(BUDGET_EXCEEDED) from exc
+    state = dict(session.state) if session and session.state else state_empty()
+    return _Turn(user_id=user.id, text=text, session=session, state=state, started=time.perf_counter())
+
+
+def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
+    entities = analysis.entities
+    if analysis.intent == "general_chat":
+        # Conditions said in passing still count ("초보인데 팁 있어?" → easy next time).
+        state = state_merge(state=turn.state, entities=entities, text=turn.text)
+        template = general_reply(text=turn.text, difficulty=entities.difficulty)
+        return _Plan(kind="general", state=state, template=template, llm_task="general_chat: 친절하게 답하기")
+
+    if analysis.intent == "room_inquiry":
+        return _plan_inquiry(turn=turn, name=entities.room_name)
+
+    state = state_merge(state=turn.state, entities=entities, text=turn.text)
+    if not state_has_condition(state) and not turn.state.get("asked_clarification"):
+        state["asked_clarification"] = True
+        return _Plan(kind="clarify", state=state, template=CLARIFY)
+
+    started = time.perf_counter()
+    query = " ".join([turn.text, *state["genres"]])
+    hits = room_search_hybrid(query=query, filters=state_filters(state), limit=settings.CHAT_RECOMMENDATION_LIMIT)
+    metrics.search_observe("chat_hybrid", time.perf_counter() - started)
+    rooms = [hit.room for hit in hits]
+    return _Plan(
+        kind="recommendation",
+        state=state,
+        template=recommendation_reply(state=state, rooms=rooms),
+        rooms=rooms,
+        ran_search=True,
+        llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기" if rooms else None,
+    )
+
+
+def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:
+    if not name:
+        return _Plan(kind="unknown_room", state=turn.state, template=missing_name_reply())
+    matches = room_find_by_name(name=name, limit=3)
+    if not matches or matches[0][1] < ROOM_NAME_FOUND_SCORE:
+        suggestions = [room for room, _ in matches]
+        return _Plan(
+            kind="unknown_room", state=turn.state, template=unknown_room_reply(name=name, suggestions=suggestions)
+        )
+    room = matches[0][0]
+    topics = inquiry_topics(turn.text)
+    review = room.reviews.exclude(text="").order_by("-created_at").values_list("text", flat=True).first()
+    recent = review[:80] if review else None
+    return _Plan(
+        kind="inquiry",
+        state=turn.state,
+        template=inquiry_reply(room=room, topics=topics, recent_review=recent),
+        rooms=[room],
+        llm_task=f"inquiry: [room:{room.id}]에 대해 묻는 것({', '.join(topics) or '개요'})에 답하기",
+    )
+
+
+def _begin_local(*, user, session_id: int | None, text: str) -> tuple[_Turn, MessageAnalysis, _Plan]:
+    """The offline provider needs no await between steps: one trip to a worker thread does all of them."""
+    turn = _begin(user=user, session_id=session_id, text=text)
+    analysis = local_analyze(turn.text)
+    return turn, analysis, _plan(turn=turn, analysis=analysis)
+
+
+async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage) -> str:
+    """The LLM's reply if it passes the grounding check, else the template (and the fallback is counted)."""
+    try:
+        model = chat_model_get()
+        messages = reply_messages(
+            text=turn.text, task=plan.llm_task or "", rooms=[room_facts(room) for room in plan.rooms], state=plan.state
+        )
+        result, call_usage = await llm_ainvoke(model, messages, choice=choice)
+        usage.merge(call_usage)
+    except LLMCallFailed as exc:
+        usage.merge(exc.usage)
+        usage.fallback = True
+        usage.error = exc.reason
+        return plan.template
+    except (ProviderUnavailable, NotImplementedError, ValueError) as exc:
+        usage.fallback = True
+        usage.error = type(exc).__name__
+        return plan.template
+    content = result.content if isinstance(result.content, str) else ""
+    names = await database_sync_to_async(catalogue_room_names)()
+    grounded = reply_ground(text=content, rooms={room.id: room.name for room in plan.rooms}, catalogue_names=names)
+    if not grounded.ok:
+        logger.warning("LLM reply rejected", extra={"problems": grounded.problems, "provider": choice.provider})
+        usage.fallback = True
+        usage.error = "ungrounded"
+        return plan.template
+    return grounded.text
+
+
+def _record(
+    *, user, turn: _Turn, analysis: MessageAnalysis, plan: _Plan, reply: str, usage: LLMUsage
+) -> ConversationResult:
+    latency_ms = int((time.perf_counter() - turn.started) * 1000)
+    entities = analysis.entities.model_dump()
+    room_ids = [room.id for room in plan.rooms]
+    with transaction.atomic():
+        session = turn.session
+        if session is None:
+            session = ChatSession.objects.create(user=user, title=turn.text[:40], state=plan.state)
+        else:
+            session = ChatSession.objects.select_for_update().get(pk=session.pk)
+            session.state = plan.state
+            session.save(update_fields=["state", "updated_at"])
+        ChatMessage.objects.create(
+            session=session, role=ChatMessage.Role.USER, text=turn.text, intent=analysis.intent, entities=entities
+        )
+        message = ChatMessage.objects.create(
+            session=session,
+            role=ChatMessage.Role.ASSISTANT,
+            text=reply,
+            intent=analysis.intent,
+            entities=entities,
+            recommended_room_ids=room_ids,
+            latency_ms=latency_ms,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=usage.cost_usd,
+            provider=usage.provider,
+            model=usage.model,
+            fallback=usage.fallback,
+        )
+        _events_record(user_id=user.id, session=session, message=message, plan=plan, usage=usage, latency_ms=latency_ms)
+    if usage.total_tokens:
+        token_budget_spend(user_id=user.id, tokens=usage.total_tokens)
+    _metrics_observe(intent=analysis.intent, plan=plan, usage=usage)
+    return ConversationResult(
+        session=session,
+        message=message,
+        reply=reply,
+        intent=analysis.intent,
+        entities=entities,
+        rooms=plan.rooms,
+        recommendations=RoomOutputSerializer(plan.rooms, many=True).data,
+    )
+
+
+def _event(**kwargs) -> None:
+    # Analytics must never break a conversation: a rejected event is logged and counted by analytics itself.
+    try:
+        event_record(**kwargs)
+    except EventRejected:
+        logger.warning("chat event rejected", extra={"event_type": kwargs.get("type")})
+
+
+def _events_record(
+    *, user_id: int, session: ChatSession, message: ChatMessage, plan: _Plan, usage: LLMUsage, latency_ms: int
+) -> None:
+    """Buffered after commit by `event_record` itself (nothing is recorded for a rolled-back turn)."""
+    _event(
+        type="chat.message",
+        user_id=user_id,
+        chat_session_id=session.id,
+        payload={
+            "message_id": message.id,
+            "intent": message.intent,
+            "entities": message.entities,
+            "ran_search": plan.ran_search,
+            "result_count": len(plan.rooms) if plan.ran_search else None,
+            "latency_ms": latency_ms,
+            "provider": usage.provider,
+            "model": usage.model,
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cost_usd": float(usage.cost_usd),
+            "fallback": usage.fallback,
+        },
+    )
+    if plan.kind == "recommendation" and plan.rooms:
+        _event(
+            type="recommendation.shown",
+            user_id=user_id,
+            chat_session_id=session.id,
+            payload={
+                "room_ids": [room.id for room in plan.rooms],
+                "region": plan.state.get("region"),
+                "genres": list(plan.state.get("genres") or []),
+                "message_id": message.id,
+            },
+        )
+
+
+def _metrics_observe(*, intent: str, plan: _Plan, usage: LLMUsage) -> None:
+    metrics.chat_message_observe(intent)
+    if usage.calls or usage.fallback:
+        metrics.llm_call_observe(
+            usage.provider,
+            usage.model,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=float(usage.cost_usd),
+            latency_s=usage.latency_s if usage.calls else None,
+            error=usage.error,
+            fallback=usage.fallback,
+        )
+    if plan.kind == "recommendation" and plan.rooms:
+        metrics.recommendation_observe("shown", len(plan.rooms))
+
+
+async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread: Callable) -> AsyncIterator[dict]:
+    choice = provider_choice()
+    usage = LLMUsage(provider=choice.provider, model=choice.model)
+    if choice.is_local:
+        turn, analysis, plan = await to_thread(_begin_local)(user=user, session_id=session_id, text=text)
+        reply = plan.template
+    else:
+        turn = await to_thread(_begin)(user=user, session_id=session_id, text=text)
+        outcome = await amessage_analyze_detailed(text=turn.text, choice=choice)
+        analysis = outcome.analysis
+        usage.merge(outcome.usage)
+        plan = await to_thread(_plan)(turn=turn, analysis=analysis)
+        # A provider that just failed the NLU call would most likely fail again: answer from the template.
+        if plan.llm_task and not usage.fallback:
+            reply = await _llm_reply(turn=turn, plan=plan, choice=choice, usage=usage)
+        else:
+            reply = plan.template
+    if turn.session is not None:
+        chat_session_id_var.set(turn.session.id)
+
+    # Stored before streaming: a client that disconnects mid-reply still leaves a complete conversation.
+    result = await to_thread(_record)(user=user, turn=turn, analysis=analysis, plan=plan, reply=reply, usage=usage)
+    run.result = result
+    for word in reply_words(reply):
+        yield {"type": "token", "text": word}
+    if plan.kind in ("recommendation", "inquiry"):
+        yield {"type": "recommendations", "rooms": result.recommendations}
+    yield {"type": "done", "message_id": result.message.id, "session_id": result.session.id}
+
+
+class ConversationStream:
+    """The frames of one message; `result` (session, stored message) is set before the first frame."""
+
+    def __init__(self, *, user, session_id: int | None, text: str):
+        self._run = _Run()
+
+        def to_thread(func):
+            # Worker threads, not the single thread-sensitive one, so many sockets chat at once.
+            return database_sync_to_async(func, thread_sensitive=False)
+
+        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=to_thread)
+
+    @property
+    def result(self) -> ConversationResult | None:
+        return self._run.result
+
+    def __aiter__(self) -> AsyncIterator[dict]:
+        return self._frames
+
+
+def conversation_stream(*, user, session_id: int | None, text: str) -> ConversationStream:
+    """The frames of one message, for the WebSocket consumer: `async for frame in conversation_stream(...)`.
+
+    Raises `ChatError` (before any frame) on bad input, an unknown session or a spent token budget.
+    """
+    return ConversationStream(user=user, session_id=session_id, text=text)
+
+
+def conversation_reply(*, user, session_id: int | None, text: str) -> ConversationResult:
+    """One message end to end (the REST path). Raises `ChatError` subclasses on bad input."""
+    run = _Run()
+
+    async def collect() -> None:
+        # Thread-sensitive: the sync steps run back in the caller's thread and its database connection.
+        async for _ in _run(user=user, session_id=session_id, text=text, run=run, to_thread=database_sync_to_async):
+            pass
+
+    async_to_sync(collect)()
+    assert run.result is not None
+    return run.result
+
+
+def recommendation_feedback_record(*, user, message_id: int, room_id: int, kind: str) -> RecommendationFeedback:
+    """Feedback on a room an assistant message recommended. Liking clears a dislike and the reverse."""
+    if kind not in RecommendationFeedback.Kind.values:
+        raise FeedbackInvalid("kind는 clicked, liked, disliked 중 하나여야 합니다.")
+    message = message_get_for_user(user=user, message_id=message_id)
+    if message is None:
+        raise FeedbackTargetNotFound("추천을 찾을 수 없습니다.")
+    if room_id not in (message.recommended_room_ids or []):
+        raise FeedbackInvalid("이 추천에 포함되지 않은 테마입니다.")
+    room = Room.objects.filter(id=room_id).first()
+    if room is None:
+        raise FeedbackTargetNotFound("테마를 찾을 수 없습니다.")
+    opposite = {"liked": "disliked", "disliked": "liked"}.get(kind)
+    with transaction.atomic():
+        if opposite:
+            RecommendationFeedback.objects.filter(user=user, message=message, room=room, kind=opposite).delete()
+        try:
+            with transaction.atomic():
+                feedback, created = RecommendationFeedback.objects.get_or_create(
+                    user=user, message=message, room=room, kind=kind
+                )
+        except IntegrityError:  # a concurrent identical request won the race: same outcome
+            feedback, created = (
+                RecommendationFeedback.objects.get(user=user, message=message, room=room, kind=kind),
+                False,
+            )
+        if created:
+            _event(
+                type="recommendation.clicked",
+                user_id=user.id,
+                chat_session_id=message.session_id,
+                payload={
+                    "room_id": room.id,
+                    "message_id": message.id,
+                    "feedback": kind,
+                    "region": room.region,
+                    "genres": list(room.genres),
+                },
+            )
+    if created and kind == "clicked":
+        metrics.recommendation_observe("clicked", 1)
+    return feedback
