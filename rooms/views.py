@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics.services import event_record
+from chat.services import ChatError, recommendation_feedback_record
 from rooms.forms import ReviewForm, RoomFilterForm
 from rooms.models import Review
 from rooms.selectors.rooms import room_get
@@ -70,19 +71,13 @@ def rooms_detail_view(request: HttpRequest, room_id: int) -> HttpResponse:
     user_id = request.user.id if request.user.is_authenticated else None
     event_record(type="room.viewed", user_id=user_id, payload={"room_id": room.id})
     message_id = _recommendation_message_id(request)
-    if message_id is not None:
-        # The chat's recommendation cards link here with ?from=<message id>: that is a click.
-        event_record(
-            type="recommendation.clicked",
-            user_id=user_id,
-            payload={
-                "room_id": room.id,
-                "message_id": message_id,
-                "feedback": "clicked",
-                "region": room.region,
-                "genres": list(room.genres),
-            },
-        )
+    if message_id is not None and request.user.is_authenticated:
+        # The chat's recommendation cards link here with ?from=<message id>: that is a click on the
+        # recommendation (stored once, with its event); a forged or foreign id is simply not one.
+        try:
+            recommendation_feedback_record(user=request.user, message_id=message_id, room_id=room.id, kind="clicked")
+        except ChatError:
+            pass
     return render(request, "rooms/detail.html", _detail_context(request, room))
 
 

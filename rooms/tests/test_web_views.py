@@ -9,6 +9,15 @@ from web.tests.catalog import catalog_create
 pytestmark = pytest.mark.django_db
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture
+def client() -> Client:
+    """A client that navigates like a browser: /rooms/ answers it with pages, not the API."""
+    return Client(headers={"Accept": BROWSER_ACCEPT})
+
+
 @pytest.fixture
 def catalog():
     return {room.name: room for room in catalog_create(embed=False)}
@@ -146,30 +155,66 @@ def test_browse_search_text_goes_through_hybrid_search(client):
     assert {"폐병원 403호", "마지막 수술"} <= set(names[:3])
 
 
-def test_detail_records_view_and_recommendation_click_events(client, catalog, user, django_capture_on_commit_callbacks):
+def test_detail_records_view_and_recommendation_click(client, catalog, user, django_capture_on_commit_callbacks):
     import json
 
     from django_redis import get_redis_connection
 
     from analytics.buffer import key
+    from chat.models import ChatMessage, ChatSession, RecommendationFeedback
 
     room = catalog["폐병원 403호"]
+    session = ChatSession.objects.create(user=user, title="강남 공포")
+    message = ChatMessage.objects.create(
+        session=session, role="assistant", text="추천해요", recommended_room_ids=[room.id]
+    )
     client.force_login(user)
 
     # Events are buffered once the request's transaction commits.
     with django_capture_on_commit_callbacks(execute=True):
-        client.get(f"/rooms/{room.id}/", {"from": "42"})
+        client.get(f"/rooms/{room.id}/", {"from": str(message.id)})
+        client.get(f"/rooms/{room.id}/", {"from": str(message.id)})  # a second click is the same click
         client.get(f"/rooms/{room.id}/", {"from": "<script>"})
+        other = catalog["셜록의 서재"]
+        client.get(f"/rooms/{other.id}/", {"from": str(message.id)})  # not a room that message recommended
 
+    assert list(RecommendationFeedback.objects.values_list("room_id", "message_id", "kind")) == [
+        (room.id, message.id, "clicked")
+    ]
     documents = [json.loads(raw) for raw in get_redis_connection("default").lrange(key("buffer"), 0, -1)]
-    kinds = [(doc["type"], doc["payload"].get("message_id")) for doc in documents]
-    assert kinds == [("room.viewed", None), ("recommendation.clicked", 42), ("room.viewed", None)]
+    kinds = [(doc["type"], doc["payload"].get("room_id")) for doc in documents]
+    assert kinds == [
+        ("room.viewed", room.id),
+        ("recommendation.clicked", room.id),
+        ("room.viewed", room.id),
+        ("room.viewed", room.id),
+        ("room.viewed", other.id),
+    ]
     click = documents[1]
     assert click["user_id"] == user.id
-    assert click["payload"] == {
-        "room_id": room.id,
-        "message_id": 42,
-        "feedback": "clicked",
-        "region": "강남",
-        "genres": ["공포", "스릴러"],
-    }
+    assert click["payload"]["message_id"] == message.id
+    assert click["payload"]["feedback"] == "clicked"
+
+
+def test_rooms_paths_serve_api_clients_json_and_browsers_html(catalog, user):
+    from rest_framework.test import APIClient
+
+    from accounts.tokens import tokens_issue
+
+    room = catalog["폐병원 403호"]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=user)['access']}")
+
+    listing = api.get("/rooms/", {"region": "강남"})
+    detail = api.get(f"/rooms/{room.id}/", HTTP_ACCEPT="application/json")
+    # A bearer token always means the API, whatever the Accept header says.
+    browsable = api.get(f"/rooms/{room.id}/", HTTP_ACCEPT="text/html")
+
+    assert listing["Content-Type"].startswith("application/json")
+    assert detail["Content-Type"].startswith("application/json")
+    assert detail.json()["name"] == "폐병원 403호"
+    assert "rooms/detail.html" not in [template.name for template in browsable.templates]
+    page = Client(headers={"Accept": BROWSER_ACCEPT}).get(f"/rooms/{room.id}/")
+    assert page["Content-Type"].startswith("text/html")
+    assert "Accept" in page["Vary"]
+    assert "Accept" in listing["Vary"]

@@ -22,6 +22,7 @@
   var outbox = []; // frames written while the socket was down; sent in order on reconnect
   var current = null; // the assistant turn being streamed: {row, bubble, typing, text}
   var state = readJson("chat-state") || {};
+  var removing = null; // the label of a chip whose removal the server has not confirmed yet
 
   function readJson(id) {
     var node = document.getElementById(id);
@@ -165,7 +166,7 @@
       return v + "명";
     },
     difficulty: function (v) {
-      return "난이도 " + v;
+      return "난이도 " + ({ easy: "쉬움", normal: "보통", hard: "어려움" }[v] || v);
     },
     max_price: function (v) {
       return won(v) + " 이하";
@@ -183,12 +184,12 @@
       var values = Array.isArray(value) ? value : [value];
       values.forEach(function (item) {
         if (item === null || item === undefined || item === "") return;
-        var text = SLOT_LABELS[slot](typeof item === "object" ? difficultyText(item) : item);
+        var text = SLOT_LABELS[slot](item);
         var li = el("li");
         var chip = el("button", "chip");
         chip.type = "button";
         chip.setAttribute("data-slot", slot);
-        chip.setAttribute("data-value", typeof item === "object" ? JSON.stringify(item) : String(item));
+        chip.setAttribute("data-value", String(item));
         chip.setAttribute("aria-label", text + " 조건 삭제");
         chip.appendChild(el("span", null, text));
         var x = el("span", "chip__x", "✕");
@@ -196,6 +197,7 @@
         chip.appendChild(x);
         chip.addEventListener("click", function () {
           chip.disabled = true;
+          removing = text;
           send({ type: "state.remove", slot: slot, value: Array.isArray(value) ? item : null, session_id: sessionId });
         });
         li.appendChild(chip);
@@ -203,11 +205,6 @@
       });
     });
     chipList.hidden = !chipList.children.length;
-  }
-
-  function difficultyText(item) {
-    if (item.min && item.max && item.min !== item.max) return item.min + "~" + item.max;
-    return item.min || item.max || "";
   }
 
   function addUserBubble(text) {
@@ -295,6 +292,10 @@
         break;
       case "state":
         renderChips(frame.state);
+        if (removing) {
+          showNotice("‘" + removing + "’ 조건을 뺐어요. 다음 추천부터 반영돼요.", "info");
+          removing = null;
+        }
         break;
       case "done":
         if (current) {
@@ -303,13 +304,15 @@
             if (frame.message_id && a.href.indexOf("from=") === -1) a.href += "?from=" + encodeURIComponent(frame.message_id);
           });
         }
-        if (frame.state) renderChips(frame.state);
+        // The conditions this turn left in the dialogue state become the chips.
+        send({ type: "state.get", session_id: frame.session_id || sessionId });
         finishTurn(null);
         input.focus();
         break;
       case "error":
         if (current) finishTurn(frame.message || "잠시 후 다시 시도해 주세요.");
-        else showNotice(frame.message || "잠시 후 다시 시도해 주세요.");
+        else showNotice(frame.message || "잠시 후 다시 시도해 주세요.", "error");
+        removing = null;
         renderChips(state);
         break;
       default:
@@ -317,9 +320,9 @@
     }
   }
 
-  function showNotice(text) {
-    var row = el("div", "bubble-row bubble-row--assistant");
-    row.appendChild(el("p", "bubble bubble--assistant bubble--error", text));
+  function showNotice(text, kind) {
+    var row = el("div", "bubble-row bubble-row--notice");
+    row.appendChild(el("p", "notice notice--" + kind, text));
     log.appendChild(row);
     scrollToEnd();
   }
