@@ -109,5 +109,30 @@ def me_view(request: HttpRequest) -> HttpResponse:
 
 
 def me_sections(*, user) -> dict:
-    """My chats, my reviews and personal recommendations; filled in as the other apps provide them."""
-    return {"chat_sessions": [], "reviews": [], "recommendations": []}
+    """My chats, my reviews and rooms picked for me."""
+    from chat.selectors import session_list
+    from rooms.models import Review
+
+    reviews = Review.objects.filter(user=user).select_related("room", "room__store").order_by("-created_at")[:20]
+    return {
+        "chat_sessions": session_list(user=user)[:10],
+        "reviews": reviews,
+        "recommendations": personal_recommendations(user=user),
+    }
+
+
+def personal_recommendations(*, user, limit: int = 6) -> list:
+    """Rooms matching the saved preferences that the user has not reviewed, best rated first."""
+    from rooms.selectors.search import RoomSearchFilters, room_search_hybrid
+
+    filters = RoomSearchFilters(
+        region=user.favorite_regions[0] if len(user.favorite_regions) == 1 else None,
+        genres=tuple(user.favorite_genres),
+        players=user.usual_party_size,
+    )
+    reviewed = set(user.reviews.values_list("room_id", flat=True))
+    hits = room_search_hybrid(query="", filters=filters, limit=limit + len(reviewed))
+    rooms = [hit.room for hit in hits if hit.room.id not in reviewed]
+    if len(user.favorite_regions) > 1:
+        rooms = [room for room in rooms if room.region in user.favorite_regions] or rooms
+    return rooms[:limit]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -74,10 +76,8 @@ def rooms_detail_view(request: HttpRequest, room_id: int) -> HttpResponse:
     if message_id is not None and request.user.is_authenticated:
         # The chat's recommendation cards link here with ?from=<message id>: that is a click on the
         # recommendation (stored once, with its event); a forged or foreign id is simply not one.
-        try:
+        with contextlib.suppress(ChatError):
             recommendation_feedback_record(user=request.user, message_id=message_id, room_id=room.id, kind="clicked")
-        except ChatError:
-            pass
     return render(request, "rooms/detail.html", _detail_context(request, room))
 
 

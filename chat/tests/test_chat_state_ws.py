@@ -29,6 +29,20 @@ async def frames_until_done(communicator) -> list[dict]:
             return frames
 
 
+@pytest.fixture(autouse=True)
+def _close_worker_connections():
+    """The consumer's worker threads keep their own database connections open (CONN_MAX_AGE); end them
+    after each test so the test database can be flushed and dropped."""
+    yield
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def users():
     model = get_user_model()
@@ -106,4 +120,21 @@ async def test_state_messages_reject_bad_input_and_foreign_sessions(users):
 
     stored = await sync_to_async(lambda: ChatSession.objects.get(id=session.id).state)()
     assert stored == {"region": "홍대"}
+    await communicator.disconnect()
+
+
+async def test_an_idle_socket_stays_usable(users):
+    """The channel layer blocks on Redis for up to 5 s per poll; the Redis client's read timeout must be
+    longer, or an idle chat socket dies after a few seconds (redis-py 8 defaults it to 5 s)."""
+    import asyncio
+
+    user, _ = users
+    session = await sync_to_async(ChatSession.objects.create)(user=user, state={"region": "홍대"})
+    communicator = await connect(user)
+
+    await asyncio.sleep(7)
+    await communicator.send_json_to({"type": "state.get", "session_id": session.id})
+
+    frame = await communicator.receive_json_from(timeout=10)
+    assert frame["state"]["region"] == "홍대"
     await communicator.disconnect()

@@ -301,3 +301,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with
 # DEBUG, and the browser tests' live server.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+# The channel layer polls Redis with a 5 s blocking pop; redis-py 8's default 5 s read timeout fires at the
+# same moment and kills the WebSocket consumer, so an idle chat socket died within seconds. Reads get longer.
+CHANNEL_LAYER_SOCKET_TIMEOUT = env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=30.0)
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+    {"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT, "socket_connect_timeout": 5}
+]

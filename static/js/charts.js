@@ -53,7 +53,13 @@
   function hbar(container, spec) {
     var points = (spec.series[0] || { points: [] }).points;
     var rowH = 26;
-    var labelW = 72;
+    // Room for the longest label: Hangul is about twice as wide as Latin at this size.
+    var longest = points.reduce(function (max, p) {
+      var w = 0;
+      for (var i = 0; i < String(p.label).length; i++) w += String(p.label).charCodeAt(i) > 0x2e80 ? 11.5 : 6.5;
+      return Math.max(max, w);
+    }, 0);
+    var labelW = Math.min(150, Math.max(48, longest + 14));
     var width = 360;
     var height = Math.max(rowH * points.length + 8, 60);
     var svg = frame(container, width, height, spec.title);
@@ -170,11 +176,12 @@
       if (s.dashed) path.setAttribute("stroke-dasharray", "6 4");
       path.setAttribute("class", "chart__line");
       svg.appendChild(path);
+      var dense = s.points.length > 16;
       s.points.forEach(function (p) {
         var dot = svgEl("circle", {
           cx: box.x + step(index[p.label]),
           cy: box.y + box.h - (p.value / max) * box.h,
-          r: 3,
+          r: dense ? 0 : 3,
           fill: s.dashed ? "#fff" : color,
           stroke: color,
           "stroke-width": 1.5,

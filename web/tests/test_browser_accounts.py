@@ -52,18 +52,25 @@ def test_signup_errors_next_to_fields_then_signup_logout_login(new_page):
     expect(page.get_by_role("link", name="내 정보")).to_be_visible()
 
 
-def test_keyboard_only_login(new_page):
+def test_keyboard_only_login_with_visible_focus(new_page):
     get_user_model().objects.create_user(username="minji", email="minji@example.com", password=PASSWORD)
     page = new_page()
-    page.goto("/login/")
 
-    # The skip link comes first, and focus is visible on it.
+    page.goto("/signup/")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="본문 바로가기")).to_be_focused()
-    page.get_by_label("아이디").focus()
+    skip = page.get_by_role("link", name="본문 바로가기")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()  # hidden off-screen until focused
+
+    page.goto("/login/")
+    username = page.get_by_label("아이디")
+    expect(username).to_be_focused()  # autofocus: the form is ready to type into
     page.keyboard.type("minji")
     page.keyboard.press("Tab")
-    expect(page.get_by_label("비밀번호")).to_be_focused()
+    password = page.get_by_label("비밀번호")
+    expect(password).to_be_focused()
+    focus_ring = password.evaluate("el => getComputedStyle(el).boxShadow")
+    assert focus_ring not in ("", "none")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("link", name="내 정보")).to_be_visible()
