@@ -374,9 +374,9 @@ def catalogue_build(*, room_count: int = DEFAULT_ROOMS) -> Catalogue:
         activity = _clip(round(rng.gauss(3, 1)) + _GENRE_ACTIVITY.get(primary, 0), 1, 5)
         min_players = rng.choices((1, 2, 3), weights=(1, 8, 2))[0]
         max_players = rng.choices((4, 5, 6, 8), weights=(6, 4, 3, 1))[0]
-        if "로맨스" in genres and rng.random() < 0.6:
-            min_players, max_players = 2, rng.choice((2, 3, 4))
         max_players = max(max_players, min_players + 1)
+        if "로맨스" in genres and rng.random() < 0.6:  # couple rooms: some take exactly two
+            min_players, max_players = 2, rng.choice((2, 3, 4))
         duration = rng.choices((60, 70, 75, 80, 90, 100, 120), weights=(8, 6, 3, 5, 3, 1, 1))[0]
         price = _clip(20_000 + (duration - 60) * 150 + rng.choice((0, 1000, 2000, 3000, 4000, 5000)), 18_000, 35_000)
         price = price // 1000 * 1000

@@ -81,6 +81,8 @@ class OpenAIBackend:
 _backend = None
 _backend_key: tuple | None = None
 _backend_lock = threading.Lock()
+# The local model is ~30 MB of weights: one instance per process, whatever settings come and go.
+_use_backends: dict[int, UseBackend] = {}
 
 
 def _backend_settings() -> tuple:
@@ -108,7 +110,8 @@ def embedding_backend():
             else:
                 if settings.ROOMS_EMBEDDING_BACKEND == "openai":
                     logger.warning("ROOMS_EMBEDDING_BACKEND=openai without OPENAI_API_KEY: using the local model")
-                _backend = UseBackend(threads=settings.ROOMS_EMBEDDING_THREADS)
+                threads = settings.ROOMS_EMBEDDING_THREADS
+                _backend = _use_backends.setdefault(threads, UseBackend(threads=threads))
             _backend_key = key
     return _backend
 

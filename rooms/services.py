@@ -95,19 +95,16 @@ def rooms_embedding_queue(*, room_ids: list[int]) -> None:
     transaction.on_commit(_send)
 
 
-def rooms_embed(*, room_ids: list[int]) -> int:
-    """Embed these rooms now; returns how many vectors were written. Safe to run twice.
+def rooms_embedding_todo(*, room_ids: list[int]) -> list[tuple[Room, str, str]]:
+    """(room, text, source) for the rooms whose stored vector is missing or came from other text.
 
-    A room whose stored vector already came from the same text and backend only loses its dirty
-    flag. The write is conditional on `updated_at`, so an edit made while we computed keeps the
-    room dirty for the next run instead of being overwritten by a stale vector.
+    A room already embedded from the same text and backend only loses its dirty flag here.
     """
-    from rooms.embeddings import embed_texts, embedding_backend
+    from rooms.embeddings import embedding_backend
 
     backend_name = embedding_backend().name
-    rooms = list(Room.objects.select_related("store").filter(id__in=room_ids))
     todo: list[tuple[Room, str, str]] = []
-    for room in rooms:
+    for room in Room.objects.select_related("store").filter(id__in=room_ids):
         text = room_embedding_text(room=room)
         source = _embedding_source(backend_name, text)
         if room.embedding is not None and room.embedding_source == source:
@@ -115,9 +112,12 @@ def rooms_embed(*, room_ids: list[int]) -> int:
                 Room.objects.filter(id=room.id, updated_at=room.updated_at).update(embedding_dirty=False)
             continue
         todo.append((room, text, source))
-    if not todo:
-        return 0
-    vectors = embed_texts([text for _, text, _ in todo])
+    return todo
+
+
+def rooms_embedding_store(*, todo: list[tuple[Room, str, str]], vectors: list[list[float]]) -> int:
+    """Write computed vectors; each write is conditional on the room's `updated_at` as it was read,
+    so an edit made while the vector was computed keeps the room dirty instead of being overwritten."""
     written = 0
     now = timezone.now()
     for (room, _, source), vector in zip(todo, vectors, strict=True):
@@ -127,6 +127,16 @@ def rooms_embed(*, room_ids: list[int]) -> int:
     return written
 
 
+def rooms_embed(*, room_ids: list[int]) -> int:
+    """Embed these rooms now; returns how many vectors were written. Safe to run twice."""
+    from rooms.embeddings import embed_texts
+
+    todo = rooms_embedding_todo(room_ids=room_ids)
+    if not todo:
+        return 0
+    return rooms_embedding_store(todo=todo, vectors=embed_texts([text for _, text, _ in todo]))
+
+
 def rooms_embed_dirty(*, batch_size: int) -> int:
     """One batch of dirty rooms (the beat task); returns the number embedded."""
     ids = list(Room.objects.filter(embedding_dirty=True).order_by("id").values_list("id", flat=True)[:batch_size])
@@ -134,7 +144,8 @@ def rooms_embed_dirty(*, batch_size: int) -> int:
 
 
 # --- rooms and stores ---------------------------------------------------------------------------
-def _room_changed(*, room_ids: list[int], text_changed: bool) -> None:
+def rooms_after_change(*, room_ids: list[int], text_changed: bool) -> None:
+    """After rooms were written: refresh their search text; re-embed them when their text changed."""
     rooms_search_vector_refresh(room_ids=room_ids)
     if text_changed:
         rooms_embedding_queue(room_ids=room_ids)
@@ -145,7 +156,7 @@ def room_create(*, store: Store, **fields) -> Room:
     room = Room(store=store, region=store.region, **fields)
     room.full_clean()
     room.save()
-    _room_changed(room_ids=[room.id], text_changed=True)
+    rooms_after_change(room_ids=[room.id], text_changed=True)
     room.refresh_from_db()
     return room
 
@@ -166,7 +177,7 @@ def room_update(*, room: Room, store: Store | None = None, **fields) -> Room:
             setattr(room, name, value)
     room.full_clean()
     room.save()
-    _room_changed(room_ids=[room.id], text_changed=text_changed or room.embedding is None)
+    rooms_after_change(room_ids=[room.id], text_changed=text_changed or room.embedding is None)
     room.refresh_from_db()
     return room
 
@@ -179,7 +190,7 @@ def store_save(*, store: Store) -> Store:
     room_ids = list(store.rooms.values_list("id", flat=True))
     Room.objects.filter(store=store).exclude(region=store.region).update(region=store.region, updated_at=timezone.now())
     if room_ids:
-        _room_changed(room_ids=room_ids, text_changed=True)
+        rooms_after_change(room_ids=room_ids, text_changed=True)
     return store
 
 
@@ -230,3 +241,15 @@ def review_upsert(
         rating=round(new_sum / new_count, 4) if new_count else 0,
     )
     return review, created
+
+
+@transaction.atomic
+def review_delete(*, review: Review) -> None:
+    """Remove a review and take it out of the room's rating."""
+    locked = Room.objects.select_for_update().get(id=review.room_id)
+    new_sum = max(0, locked.rating_sum - review.rating)
+    new_count = max(0, locked.review_count - 1)
+    review.delete()
+    Room.objects.filter(id=locked.id).update(
+        rating_sum=new_sum, review_count=new_count, rating=round(new_sum / new_count, 4) if new_count else 0
+    )

@@ -152,6 +152,11 @@ def expand_terms(terms: list[str]) -> list[str]:
 class QueryAnalysis:
     terms: tuple[str, ...]
     negated_genres: tuple[str, ...]
+    # One group per distinct word of the text: the word and the canonical name it stands for
+    # (("무서운", "공포"), ("강남",)); the keyword leg ranks rooms by how many groups they match.
+    groups: tuple[tuple[str, ...], ...] = ()
+    regions: tuple[str, ...] = ()  # canonical regions the text names ("혜화" → "대학로")
+    canonical_terms: tuple[str, ...] = ()  # canonical names the aliases stand for, in the vocabulary's spelling
 
 
 def query_analyze(text: str) -> QueryAnalysis:
@@ -180,7 +185,20 @@ def query_analyze(text: str) -> QueryAnalysis:
             continue
         terms.append(form)
     expanded = tuple(dict.fromkeys(expand_terms(terms)))
-    return QueryAnalysis(terms=expanded, negated_genres=tuple(dict.fromkeys(negated)))
+    groups: dict[str, tuple[str, ...]] = {}
+    for term in dict.fromkeys(terms):
+        group = tuple(dict.fromkeys(expand_terms([term])))
+        key = group[-1]  # words that stand for the same canonical name form one group
+        groups[key] = tuple(dict.fromkeys((*groups.get(key, ()), *group)))
+    regions = tuple(dict.fromkeys(region for region in (canonical_region(term) for term in terms) if region))
+    canonical = tuple(dict.fromkeys(name for name in (_canonical(term) for term in terms) if name))
+    return QueryAnalysis(
+        terms=expanded,
+        negated_genres=tuple(dict.fromkeys(negated)),
+        groups=tuple(groups.values()),
+        regions=regions,
+        canonical_terms=canonical,
+    )
 
 
 def index_terms(text: str) -> list[str]:

@@ -88,25 +88,36 @@ def tsquery_text(terms: tuple[str, ...] | list[str]) -> str:
     return " | ".join(lexemes)
 
 
-def keyword_leg(*, terms: tuple[str, ...], filters: RoomSearchFilters, limit: int) -> _Leg:
+def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
+    """Rooms matching any query word, ranked by how many of the words they match, then `ts_rank_cd`.
+
+    Counting matched words first (Lucene's coordination factor) keeps a room that says "강남" and
+    "공포" above one that says "강남" five times.
+    """
     leg = _Leg()
-    query = tsquery_text(terms)
-    if not query:
+    group_queries = [text for text in (tsquery_text(group) for group in groups) if text]
+    if not group_queries:
         return leg
+    query = " | ".join(f"({text})" for text in group_queries)
     where, params = filters_sql(filters)
-    # Normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
+    # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
     sql = f"""
-        SELECT r.id, ts_rank_cd(r.search_vector, q, 1) AS rank
-        FROM rooms_room r, to_tsquery('simple', %s) q
-        WHERE r.search_vector @@ q AND {where}
-        ORDER BY rank DESC, r.rating DESC, r.id
+        SELECT id, matched + rank / (1 + rank) AS score FROM (
+            SELECT r.id, r.rating,
+                   ts_rank_cd(r.search_vector, q, 1) AS rank,
+                   (SELECT count(*) FROM unnest(%s::text[]) AS g(text)
+                     WHERE r.search_vector @@ to_tsquery('simple', g.text)) AS matched
+            FROM rooms_room r, to_tsquery('simple', %s) q
+            WHERE r.search_vector @@ q AND {where}
+        ) ranked
+        ORDER BY score DESC, rating DESC, id
         LIMIT %s
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, *params, limit])
-        for room_id, rank in cursor.fetchall():
+        cursor.execute(sql, [group_queries, query, *params, limit])
+        for room_id, score in cursor.fetchall():
             leg.ids.append(room_id)
-            leg.scores[room_id] = float(rank)
+            leg.scores[room_id] = float(score)
     return leg
 
 
@@ -202,11 +213,18 @@ def room_search_hybrid(
     keyword = _Leg()
     semantic = _Leg()
     if method != "semantic":
-        keyword = keyword_leg(terms=analysis.terms, filters=filters, limit=candidates)
+        keyword = keyword_leg(groups=analysis.groups, filters=filters, limit=candidates)
     if method != "keyword":
         from rooms.embeddings import embed_query
 
-        semantic = semantic_leg(vector=embed_query(query), filters=filters, limit=candidates)
+        # The embedding model reads "혜화" or "호러" less surely than the vocabulary does: the query
+        # text it embeds carries the canonical names too, and a single region the query names
+        # scopes this leg (it cannot rank places; the keyword leg still sees every region).
+        semantic_text = " ".join([query, *(name for name in analysis.canonical_terms if name not in query)])
+        semantic_filters = filters
+        if filters.region is None and len(analysis.regions) == 1:
+            semantic_filters = RoomSearchFilters(**{**filters.__dict__, "region": analysis.regions[0]})
+        semantic = semantic_leg(vector=embed_query(semantic_text), filters=semantic_filters, limit=candidates)
 
     keyword_weight = settings.ROOMS_SEARCH_KEYWORD_WEIGHT
     semantic_weight = settings.ROOMS_SEARCH_SEMANTIC_WEIGHT

@@ -1,0 +1,227 @@
+import pytest
+from django.db import connection
+
+from rooms.models import Room
+from rooms.selectors.rooms import room_find_by_name, room_get
+from rooms.selectors.search import RoomSearchFilters, room_search_hybrid, semantic_leg
+from rooms.services import rooms_embed, rooms_set_active
+from rooms.tests.factories import StoreFactory, room_make
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue():
+    gangnam = StoreFactory(name="비밀의열쇠 강남점", region="강남")
+    hongdae = StoreFactory(name="퍼즐하우스 홍대점", region="홍대")
+    daehakro = StoreFactory(name="잠긴서재 대학로점", region="대학로")
+    rooms = {
+        "horror_gangnam": room_make(
+            store=gangnam,
+            name="폐병원 404호",
+            genres=["공포"],
+            fear=5,
+            difficulty=4,
+            min_players=2,
+            max_players=5,
+            price=27000,
+            description="버려진 폐병원에서 귀신의 발소리를 피해 탈출해야 합니다. 무서운 연출이 가득합니다.",
+        ),
+        "mystery_gangnam": room_make(
+            store=gangnam,
+            name="탐정 사무소의 진범",
+            genres=["추리"],
+            fear=0,
+            difficulty=3,
+            min_players=2,
+            max_players=4,
+            price=23000,
+            description="탐정이 되어 강남 한복판에서 벌어진 사건의 범인을 추리합니다. 알리바이를 무너뜨리세요.",
+        ),
+        "romance_gangnam": room_make(
+            store=gangnam,
+            name="벚꽃길 고백",
+            genres=["로맨스", "감성"],
+            fear=0,
+            difficulty=1,
+            min_players=2,
+            max_players=2,
+            price=20000,
+            description="첫사랑의 추억이 담긴 벚꽃길에서 고백을 완성하는 달콤한 연애 이야기입니다.",
+        ),
+        "horror_hongdae": room_make(
+            store=hongdae,
+            name="저주받은 저택",
+            genres=["공포", "스릴러"],
+            fear=4,
+            difficulty=3,
+            min_players=3,
+            max_players=6,
+            price=26000,
+            description="저주받은 저택에 갇혔습니다. 소름 돋는 비명과 함께 공포가 다가옵니다.",
+        ),
+        "sf_hongdae": room_make(
+            store=hongdae,
+            name="우주정거장 탈출 프로토콜",
+            genres=["SF"],
+            fear=1,
+            difficulty=5,
+            min_players=2,
+            max_players=4,
+            price=30000,
+            description="서기 2099년 우주정거장의 시스템이 멈췄습니다. 인공지능을 멈추고 지구로 귀환하세요.",
+        ),
+        "comic_daehakro": room_make(
+            store=daehakro,
+            name="분식집 대소동",
+            genres=["코믹"],
+            fear=0,
+            difficulty=2,
+            min_players=2,
+            max_players=8,
+            price=21000,
+            description="엉뚱한 사장님이 사라진 분식집에서 벌어지는 유쾌한 소동극입니다.",
+        ),
+    }
+    Room.objects.filter(id=rooms["comic_daehakro"].id).update(rating=4.8, review_count=120)
+    Room.objects.filter(id=rooms["mystery_gangnam"].id).update(rating=4.5, review_count=80)
+    return rooms
+
+
+def _ids(hits):
+    return [hit.room.id for hit in hits]
+
+
+def test_korean_query_matches_morphemes_where_plain_postgres_does_not(catalogue):
+    hits = room_search_hybrid(query="강남에서 무서운 테마", filters=RoomSearchFilters(), method="keyword")
+    assert _ids(hits)[0] == catalogue["horror_gangnam"].id
+    assert hits[0].keyword_rank == 1 and hits[0].semantic_rank is None
+
+    # The same words through PostgreSQL alone: "강남에서" is not "강남", "무서운" is not "공포".
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM rooms_room WHERE to_tsvector('simple', name || ' ' || description) "
+            "@@ plainto_tsquery('simple', %s)",
+            ["강남에서 무서운"],
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+def test_alias_of_region_and_genre_finds_the_room(catalogue):
+    hits = room_search_hybrid(query="혜화 코미디", filters=RoomSearchFilters(), method="keyword")
+    assert _ids(hits)[0] == catalogue["comic_daehakro"].id
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (RoomSearchFilters(region="홍대"), {"horror_hongdae", "sf_hongdae"}),
+        (RoomSearchFilters(genres=("공포",)), {"horror_gangnam", "horror_hongdae"}),
+        (RoomSearchFilters(genres=("공포", "SF")), {"horror_gangnam", "horror_hongdae", "sf_hongdae"}),
+        (RoomSearchFilters(exclude_genres=("공포", "코믹")), {"mystery_gangnam", "romance_gangnam", "sf_hongdae"}),
+        (RoomSearchFilters(players=6), {"horror_hongdae", "comic_daehakro"}),
+        (RoomSearchFilters(players=1), set()),
+        (RoomSearchFilters(difficulty_min=4), {"horror_gangnam", "sf_hongdae"}),
+        (RoomSearchFilters(difficulty_max=2), {"romance_gangnam", "comic_daehakro"}),
+        (RoomSearchFilters(max_price=21000), {"romance_gangnam", "comic_daehakro"}),
+        (RoomSearchFilters(max_fear=0), {"mystery_gangnam", "romance_gangnam", "comic_daehakro"}),
+        (RoomSearchFilters(region="강남", max_fear=0, players=2), {"mystery_gangnam", "romance_gangnam"}),
+    ],
+)
+def test_filters_apply_inside_every_leg(catalogue, filters, expected):
+    rooms_embed(room_ids=[room.id for room in catalogue.values()])
+    wanted = {catalogue[key].id for key in expected}
+    for method in ("keyword", "semantic", "rrf", "weighted_sum"):
+        # A query that matches every room in the keyword leg: only the filters decide.
+        hits = room_search_hybrid(
+            query="테마 탈출 강남 홍대 혜화 공포 추리 로맨스 SF 코믹", filters=filters, method=method
+        )
+        if method == "semantic":
+            assert set(_ids(hits)) == wanted, method
+        else:
+            assert set(_ids(hits)) <= wanted, method
+            if method != "keyword":
+                assert set(_ids(hits)) == wanted, method
+    assert set(_ids(room_search_hybrid(query="", filters=filters))) == wanted
+
+
+def test_inactive_rooms_are_never_found(catalogue):
+    rooms_set_active(room_ids=[catalogue["horror_gangnam"].id], active=False)
+    hits = room_search_hybrid(query="폐병원", filters=RoomSearchFilters(), method="keyword")
+    assert catalogue["horror_gangnam"].id not in _ids(hits)
+    assert room_get(room_id=catalogue["horror_gangnam"].id) is None
+    assert catalogue["horror_gangnam"].id not in _ids(room_search_hybrid(query="", filters=RoomSearchFilters()))
+
+
+def test_empty_query_ranks_filtered_rooms_by_rating(catalogue):
+    hits = room_search_hybrid(query="  ", filters=RoomSearchFilters(players=2), limit=2)
+    assert _ids(hits) == [catalogue["comic_daehakro"].id, catalogue["mystery_gangnam"].id]
+    assert all(hit.keyword_rank is None and hit.semantic_rank is None for hit in hits)
+
+
+def test_negated_genre_in_the_query_is_excluded(catalogue):
+    rooms_embed(room_ids=[room.id for room in catalogue.values()])
+    hits = room_search_hybrid(query="강남 안 무서운 테마", filters=RoomSearchFilters())
+    assert hits
+    assert all("공포" not in hit.room.genres for hit in hits)
+
+
+def test_hybrid_fuses_both_legs_with_weighted_rrf(catalogue, settings):
+    rooms_embed(room_ids=[room.id for room in catalogue.values()])
+    hits = room_search_hybrid(query="귀신 나오는 무서운 곳", filters=RoomSearchFilters(), method="rrf", limit=6)
+    top = hits[0]
+    assert top.room.id in {catalogue["horror_gangnam"].id, catalogue["horror_hongdae"].id}
+    assert top.keyword_rank is not None and top.semantic_rank is not None
+    k = settings.ROOMS_SEARCH_RRF_K
+    expected = settings.ROOMS_SEARCH_KEYWORD_WEIGHT / (k + top.keyword_rank) + settings.ROOMS_SEARCH_SEMANTIC_WEIGHT / (
+        k + top.semantic_rank
+    )
+    assert top.score == pytest.approx(expected, abs=1e-6)
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+
+    weighted = room_search_hybrid(query="귀신 나오는 무서운 곳", filters=RoomSearchFilters(), method="weighted_sum")
+    assert 0 < weighted[0].score <= settings.ROOMS_SEARCH_KEYWORD_WEIGHT + settings.ROOMS_SEARCH_SEMANTIC_WEIGHT + 1e-9
+
+
+def test_semantic_leg_finds_meaning_without_shared_words(catalogue):
+    rooms_embed(room_ids=[room.id for room in catalogue.values()])
+    hits = room_search_hybrid(
+        query="외계인과 로봇이 나오는 미래", filters=RoomSearchFilters(), method="semantic", limit=3
+    )
+    assert catalogue["sf_hongdae"].id in _ids(hits)
+    keyword_hits = room_search_hybrid(
+        query="외계인과 로봇이 나오는 미래", filters=RoomSearchFilters(), method="keyword"
+    )
+    assert catalogue["sf_hongdae"].id not in _ids(keyword_hits)
+
+
+def test_iterative_scan_fills_a_filtered_limit_like_exact_search():
+    store = StoreFactory(region="부산")
+    other = StoreFactory(region="강남")
+    rooms = [room_make(store=store if index % 5 == 0 else other, name=f"방 {index}") for index in range(40)]
+    rooms_embed(room_ids=[room.id for room in rooms])
+    from rooms.embeddings import embed_query
+
+    vector = embed_query("부산 추리 테마")
+    filters = RoomSearchFilters(region="부산")
+    approximate = semantic_leg(vector=vector, filters=filters, limit=8, ef_search=4)
+    exact = semantic_leg(vector=vector, filters=filters, limit=8, exact=True)
+    assert len(approximate.ids) == len(exact.ids) == 8
+    assert set(approximate.ids) == set(exact.ids)
+
+
+def test_query_text_cannot_inject_tsquery_syntax(catalogue):
+    for query in ("공포 & | ! ( ) : * '", "' OR 1=1 --", "\\'"):
+        hits = room_search_hybrid(query=query, filters=RoomSearchFilters(), method="keyword")
+        assert isinstance(hits, list)
+
+
+def test_room_find_by_name_tolerates_spacing_and_typos(catalogue):
+    target = catalogue["sf_hongdae"]
+    for name in ("우주정거장탈출프로토콜", "우주 정거장 탈출 프로토콜", "우주정거장 탈츨 프로토콜", "우주정거장"):
+        matches = room_find_by_name(name=name)
+        assert matches and matches[0][0].id == target.id, name
+        assert 0 < matches[0][1] <= 1
+    assert room_find_by_name(name="") == []
+    assert room_find_by_name(name="전혀없는이름") == []
