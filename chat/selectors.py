@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from django.db.models import Count, QuerySet
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.db.models import Count, QuerySet, Value
+from django.db.models.functions import Greatest, Replace
 
 from chat.models import ChatMessage, ChatSession
 from rooms.models import Room
@@ -55,3 +57,21 @@ def catalogue_room_names_forget() -> None:
     global _names_cache
     with _names_lock:
         _names_cache = None
+
+
+SUGGESTION_MIN_SIMILARITY = 0.1
+
+
+def room_name_suggestions(*, name: str, limit: int = 3) -> list[Room]:
+    """Loosely similar active room names for "did you mean …" (looser than `room_find_by_name`'s match)."""
+    compact = "".join((name or "").split())
+    if not compact:
+        return []
+    spaceless = Replace("name", Value(" "), Value(""))
+    return list(
+        Room.objects.select_related("store")
+        .filter(is_active=True)
+        .annotate(similarity=Greatest(TrigramSimilarity(spaceless, compact), TrigramWordSimilarity(compact, spaceless)))
+        .filter(similarity__gte=SUGGESTION_MIN_SIMILARITY)
+        .order_by("-similarity", "id")[:limit]
+    )

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -44,7 +44,7 @@ from chat.replies import (
     room_facts,
     unknown_room_reply,
 )
-from chat.selectors import catalogue_room_names, message_get_for_user, session_get
+from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name
@@ -168,9 +168,17 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
 
     started = time.perf_counter()
     query = " ".join([turn.text, *state["genres"]])
-    hits = room_search_hybrid(query=query, filters=state_filters(state), limit=settings.CHAT_RECOMMENDATION_LIMIT)
+    filters = state_filters(state)
+    limit = settings.CHAT_RECOMMENDATION_LIMIT
+    rooms = [hit.room for hit in room_search_hybrid(query=query, filters=filters, limit=limit)]
+    if len(rooms) < limit:
+        # The filters are the user's conditions; the words only rank. When the words match too little (or rooms
+        # are not embedded yet), fill up with the best-rated rooms that meet the conditions.
+        seen = {room.id for room in rooms}
+        for hit in room_search_hybrid(query="", filters=filters, limit=limit):
+            if hit.room.id not in seen and len(rooms) < limit:
+                rooms.append(hit.room)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
-    rooms = [hit.room for hit in hits]
     return _Plan(
         kind="recommendation",
         state=state,
@@ -186,7 +194,7 @@ def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:
         return _Plan(kind="unknown_room", state=turn.state, template=missing_name_reply())
     matches = room_find_by_name(name=name, limit=3)
     if not matches or matches[0][1] < ROOM_NAME_FOUND_SCORE:
-        suggestions = [room for room, _ in matches]
+        suggestions = [room for room, _ in matches] or room_name_suggestions(name=name)
         return _Plan(
             kind="unknown_room", state=turn.state, template=unknown_room_reply(name=name, suggestions=suggestions)
         )
@@ -210,7 +218,7 @@ def _begin_local(*, user, session_id: int | None, text: str) -> tuple[_Turn, Mes
     return turn, analysis, _plan(turn=turn, analysis=analysis)
 
 
-async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage) -> str:
+async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage, to_thread: Callable) -> str:
     """The LLM's reply if it passes the grounding check, else the template (and the fallback is counted)."""
     try:
         model = chat_model_get()
@@ -229,7 +237,7 @@ async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage:
         usage.error = type(exc).__name__
         return plan.template
     content = result.content if isinstance(result.content, str) else ""
-    names = await database_sync_to_async(catalogue_room_names)()
+    names = await to_thread(catalogue_room_names)()
     grounded = reply_ground(text=content, rooms={room.id: room.name for room in plan.rooms}, catalogue_names=names)
     if not grounded.ok:
         logger.warning("LLM reply rejected", extra={"problems": grounded.problems, "provider": choice.provider})
@@ -362,7 +370,7 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
         plan = await to_thread(_plan)(turn=turn, analysis=analysis)
         # A provider that just failed the NLU call would most likely fail again: answer from the template.
         if plan.llm_task and not usage.fallback:
-            reply = await _llm_reply(turn=turn, plan=plan, choice=choice, usage=usage)
+            reply = await _llm_reply(turn=turn, plan=plan, choice=choice, usage=usage, to_thread=to_thread)
         else:
             reply = plan.template
     if turn.session is not None:
@@ -411,8 +419,9 @@ def conversation_reply(*, user, session_id: int | None, text: str) -> Conversati
     run = _Run()
 
     async def collect() -> None:
-        # Thread-sensitive: the sync steps run back in the caller's thread and its database connection.
-        async for _ in _run(user=user, session_id=session_id, text=text, run=run, to_thread=database_sync_to_async):
+        # Thread-sensitive: the sync steps run back in the caller's thread, on the request's database connection
+        # (plain sync_to_async: Channels' variant would close that connection between steps).
+        async for _ in _run(user=user, session_id=session_id, text=text, run=run, to_thread=sync_to_async):
             pass
 
     async_to_sync(collect)()

@@ -158,6 +158,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "볼만해",
     ),
 }
+# Said of anything ("오늘 날씨 어때"): they make an inquiry only with "테마" or a quoted name.
+_WEAK_TOPIC_CUES = ("어때", "어땠", "괜찮아", "괜찮나", "재밌", "재미있", "할만해", "볼만해")
 _REC_CUES = (
     "추천",
     "찾아",
@@ -395,19 +397,42 @@ def _find_vocabulary(t: _Text, spans: _Spans) -> None:
         low = match.group(1) in ("낮", "적", "약", "없")
         spans.take(_Span(match.start(), match.end(), "genre", "공포", negated=low))
     hangul, ascii_ = _gazetteer()
-    candidates: list[tuple[int, int, str, str, int]] = []
-    for rank, (key, kind, canonical, _) in enumerate(hangul):
+    candidates: list[_Span] = []
+    weights: list[int] = []
+    for key, kind, canonical, is_canonical in hangul:
         start = t.compact.find(key)
         while start != -1:
-            candidates.append((rank, start, kind, canonical, len(key)))
+            if spans.free(start, start + len(key)):
+                candidates.append(_Span(start, start + len(key), kind, canonical))
+                weights.append(len(key) * 10 + is_canonical)
             start = t.compact.find(key, start + 1)
-    candidates.sort(key=lambda item: (item[0], item[1]))
-    for _, start, kind, canonical, length in candidates:
-        spans.take(_Span(start, start + length, kind, canonical))
+    for span in _best_cover(candidates, weights):
+        spans.take(span)
     for pattern, kind, canonical in ascii_:
         for match in pattern.finditer(t.lower):
             start, end = _orig_to_compact_span(t, match.start(), match.end())
             spans.take(_Span(start, end, kind, canonical))
+
+
+def _best_cover(candidates: list[_Span], weights: list[int]) -> list[_Span]:
+    """The non-overlapping matches that cover the most text (weighted interval scheduling).
+
+    Greedy longest-first would read "강남역사" as 강남역 + 사; covering more reads it as 강남 + 역사.
+    """
+    order = sorted(range(len(candidates)), key=lambda index: candidates[index].end)
+    spans = [candidates[index] for index in order]
+    values = [weights[index] for index in order]
+    best: list[tuple[int, list[_Span]]] = [(0, [])]
+    for index, span in enumerate(spans):
+        previous = index
+        while previous > 0 and spans[previous - 1].end > span.start:
+            previous -= 1
+        take_value = values[index] + best[previous][0]
+        if take_value > best[index][0]:
+            best.append((take_value, [*best[previous][1], span]))
+        else:
+            best.append(best[index])
+    return best[-1][1]
 
 
 def _is_negated(t: _Text, span: _Span, next_start: int) -> bool:
@@ -539,8 +564,14 @@ def _intent(t: _Text, toks: list[Token], spans: _Spans, entities: Entities) -> t
     cue_start = topics[0][0] if topics and topics[0][0] < 10_000 else None
     has_quote = bool(_QUOTED.search(t.original))
     if (topics or has_quote or "테마" in compact) and not (rec_cue and not has_quote):
+        strong = [
+            topic
+            for topic in topics
+            if topic[1] != "reviews"
+            or any(cue in compact for cue in TOPIC_CUES["reviews"] if cue not in _WEAK_TOPIC_CUES)
+        ]
         name = _room_name(t, toks, spans, cue_start)
-        if name and (topics or has_quote or compact.endswith("?")):
+        if name and (strong or has_quote or "테마" in compact):
             return "room_inquiry", name
     general_cue = any(cue in compact for cue in _GENERAL_CUES) or bool(_ENGLISH_GENERAL.search(t.lower))
     has_entities = any(
