@@ -104,6 +104,15 @@ def _rollup_upserts(src: str) -> tuple[str, str]:
 
 _ROLLUP_FROM_NEW, _ACTIVITY_FROM_NEW = _rollup_upserts(_day_source("new_events"))
 
+# Daily distinct counts (`active.user`, `active.chat_session`, `active.recommendation.success`) as
+# rollups too, counted when a (day, kind, subject) is first seen, so insights never count distinct
+# over the activity table except for active users across a range.
+_ACTIVE_ROLLUP = """
+        INSERT INTO analytics_eventrollup (day, metric, key, count, total)
+        SELECT day, 'active.' || kind, '', count(*), 0 FROM {src} GROUP BY day, kind
+        ON CONFLICT (metric, day, key) DO UPDATE SET count = analytics_eventrollup.count + EXCLUDED.count
+"""
+
 # The batch arrives as one JSON array parameter: no per-row round trips, no re-serialisation.
 _INSERT = f"""
     WITH incoming AS (
@@ -119,7 +128,8 @@ _INSERT = f"""
         ON CONFLICT (event_id) DO NOTHING
         RETURNING id, type, user_id, chat_session_id, payload, occurred_at
     ), rollup AS ({_ROLLUP_FROM_NEW} RETURNING 1
-    ), activity AS ({_ACTIVITY_FROM_NEW} RETURNING 1
+    ), activity AS ({_ACTIVITY_FROM_NEW} RETURNING day, kind
+    ), activity_rollup AS ({_ACTIVE_ROLLUP.format(src="activity")} RETURNING 1
     )
     SELECT (SELECT count(*) FROM new_events)
 """  # noqa: S608
@@ -151,3 +161,6 @@ def rollups_rebuild(*, day_from=None, day_to=None) -> None:
             cursor.execute("TRUNCATE analytics_eventrollup, analytics_dailyactivity")
         cursor.execute(rollup, params)
         cursor.execute(activity, params)
+        day_filter = "WHERE day BETWEEN %(day_from)s AND %(day_to)s" if where else ""
+        active = _ACTIVE_ROLLUP.format(src=f"(SELECT * FROM analytics_dailyactivity {day_filter}) a")  # noqa: S608
+        cursor.execute(active, params)

@@ -41,12 +41,21 @@ def dead_letter_queue() -> Queue:
 
 
 def celery_configure(app) -> None:
-    """Called when Celery's configuration is loaded: both queues, and analytics tasks routed to events."""
+    """Called when Celery's configuration is loaded.
+
+    Analytics tasks are routed to the events queue (a Queue object, so whoever publishes declares it
+    with its quorum arguments). Only the dedicated events worker (ANALYTICS_EVENTS_WORKER=true) lists
+    it in its queues: Celery switches a worker that knows any quorum queue to per-consumer QoS and
+    native delayed delivery, which would change how the other apps' ETA/countdown tasks run.
+    """
     default = settings.CELERY_TASK_DEFAULT_QUEUE
     events = events_queue()
-    app.conf.task_queues = (Queue(default, Exchange(default, type="direct"), routing_key=default), events)
+    if settings.ANALYTICS_EVENTS_WORKER:
+        app.conf.task_queues = (events,)
+    else:
+        app.conf.task_queues = (Queue(default, Exchange(default, type="direct"), routing_key=default),)
     routes = dict(app.conf.task_routes or {})
-    routes["analytics.*"] = {"queue": events.name, "routing_key": events.routing_key}
+    routes["analytics.*"] = {"queue": events, "routing_key": events.routing_key}
     app.conf.task_routes = routes
 
 

@@ -132,7 +132,11 @@ def event_document(
         payload_json = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise EventRejected("not_json", "이벤트 payload를 JSON으로 직렬화할 수 없습니다.") from exc
-    if len(payload_json.encode()) > max_payload_bytes:
+    try:
+        size = len(payload_json.encode())
+    except UnicodeEncodeError as exc:  # a lone surrogate: not valid UTF-8, PostgreSQL would refuse it
+        raise EventRejected("not_json", "이벤트 payload에 잘못된 문자가 있습니다.") from exc
+    if size > max_payload_bytes:
         raise EventRejected("oversized", f"이벤트 payload가 너무 큽니다 (최대 {max_payload_bytes}바이트).")
     if "\\u0000" in payload_json or "\x00" in payload_json:
         raise EventRejected("not_json", "이벤트 payload에 NUL 문자를 넣을 수 없습니다.")
@@ -144,24 +148,39 @@ def event_document(
     )
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def document_parse(raw: str | bytes, *, max_payload_bytes: int) -> dict:
-    """Re-validate a document read back from the buffer or the broker (it may come from an older release)."""
+    """Re-validate a document read back from the buffer or the broker (it may come from an older release).
+
+    Returns its type and the document text to store as it is (checked, not re-serialised: the flush's hot path).
+    """
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if len(text) > max_payload_bytes + 1024:
+        raise EventRejected("oversized", f"이벤트 payload가 너무 큽니다 (최대 {max_payload_bytes}바이트).")
+    if "\\u0000" in text or "\x00" in text:
+        raise EventRejected("not_json", "이벤트 payload에 NUL 문자를 넣을 수 없습니다.")
     try:
-        doc = json.loads(raw)
-        event_id = uuid.UUID(doc["event_id"])
+        doc = json.loads(text, parse_constant=_reject_constant)
+        uuid.UUID(doc["event_id"])
         occurred_at = datetime.fromisoformat(doc["occurred_at"])
         type_ = doc["type"]
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise EventRejected("unreadable", "이벤트 문서를 읽을 수 없습니다.") from exc
-    if not isinstance(doc, dict) or not isinstance(type_, str):
-        raise EventRejected("unreadable", "이벤트 문서를 읽을 수 없습니다.")
-    normalised = event_document(
-        type=type_,
-        event_id=event_id,
-        user_id=doc.get("user_id"),
-        chat_session_id=doc.get("chat_session_id"),
-        payload=doc.get("payload"),
-        occurred_at=occurred_at,
-        max_payload_bytes=max_payload_bytes,
-    )
-    return {"type": type_, "json": normalised}
+    if type_ not in EVENT_TYPES:
+        raise EventRejected("unknown_type", f"알 수 없는 이벤트 유형입니다: {str(type_)[:50]!r}")
+    if occurred_at.tzinfo is None:
+        raise EventRejected("bad_field", "occurred_at에는 시간대가 있어야 합니다.")
+    for name in ("user_id", "chat_session_id"):
+        value = doc.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= _MAX_INT):
+            raise EventRejected("bad_field", f"{name}는 양의 정수여야 합니다.")
+    payload = doc.get("payload")
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise EventRejected("bad_payload", "이벤트 payload는 JSON 객체(dict)여야 합니다.")
+    payload_check(type=type_, payload=payload)
+    return {"type": type_, "json": text}

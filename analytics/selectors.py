@@ -64,34 +64,33 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
             SELECT metric, key, sum(count), sum(total) FROM analytics_eventrollup
             WHERE day BETWEEN %(day_from)s AND %(day_to)s
               AND metric IN ('events', 'chat.ran_search', 'error', 'recommendation.feedback',
-                             'llm.calls', 'llm.input_tokens', 'llm.output_tokens', 'llm.cost_usd', 'llm.fallbacks')
+                             'llm.calls', 'llm.input_tokens', 'llm.output_tokens', 'llm.cost_usd', 'llm.fallbacks',
+                             'active.chat_session', 'active.recommendation.success')
             GROUP BY metric, key
             """,
             params,
         )
     }
-    distinct = dict(
-        _rows(
-            """
-            SELECT kind, count(DISTINCT subject_id) FROM analytics_dailyactivity
-            WHERE day BETWEEN %(day_from)s AND %(day_to)s GROUP BY kind
-            """,
-            params,
-        )
-    )
+    # Exact distinct users over the range (an index-only scan of (kind, day, subject_id)); sessions and
+    # successful recommendations are summed per day (a session spanning midnight counts on both days).
+    active_users = _rows(
+        """
+        SELECT count(DISTINCT subject_id) FROM analytics_dailyactivity
+        WHERE kind = 'user' AND day BETWEEN %(day_from)s AND %(day_to)s
+        """,
+        params,
+    )[0][0]
     per_day = _rows(
         """
         SELECT d::date,
-               COALESCE((SELECT sum(count) FROM analytics_eventrollup r
-                         WHERE r.metric = 'events' AND r.key = 'chat.message' AND r.day = d::date), 0),
-               COALESCE(a.sessions, 0), COALESCE(a.users, 0)
+               COALESCE(sum(r.count) FILTER (WHERE r.metric = 'events'), 0),
+               COALESCE(sum(r.count) FILTER (WHERE r.metric = 'active.chat_session'), 0),
+               COALESCE(sum(r.count) FILTER (WHERE r.metric = 'active.user'), 0)
         FROM generate_series(%(day_from)s::date, %(day_to)s::date, interval '1 day') d
-        LEFT JOIN (
-            SELECT day, count(*) FILTER (WHERE kind = 'chat_session') AS sessions,
-                   count(*) FILTER (WHERE kind = 'user') AS users
-            FROM analytics_dailyactivity WHERE day BETWEEN %(day_from)s AND %(day_to)s GROUP BY day
-        ) a ON a.day = d::date
-        ORDER BY d
+        LEFT JOIN analytics_eventrollup r
+          ON r.day = d::date AND r.day BETWEEN %(day_from)s AND %(day_to)s
+         AND ((r.metric = 'events' AND r.key = 'chat.message') OR r.metric IN ('active.chat_session', 'active.user'))
+        GROUP BY d ORDER BY d
         """,
         params,
     )
@@ -106,7 +105,7 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
     messages = events_by_type.get("chat.message", 0)
     with_search = count("chat.ran_search")
     shown = events_by_type.get("recommendation.shown", 0)
-    successes = int(distinct.get("recommendation.success", 0))
+    successes = count("active.recommendation.success")
     llm_keys = sorted({key for (metric, key) in totals if metric == "llm.calls"})
     llm_usage = []
     for key in llm_keys:
@@ -140,8 +139,8 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
             for day, msgs, sessions, users in per_day
         ],
         "chat_messages": messages,
-        "chat_sessions": int(distinct.get("chat_session", 0)),
-        "active_users": int(distinct.get("user", 0)),
+        "chat_sessions": count("active.chat_session"),
+        "active_users": int(active_users),
         "rag_usage": {"rate": _rate(with_search, messages), "messages_with_search": with_search, "messages": messages},
         "recommendation_success": {
             "rate": _rate(successes, shown),

@@ -23,7 +23,7 @@ def _delivery_count(request) -> int:
 @shared_task(bind=True, name="analytics.event_store", acks_late=True, reject_on_worker_lost=True)
 def event_store_task(self, document: str) -> bool:
     try:
-        return event_store(document=document)
+        stored = event_store(document=document)
     except EventRejected as exc:
         metrics.EVENTS_DEAD_LETTERED.labels("malformed").inc()
         logger.error("malformed critical event dead-lettered", extra={"reason": exc.reason})
@@ -38,6 +38,9 @@ def event_store_task(self, document: str) -> bool:
             extra={"error": str(exc), "earlier_deliveries": deliveries},
         )
         raise Reject(str(exc), requeue=True) from exc
+    # Carries the request id, user id and chat session id of the request that recorded the event.
+    logger.info("critical event stored", extra={"new": stored})
+    return stored
 
 
 @shared_task(

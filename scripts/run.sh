@@ -13,11 +13,18 @@ $PY manage.py load_demo_data
 $PY manage.py ensure_demo_staff
 
 mkdir -p var/log
+# Prometheus multiprocess files belong to one run: stale ones would add dead processes' counts.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${VAR_DIR:-var}/prometheus}
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 .venv/bin/celery -A escape_ai worker --loglevel=INFO --concurrency=2 >var/log/celery-worker.log 2>&1 &
 worker=$!
+# Analytics events have their own worker and quorum queue (see analytics/queues.py).
+ANALYTICS_EVENTS_WORKER=true .venv/bin/celery -A escape_ai worker --loglevel=INFO --concurrency=1 -n events@%h \
+  >var/log/celery-events-worker.log 2>&1 &
+events_worker=$!
 .venv/bin/celery -A escape_ai beat --loglevel=INFO --schedule var/celerybeat-schedule >var/log/celery-beat.log 2>&1 &
 beat=$!
-trap 'kill $worker $beat 2>/dev/null || true' EXIT INT TERM
+trap 'kill $worker $events_worker $beat 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 

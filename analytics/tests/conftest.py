@@ -19,7 +19,12 @@ from escape_ai.settings.paths import BASE_DIR, VAR_DIR
 
 
 def _worker_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "escape_ai.settings.test", **extra}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "escape_ai.settings.test",
+        "ANALYTICS_EVENTS_WORKER": "true",
+        **extra,
+    }
     # pytest-django created `test_<name>`: the worker must use that database, not the development one.
     test_db = connection.settings_dict["NAME"]
     if os.environ.get("DATABASE_URL"):
@@ -31,7 +36,7 @@ def _worker_env(**extra: str) -> dict[str, str]:
 
 
 class CeleryWorker:
-    """`celery -A escape_ai worker -P solo` in its own process group, so SIGKILL hits the real thing."""
+    """The events worker (`celery -A escape_ai worker -P solo`) in its own process group, so SIGKILL hits it."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None

@@ -95,5 +95,6 @@ def test_grafana_and_prometheus_are_provisioned_and_in_compose():
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
     scrape = yaml.safe_load((BASE_DIR / "prometheus/prometheus.yml").read_text())
     targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
-    assert targets == {"web:8000", "worker:9808"}
+    assert targets == {"web:8000", "worker:9808", "events-worker:9808"}
+    assert compose["services"]["events-worker"]["environment"]["ANALYTICS_EVENTS_WORKER"] == "true"
     assert Path(BASE_DIR / "prometheus/prometheus.yml").read_text().count("/run/secrets/metrics_password") == 1

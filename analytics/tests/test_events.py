@@ -58,6 +58,7 @@ def test_event_recorded_in_a_rolled_back_transaction_is_not_buffered(django_capt
         ({"type": "room.viewed", "payload": {"room_id": 1, "note": "가" * 10000}}, "oversized", "너무 큽니다"),
         ({"type": "room.viewed", "payload": {"room_id": 1, "bad": float("nan")}}, "not_json", "JSON"),
         ({"type": "room.viewed", "payload": {"room_id": 1, "note": "a\x00b"}}, "not_json", "NUL"),
+        ({"type": "room.viewed", "payload": {"room_id": 1, "note": "\ud800"}}, "not_json", "잘못된 문자"),
         ({"type": "room.viewed", "payload": ["room", 1]}, "bad_payload", "dict"),
         ({"type": "room.viewed", "payload": {}}, "missing_field", "room_id"),
         ({"type": "recommendation.clicked", "payload": {"room_id": 1, "feedback": "meh"}}, "bad_field", "feedback"),
@@ -157,3 +158,48 @@ def test_events_about_a_deleted_user_are_kept_without_the_user(django_capture_on
 
     assert events_flush()["inserted"] == 2
     assert list(Event.objects.values_list("user_id", flat=True)) == [None, None]
+
+
+def test_a_document_the_database_refuses_is_set_aside_and_the_rest_of_its_batch_stored(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        good = [event_record(type="room.viewed", payload={"room_id": n}) for n in range(3)]
+    # Valid JSON that PostgreSQL's jsonb refuses (a lone surrogate escape), from an older producer.
+    refused = json.dumps(
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": "room.viewed",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "payload": {"room_id": 9, "note": "\ud800"},
+        }
+    )
+    buffer.buffer_append(refused)
+    before = metric_value("escape_ai_events_rejected_total", reason="refused_by_database")
+
+    stats = events_flush()
+
+    assert stats["inserted"] == 3
+    assert set(Event.objects.values_list("event_id", flat=True)) == set(good)
+    assert buffer.rejected_length() == 1 and buffer.processing_length() == 0
+    assert metric_value("escape_ai_events_rejected_total", reason="refused_by_database") == before + 1
+
+
+def test_beat_flushes_on_the_configured_interval_and_event_tasks_use_the_quorum_queue(settings):
+    from celery.utils.quorum_queues import detect_quorum_queues
+
+    from analytics.queues import dead_letter_queue_name, events_queue_name
+    from analytics.tasks import event_store_task, events_flush_task
+    from escape_ai.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["analytics-events-flush"]
+    assert entry["task"] == events_flush_task.name and entry["schedule"] == settings.ANALYTICS_FLUSH_INTERVAL_SECONDS
+    for task in (event_store_task, events_flush_task):
+        queue = app.amqp.router.route({}, task.name)["queue"]
+        assert queue.name == events_queue_name()
+        assert queue.queue_arguments["x-queue-type"] == "quorum"
+        assert queue.queue_arguments["x-delivery-limit"] == settings.ANALYTICS_DELIVERY_LIMIT
+        assert queue.queue_arguments["x-dead-letter-routing-key"] == dead_letter_queue_name()
+        assert task.acks_late and task.reject_on_worker_lost
+    # Workers other than the events worker keep classic-queue behaviour for the other apps' tasks.
+    assert detect_quorum_queues(app, "amqp") == (False, "")

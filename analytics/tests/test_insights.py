@@ -286,3 +286,18 @@ def test_invalid_dates_are_a_400_in_korean(staff_user, api_client, params, field
     assert response.status_code == 400
     assert message in response.json()["errors"][field][0]
     assert message in response.json()["detail"]
+
+
+def test_rollups_rebuild_command_checks_its_dates_and_rebuilds_a_range(fixture_events, staff_user, api_client):
+    from django.core.management import CommandError, call_command
+
+    from analytics.models import EventRollup
+
+    with pytest.raises(CommandError, match="날짜 형식"):
+        call_command("analytics_rollups_rebuild", "--from", "2026-11-xx", "--to", "2026-11-03")
+    EventRollup.objects.filter(day="2026-11-02").delete()  # say a rollup definition changed
+
+    call_command("analytics_rollups_rebuild", "--from", "2026-11-02", "--to", "2026-11-02")
+
+    api_client.force_authenticate(staff_user)
+    assert api_client.get("/analytics/insights", {"from": "2026-11-01", "to": "2026-11-03"}).json() == EXPECTED

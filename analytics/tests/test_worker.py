@@ -18,6 +18,16 @@ from analytics.services import event_record
 from analytics.tasks import event_store_task, events_flush_task
 from analytics.tests.support import metric_value, wait_for
 from escape_ai.celery import app
+from escape_ai.logging import chat_session_id_var, request_id_var
+
+
+def _log_line(worker, request_id: str) -> dict | None:
+    for raw in worker.log_path.read_text(errors="replace").splitlines():
+        if request_id in raw and raw.startswith("{"):
+            line = json.loads(raw)
+            if line.get("request_id") == request_id:
+                return line
+    return None
 
 
 def _dead_letters() -> list:
@@ -30,11 +40,20 @@ def _dead_letters() -> list:
 
 
 def test_critical_event_is_stored_at_once_by_the_worker(worker, user):
-    event_id = event_record(type="user.logged_in", user_id=user.id)
+    request_id = uuid.uuid4().hex
+    tokens = (request_id_var.set(request_id), chat_session_id_var.set(77))
+    try:
+        event_id = event_record(type="user.logged_in", user_id=user.id)
+    finally:
+        request_id_var.reset(tokens[0])
+        chat_session_id_var.reset(tokens[1])
 
     stored = wait_for(lambda: Event.objects.filter(event_id=event_id).first(), timeout=15)
 
-    assert stored.type == "user.logged_in" and stored.user_id == user.id
+    assert stored.type == "user.logged_in" and stored.user_id == user.id and stored.chat_session_id == 77
+    # The worker's JSON log line carries the ids of the request that recorded the event.
+    line = wait_for(lambda: _log_line(worker, request_id), timeout=10)
+    assert line["message"] == "critical event stored" and line["chat_session_id"] == 77
     assert buffer.buffer_length() == 0
     # The worker's task run time reaches /metrics through the multiprocess directory.
     assert metric_value("escape_ai_celery_task_seconds_count", task="analytics.event_store") >= 1
