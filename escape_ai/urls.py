@@ -13,6 +13,7 @@ urlpatterns = [
     path("auth/", include("accounts.urls")),
     path("chat/", include("chat.urls")),
     path("analytics/", include("analytics.urls")),
+    path("analytics/", include("ml.urls")),
     path("metrics", metrics_view, name="prometheus-django-metrics"),
     # The web pages (session login): chat at /, /signup/ /login/ /logout/ /me/, /staff/insights/, and
     # /rooms/ + /rooms/<id>/, which share their paths with the rooms API: rooms.urls_web serves browsers

@@ -214,6 +214,27 @@ X_FRAME_OPTIONS = "DENY"
 DEMO_STAFF_USERNAME = env.str("DEMO_STAFF_USERNAME", default="staff")
 DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="")
 
+# --- ml ---
+# MLflow: a local sqlite tracking store + model registry under var/ unless MLFLOW_TRACKING_URI says otherwise.
+ML_MLFLOW_TRACKING_URI = env.str("MLFLOW_TRACKING_URI", default=f"sqlite:///{VAR_DIR / 'mlflow' / 'mlflow.db'}")
+ML_MLFLOW_ARTIFACT_ROOT = env.str("MLFLOW_ARTIFACT_ROOT", default=str(VAR_DIR / "mlflow" / "artifacts"))
+ML_TORCH_THREADS = env.int("ML_TORCH_THREADS", default=2)
+# How often a serving process asks the registry whether the `champion` alias moved.
+ML_CHAMPION_CHECK_SECONDS = env.float("ML_CHAMPION_CHECK_SECONDS", default=60.0)
+# Weight of the personal recommender score when chat reranks search results (0 = search order only).
+ML_RECOMMENDER_BLEND_WEIGHT = env.float("ML_RECOMMENDER_BLEND_WEIGHT", default=0.3)
+ML_RETRAIN_ENABLED = env.bool("ML_RETRAIN_ENABLED", default=True)
+ML_RETRAIN_DAY_OF_WEEK = env.str("ML_RETRAIN_DAY_OF_WEEK", default="mon")
+ML_RETRAIN_HOUR = env.int("ML_RETRAIN_HOUR", default=4)
+ML_TRENDS_CACHE_SECONDS = env.int("ML_TRENDS_CACHE_SECONDS", default=600)
+if ML_RETRAIN_ENABLED:
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE["ml-retrain-weekly"] = {
+        "task": "ml.tasks.ml_retrain_all",
+        "schedule": crontab(minute=0, hour=ML_RETRAIN_HOUR, day_of_week=ML_RETRAIN_DAY_OF_WEEK),
+    }
+
 # --- rooms ---
 # Embeddings: "use" (local multilingual USE, default) or "openai" (needs OPENAI_API_KEY; 512 dimensions).
 ROOMS_EMBEDDING_BACKEND = env.str("ROOMS_EMBEDDING_BACKEND", default="use")

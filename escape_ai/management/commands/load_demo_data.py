@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 # Idempotent seeders, in dependency order; each changes nothing when its data is already there.
 DEMO_SEEDERS: list[str] = [
     "seed_catalog",
+    "seed_activity",
 ]
 
 

@@ -1,0 +1,633 @@
+"""Deterministic demo history over the demo catalogue, so the models have something real to learn.
+
+Users have hidden tastes (home regions, genre affinities, difficulty, fear tolerance, party size,
+how active they are). Over 24 months they search, chat, get recommendations, click, like and
+dislike, and play rooms (reviews). Demand has seasons (공포/스릴러 peak in summer, 로맨스/감성 in
+winter) and a few genres and regions rise (잠입, SF, 성수) or fall (코믹, 역사, 신촌). A session
+ends well more often when its recommendations fit the user's hidden taste, found rooms at all,
+and answered fast, with recent turns weighing more than early ones.
+
+Everything is written through the same tables real activity uses; events are validated and
+stored by analytics (`event_document` + `events_insert`), so its rollups stay right.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from rooms.models import Review, Room
+from rooms.vocabulary import GENRE_NAMES
+
+DEMO_USER_PREFIX = "demo_user_"
+
+GENRE_SEASON = {  # genre -> (peak month, amplitude)
+    "공포": (8, 0.6),
+    "스릴러": (8, 0.35),
+    "모험": (7, 0.25),
+    "로맨스": (2, 0.4),
+    "감성": (12, 0.35),
+    "미스터리": (10, 0.2),
+    "추리": (11, 0.15),
+}
+GENRE_TREND = {"잠입": 0.6, "SF": 0.45, "감성": 0.3, "코믹": -0.5, "역사": -0.45, "드라마": -0.25}
+REGION_SEASON = {"부산": (8, 0.45), "대학로": (3, 0.2)}
+REGION_TREND = {"성수": 0.6, "강남": 0.2, "신촌": -0.45, "노원": -0.25}
+REGION_WEIGHT = {"강남": 3.0, "홍대": 3.0, "건대": 2.0, "신촌": 1.5, "대학로": 1.5, "잠실": 1.5, "성수": 1.2}
+
+
+@dataclass
+class Taste:
+    regions: list[str]
+    genres: dict[str, float]
+    difficulty: float
+    fear: float
+    party: int
+    activity: float
+
+
+@dataclass
+class RoomInfo:
+    id: int
+    name: str
+    genres: list[str]
+    region: str
+    difficulty: int
+    fear: int
+    min_players: int
+    max_players: int
+    rating: float
+    review_count: int
+
+
+@dataclass
+class Plan:
+    """Everything to write, built in memory first (ids for messages are filled in on insert)."""
+
+    users: list[dict] = field(default_factory=list)
+    reviews: list[dict] = field(default_factory=list)
+    sessions: list[dict] = field(default_factory=list)
+    searches: list[dict] = field(default_factory=list)
+
+
+def _month_start(day: date, offset: int) -> date:
+    index = day.year * 12 + day.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _season(month: int, peak: int, amplitude: float) -> float:
+    return 1.0 + amplitude * math.cos(2 * math.pi * (month - peak) / 12)
+
+
+def genre_multiplier(genre: str, month: int, progress: float) -> float:
+    peak, amplitude = GENRE_SEASON.get(genre, (1, 0.05))
+    return _season(month, peak, amplitude) * math.exp(GENRE_TREND.get(genre, 0.0) * progress)
+
+
+def region_multiplier(region: str, month: int, progress: float) -> float:
+    peak, amplitude = REGION_SEASON.get(region, (1, 0.05))
+    return _season(month, peak, amplitude) * math.exp(REGION_TREND.get(region, 0.0) * progress)
+
+
+def volume_multiplier(month: int, progress: float) -> float:
+    """Holidays and summer vacation are busier; the platform grows over the two years."""
+    return (1.25 if month in (1, 7, 8, 12) else 1.0) * math.exp(0.3 * progress)
+
+
+def _taste(rng: random.Random, regions: list[str]) -> Taste:
+    weights = [REGION_WEIGHT.get(r, 1.0) for r in regions]
+    home = rng.choices(regions, weights=weights, k=1)
+    if rng.random() < 0.4:
+        home.append(rng.choices(regions, weights=weights, k=1)[0])
+    favourites = rng.sample(GENRE_NAMES, k=rng.choice((1, 2, 2, 3)))
+    genres = {g: (1.0 + rng.random() if g in favourites else 0.15 * rng.random()) for g in GENRE_NAMES}
+    if rng.random() < 0.35:
+        genres["공포"] = 0.0  # many players avoid horror entirely
+    return Taste(
+        regions=sorted(set(home)),
+        genres=genres,
+        difficulty=rng.uniform(1.5, 4.8),
+        fear=rng.choice((0, 1, 2, 3, 4, 5)),
+        party=rng.choice((2, 2, 2, 3, 3, 4, 4, 5, 6)),
+        activity=rng.lognormvariate(0.0, 0.6),
+    )
+
+
+def utility(taste: Taste, room: RoomInfo) -> float:
+    """How much this user would enjoy this room (hidden from the models)."""
+    genre = max(taste.genres.get(g, 0.0) for g in room.genres)
+    value = 2.2 * genre + (1.4 if room.region in taste.regions else 0.0)
+    value -= 0.5 * abs(room.difficulty - taste.difficulty)
+    value -= 0.8 * max(0, room.fear - taste.fear)
+    value += 0.25 * (room.rating - 4.0) + 0.12 * math.log1p(room.review_count)
+    if not room.min_players <= taste.party <= room.max_players:
+        value -= 0.7
+    return value
+
+
+def _softmax_choice(rng: random.Random, items: list, scores: list[float], temperature: float = 0.6):
+    top = max(scores)
+    weights = [math.exp((s - top) / temperature) for s in scores]
+    return rng.choices(items, weights=weights, k=1)[0]
+
+
+def _moment(rng: random.Random, month: date, tz) -> datetime:
+    days = (_month_start(month, 1) - month).days
+    return datetime(month.year, month.month, 1, tzinfo=tz) + timedelta(
+        days=rng.randrange(days), hours=rng.randint(10, 22), minutes=rng.randrange(60), seconds=rng.randrange(60)
+    )
+
+
+def _user_text(rng: random.Random, intent: str, entities: dict, room_name: str | None) -> str:
+    if intent == "room_inquiry" and room_name:
+        return rng.choice((f"{room_name} 몇 분이에요?", f"{room_name} 무서워요?", f"{room_name} 난이도 어때요?"))
+    if intent == "general_chat":
+        return rng.choice(("고마워요", "방탈출 처음인데 괜찮을까요?", "노힌트 가능할까요?", "안녕하세요"))
+    parts = []
+    if entities.get("region"):
+        parts.append(f"{entities['region']}에서")
+    if entities.get("players"):
+        parts.append(f"{entities['players']}명이")
+    if entities.get("genres"):
+        parts.append(" ".join(entities["genres"]))
+    if entities.get("difficulty") == "easy":
+        parts.append("쉬운")
+    return " ".join([*parts, rng.choice(("테마 추천해줘", "할 만한 곳 있어요?", "추천 부탁해요"))])
+
+
+def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, today: date) -> Plan:
+    """The whole history, deterministic for a given catalogue, user count, month count and seed."""
+    rng = random.Random(seed)
+    tz = timezone.get_current_timezone()
+    end = _month_start(today, 0)
+    first = _month_start(end, -months)
+    regions = sorted({r.region for r in rooms})
+    by_region: dict[str, list[RoomInfo]] = defaultdict(list)
+    for room in rooms:
+        by_region[room.region].append(room)
+    plan = Plan()
+    tastes: list[Taste] = []
+    for n in range(users):
+        taste = _taste(rng, regions)
+        tastes.append(taste)
+        declared = rng.random() < 0.6
+        top_genres = sorted(taste.genres, key=taste.genres.get, reverse=True)[:2]
+        plan.users.append(
+            {
+                "username": f"{DEMO_USER_PREFIX}{n + 1:04d}",
+                "favorite_genres": top_genres[: rng.choice((1, 2))] if declared else [],
+                "favorite_regions": taste.regions[:1] if declared else [],
+                "usual_party_size": taste.party if declared else None,
+                # Most users were there before the history starts; the rest join steadily.
+                "joined": first if rng.random() < 0.75 else first + timedelta(days=rng.randrange(months * 30)),
+            }
+        )
+    played: set[tuple[int, int]] = set()
+    room_scores = [[utility(t, r) for r in rooms] for t in tastes]
+
+    def choose_room(u: int, month: date, progress: float, pool: list[int] | None = None) -> RoomInfo | None:
+        index = [i for i in (pool if pool is not None else range(len(rooms))) if (u, rooms[i].id) not in played]
+        if not index:
+            return None
+        scores = [
+            room_scores[u][i]
+            + math.log(max(genre_multiplier(g, month.month, progress) for g in rooms[i].genres))
+            + math.log(region_multiplier(rooms[i].region, month.month, progress))
+            for i in index
+        ]
+        return rooms[_softmax_choice(rng, index, scores)]
+
+    room_position = {room.id: i for i, room in enumerate(rooms)}
+
+    def add_review(u: int, room: RoomInfo, moment: datetime) -> None:
+        played.add((u, room.id))
+        quality = room_scores[u][room_position[room.id]]
+        rating = max(1, min(5, round(3.0 + 0.45 * quality + rng.gauss(0, 0.6))))
+        plan.reviews.append(
+            {
+                "user": u,
+                "room": room.id,
+                "rating": rating,
+                "escaped": rng.random() < 0.35 + 0.1 * (5 - room.difficulty),
+                "hints_used": rng.randint(0, 4),
+                "played_on": moment.date(),
+                "created_at": moment + timedelta(hours=rng.randint(2, 72)),
+            }
+        )
+
+    for m in range(months):
+        month = _month_start(first, m)
+        progress = m / max(1, months - 1)
+        volume = volume_multiplier(month.month, progress)
+        for u, taste in enumerate(tastes):
+            if plan.users[u]["joined"] > _month_start(month, 1):
+                continue
+            rate = taste.activity * volume
+            # Searches on the site (outside chat): genre and region drawn from taste x season x trend.
+            for _ in range(_poisson(rng, 1.6 * rate)):
+                genre = _softmax_choice(
+                    rng,
+                    list(GENRE_NAMES),
+                    [
+                        math.log(taste.genres[g] + 0.05) + math.log(genre_multiplier(g, month.month, progress))
+                        for g in GENRE_NAMES
+                    ],
+                    temperature=1.0,
+                )
+                region = _softmax_choice(
+                    rng,
+                    regions,
+                    [
+                        (1.5 if r in taste.regions else 0.0) + math.log(region_multiplier(r, month.month, progress))
+                        for r in regions
+                    ],
+                    temperature=1.0,
+                )
+                plan.searches.append(
+                    {
+                        "user": u,
+                        "at": _moment(rng, month, tz),
+                        "region": region,
+                        "genres": [genre] if rng.random() < 0.8 else [],
+                        "players": taste.party,
+                    }
+                )
+            # Plays found elsewhere (friends, the site): reviews.
+            for _ in range(_poisson(rng, 0.35 * rate)):
+                room = choose_room(u, month, progress)
+                if room is not None:
+                    add_review(u, room, _moment(rng, month, tz))
+            for _ in range(_poisson(rng, 0.3 * rate)):
+                session = _session_plan(rng, u, taste, month, progress, rooms, by_region, room_scores, tz)
+                plan.sessions.append(session)
+                if session["ends_well"] and session["play"] is not None and rng.random() < 0.5:
+                    room = next(r for r in rooms if r.id == session["play"])
+                    if (u, room.id) not in played:
+                        add_review(u, room, session["started"] + timedelta(days=rng.randint(1, 20)))
+    return plan
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    threshold, k, product = math.exp(-lam), 0, rng.random()
+    while product > threshold:
+        k += 1
+        product *= rng.random()
+    return k
+
+
+def _session_plan(rng, u, taste, month, progress, rooms, by_region, room_scores, tz) -> dict:
+    started = _moment(rng, month, tz)
+    moment = started
+    messages: list[dict] = []
+    satisfaction = 0.0
+    best: tuple[float, int | None, int | None] = (-1e9, None, None)  # (fit, message index, room id)
+    region = taste.regions[0] if rng.random() < 0.8 else None
+    top = sorted(taste.genres, key=taste.genres.get, reverse=True)
+    position = {room.id: i for i, room in enumerate(rooms)}
+    for turn in range(rng.choice((1, 2, 2, 3, 3, 4))):
+        intent = (
+            "room_recommendation"
+            if turn == 0
+            else rng.choices(("room_recommendation", "room_inquiry", "general_chat"), weights=(0.6, 0.25, 0.15))[0]
+        )
+        entities: dict = {}
+        if intent == "room_recommendation":
+            if region and rng.random() < 0.9:
+                entities["region"] = region
+            if rng.random() < 0.4 + 0.2 * turn:
+                # A genre the user likes, or sometimes one they do not (the query then misleads search).
+                entities["genres"] = [top[0] if rng.random() < 0.75 else rng.choice(GENRE_NAMES)]
+            if rng.random() < 0.5:
+                entities["players"] = taste.party
+            if taste.difficulty < 2.5 and rng.random() < 0.5:
+                entities["difficulty"] = "easy"
+        inquiry_room = rng.choice(rooms) if intent == "room_inquiry" else None
+        text = _user_text(rng, intent, entities, None if inquiry_room is None else inquiry_room.name)
+        messages.append({"role": "user", "text": text, "intent": intent, "entities": entities, "at": moment})
+        moment += timedelta(seconds=rng.randint(2, 8))
+        slow = rng.random() < 0.12
+        latency = int(rng.uniform(3000, 9000) if slow else rng.lognormvariate(6.7, 0.4))
+        recommended: list[int] = []
+        result_count = 0
+        if intent == "room_recommendation":
+            pool = by_region.get(entities.get("region"), rooms) if entities.get("region") else rooms
+            wanted = set(entities.get("genres", []))
+            pool = [r for r in pool if not wanted or wanted & set(r.genres)]
+            players = entities.get("players")
+            pool = [r for r in pool if players is None or r.min_players <= players <= r.max_players]
+            if entities.get("difficulty") == "easy":
+                pool = [r for r in pool if r.difficulty <= 2]
+            result_count = len(pool)
+            ranked = sorted(pool, key=lambda r: (-(r.rating + 0.3 * rng.random()), r.id))
+            recommended = [r.id for r in ranked[:3]]
+        dislikes = []
+        if recommended:
+            fits = [room_scores[u][position[r]] for r in recommended]
+            fit = max(fits)
+            contribution = 0.55 * (fit - 3.0) + rng.gauss(0, 0.35)
+            if fit > best[0]:
+                best = (fit, len(messages), recommended[fits.index(fit)])
+            worst = min(range(len(fits)), key=fits.__getitem__)
+            if fits[worst] < 1.5 and rng.random() < 0.5:
+                dislikes.append(recommended[worst])
+        elif intent == "room_recommendation":
+            contribution = -1.1 + rng.gauss(0, 0.3)  # nothing found
+        else:
+            contribution = 0.15 + rng.gauss(0, 0.3)
+        if slow:
+            contribution -= 0.8
+        # Recent turns count more: earlier satisfaction fades.
+        satisfaction = 0.45 * satisfaction + contribution
+        reply_length = (
+            rng.randint(30, 60) if not recommended and intent == "room_recommendation" else rng.randint(80, 320)
+        )
+        messages.append(
+            {
+                "role": "assistant",
+                "text": "추천" * (reply_length // 2) if recommended else "안내" * (reply_length // 2),
+                "intent": intent,
+                "entities": entities,
+                "recommended": recommended,
+                "result_count": result_count,
+                "latency": latency,
+                "dislikes": dislikes,
+                "at": moment + timedelta(milliseconds=latency),
+            }
+        )
+        moment += timedelta(seconds=rng.randint(20, 120))
+    probability = 1.0 / (1.0 + math.exp(-(2.0 * satisfaction - 0.2)))
+    ends_well = best[1] is not None and rng.random() < probability
+    return {
+        "user": u,
+        "started": started,
+        "messages": messages,
+        "ends_well": ends_well,
+        "click": (best[1], best[2]) if ends_well else None,
+        "liked": ends_well and rng.random() < 0.5,
+        "play": best[2] if ends_well else None,
+        "ended": moment,
+    }
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _event(type_: str, *, rng: random.Random, user_id: int, at: datetime, payload: dict, session_id=None) -> str:
+    from analytics.schema import event_document
+
+    return event_document(
+        type=type_,
+        event_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        user_id=user_id,
+        chat_session_id=session_id,
+        payload=payload,
+        occurred_at=at,
+        max_payload_bytes=settings.ANALYTICS_MAX_PAYLOAD_BYTES,
+    )
+
+
+def demo_activity_exists() -> bool:
+    return get_user_model().objects.filter(username__startswith=DEMO_USER_PREFIX).exists()
+
+
+def demo_activity_delete() -> int:
+    from analytics.ingest import rollups_rebuild
+    from analytics.models import Event
+
+    users = get_user_model().objects.filter(username__startswith=DEMO_USER_PREFIX)
+    with transaction.atomic():
+        Event.objects.filter(user__in=users).delete()
+        count, _ = users.delete()
+        rollups_rebuild()
+    return count
+
+
+@transaction.atomic
+def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
+    from analytics.ingest import events_insert
+    from chat.models import ChatMessage, ChatSession, RecommendationFeedback
+
+    rng = random.Random(seed + 1)
+    user_model = get_user_model()
+    tz = timezone.get_current_timezone()
+    password = make_password(None)
+    created_users = user_model.objects.bulk_create(
+        [
+            user_model(
+                username=spec["username"],
+                email=f"{spec['username']}@demo.example.com",
+                password=password,
+                favorite_genres=spec["favorite_genres"],
+                favorite_regions=spec["favorite_regions"],
+                usual_party_size=spec["usual_party_size"],
+                date_joined=datetime.combine(spec["joined"], datetime.min.time(), tzinfo=tz),
+            )
+            for spec in plan.users
+        ]
+    )
+    user_ids = [user.id for user in created_users]
+    reviews = Review.objects.bulk_create(
+        [
+            Review(
+                user_id=user_ids[r["user"]],
+                room_id=r["room"],
+                rating=r["rating"],
+                text="",
+                escaped=r["escaped"],
+                hints_used=r["hints_used"],
+                played_on=r["played_on"],
+            )
+            for r in plan.reviews
+        ],
+        batch_size=2000,
+    )
+    for review, spec in zip(reviews, plan.reviews, strict=True):
+        review.created_at = review.updated_at = spec["created_at"]
+    Review.objects.bulk_update(reviews, ["created_at", "updated_at"], batch_size=2000)
+
+    sessions = ChatSession.objects.bulk_create(
+        [ChatSession(user_id=user_ids[s["user"]], title=s["messages"][0]["text"][:100]) for s in plan.sessions],
+        batch_size=2000,
+    )
+    for session, spec in zip(sessions, plan.sessions, strict=True):
+        session.created_at, session.updated_at = spec["started"], spec["ended"]
+    ChatSession.objects.bulk_update(sessions, ["created_at", "updated_at"], batch_size=2000)
+
+    message_rows, message_specs = [], []
+    for session, spec in zip(sessions, plan.sessions, strict=True):
+        for m in spec["messages"]:
+            message_rows.append(
+                ChatMessage(
+                    session_id=session.id,
+                    role=m["role"],
+                    text=m["text"],
+                    intent=m["intent"],
+                    entities=m["entities"],
+                    recommended_room_ids=m.get("recommended", []),
+                    latency_ms=m.get("latency"),
+                    provider="local" if m["role"] == "assistant" else "",
+                    model="offline" if m["role"] == "assistant" else "",
+                )
+            )
+            message_specs.append((session, spec, m))
+    messages = ChatMessage.objects.bulk_create(message_rows, batch_size=2000)
+    for message, (_, _, m) in zip(messages, message_specs, strict=True):
+        message.created_at = m["at"]
+    ChatMessage.objects.bulk_update(messages, ["created_at"], batch_size=2000)
+
+    documents: dict[str, list[str]] = defaultdict(list)
+    feedback_rows, feedback_times = [], []
+    message_index = 0
+    for session, spec in zip(sessions, plan.sessions, strict=True):
+        user_id = user_ids[spec["user"]]
+        ids = [messages[message_index + i].id for i in range(len(spec["messages"]))]
+        for i, m in enumerate(spec["messages"]):
+            if m["role"] == "user":
+                continue
+            ran_search = m["intent"] == "room_recommendation"
+            documents["chat.message"].append(
+                _event(
+                    "chat.message",
+                    rng=rng,
+                    user_id=user_id,
+                    at=m["at"],
+                    session_id=session.id,
+                    payload={
+                        "message_id": ids[i],
+                        "intent": m["intent"],
+                        "entities": m["entities"],
+                        "ran_search": ran_search,
+                        "result_count": m["result_count"],
+                        "latency_ms": m["latency"],
+                        "provider": "local",
+                        "model": "offline",
+                        "input_tokens": 0,
+                        "output_tokens": 0,
+                        "cost_usd": 0,
+                        "fallback": False,
+                    },
+                )
+            )
+            if ran_search:
+                documents["search.performed"].append(
+                    _event(
+                        "search.performed",
+                        rng=rng,
+                        user_id=user_id,
+                        at=m["at"],
+                        session_id=session.id,
+                        payload={
+                            "query": spec["messages"][i - 1]["text"],
+                            "region": m["entities"].get("region"),
+                            "genres": m["entities"].get("genres", []),
+                            "players": m["entities"].get("players"),
+                            "result_count": m["result_count"],
+                            "method": "rrf",
+                        },
+                    )
+                )
+            if m["recommended"]:
+                documents["recommendation.shown"].append(
+                    _event(
+                        "recommendation.shown",
+                        rng=rng,
+                        user_id=user_id,
+                        at=m["at"],
+                        session_id=session.id,
+                        payload={
+                            "room_ids": m["recommended"],
+                            "region": m["entities"].get("region"),
+                            "genres": m["entities"].get("genres", []),
+                            "message_id": ids[i],
+                        },
+                    )
+                )
+            feedback = [(room_id, "disliked") for room_id in m["dislikes"]]
+            if spec["click"] is not None and spec["click"][0] == i:
+                feedback.append((spec["click"][1], "clicked"))
+                if spec["liked"]:
+                    feedback.append((spec["click"][1], "liked"))
+            for room_id, kind in feedback:
+                at = m["at"] + timedelta(seconds=rng.randint(5, 40))
+                feedback_rows.append(
+                    RecommendationFeedback(user_id=user_id, message_id=ids[i], room_id=room_id, kind=kind)
+                )
+                feedback_times.append(at)
+                documents["recommendation.clicked"].append(
+                    _event(
+                        "recommendation.clicked",
+                        rng=rng,
+                        user_id=user_id,
+                        at=at,
+                        session_id=session.id,
+                        payload={"room_id": room_id, "message_id": ids[i], "feedback": kind},
+                    )
+                )
+        message_index += len(spec["messages"])
+    feedback = RecommendationFeedback.objects.bulk_create(feedback_rows, batch_size=2000)
+    for row, at in zip(feedback, feedback_times, strict=True):
+        row.created_at = at
+    RecommendationFeedback.objects.bulk_update(feedback, ["created_at"], batch_size=2000)
+
+    for search in plan.searches:
+        documents["search.performed"].append(
+            _event(
+                "search.performed",
+                rng=rng,
+                user_id=user_ids[search["user"]],
+                at=search["at"],
+                payload={
+                    "query": " ".join([search["region"], *search["genres"]]),
+                    "region": search["region"],
+                    "genres": search["genres"],
+                    "players": search["players"],
+                    "result_count": 10,
+                    "method": "rrf",
+                },
+            )
+        )
+    events = 0
+    # Recommendations before the clicks on them (analytics joins a click to its recommendation).
+    for type_ in ("search.performed", "chat.message", "recommendation.shown", "recommendation.clicked"):
+        rows = documents[type_]
+        for start in range(0, len(rows), 2000):
+            events += events_insert(documents=rows[start : start + 2000])
+    return {
+        "users": len(created_users),
+        "reviews": len(reviews),
+        "sessions": len(sessions),
+        "messages": len(messages),
+        "feedback": len(feedback),
+        "events": events,
+    }
+
+
+def room_infos() -> list[RoomInfo]:
+    """Active rooms in a stable order (store and room names), so the same catalogue gives the same plan."""
+    return [
+        RoomInfo(**row)
+        for row in Room.objects.filter(is_active=True)
+        .order_by("store__name", "name")
+        .values(
+            "id",
+            "name",
+            "genres",
+            "region",
+            "difficulty",
+            "fear",
+            "min_players",
+            "max_players",
+            "rating",
+            "review_count",
+        )
+    ]

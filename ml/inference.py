@@ -1,0 +1,266 @@
+"""Serving: the registered `champion` of each model, loaded once per process and reloaded when the
+alias moves; the baseline answers when there is no champion. Every answer names its model.
+
+torch and mlflow are imported on first use only, never when Django starts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+
+RECOMMENDER = "recommender"
+TRENDS = "trends"
+SESSION_QUALITY = "session_quality"
+
+POPULARITY_VERSION = "baseline:popularity"
+SEASONAL_NAIVE_VERSION = "baseline:seasonal_naive"
+LOGISTIC_VERSION_PREFIX = "baseline:logistic_regression"
+BASE_RATE_VERSION = "baseline:base_rate"
+
+
+@dataclass
+class _Slot:
+    checked_at: float = float("-inf")
+    version: str | None = None
+    payload: Any = None
+
+
+_slots: dict[str, _Slot] = {}
+_slots_lock = threading.Lock()
+
+
+def champion_payload(model_name: str, build: Callable[[str], Any]) -> tuple[str | None, Any]:
+    """(version, built payload) of the champion, or (None, None). Asks the registry at most every
+    ML_CHAMPION_CHECK_SECONDS; builds again only when the alias points to another version."""
+    from ml.tracking import champion_version
+
+    with _slots_lock:
+        slot = _slots.setdefault(model_name, _Slot())
+        now = time.monotonic()
+        if now - slot.checked_at < settings.ML_CHAMPION_CHECK_SECONDS:
+            return slot.version, slot.payload
+        version = champion_version(model_name=model_name)
+        if version != slot.version:
+            slot.payload = build(version) if version is not None else None
+            slot.version = version if slot.payload is not None else None
+        slot.checked_at = now
+        return slot.version, slot.payload
+
+
+def champion_cache_clear() -> None:
+    """Forget loaded champions (tests; a process that switched tracking stores)."""
+    with _slots_lock:
+        _slots.clear()
+
+
+# --- recommender ------------------------------------------------------------------------------
+
+
+class RecommenderServing:
+    """A trained recommender plus its vectors for the current catalogue.
+
+    Item vectors (id embedding + content tower) are computed once per catalogue snapshot, so
+    scoring a user against every room is one matrix-vector product.
+    """
+
+    def __init__(self, bundle: dict[str, Any], version: str) -> None:
+        import torch
+
+        from ml.nets.recommender import HybridRecommender
+        from ml.training.runtime import torch_setup
+
+        torch_setup()
+        self.version = version
+        self.model = HybridRecommender(**bundle["config"])
+        self.model.load_state_dict(bundle["state_dict"])
+        self.model.eval()
+        self.item_index: dict[int, int] = {int(k): i + 1 for i, k in enumerate(bundle["item_keys"])}
+        self.user_index: dict[int, int] = {int(k): i + 1 for i, k in enumerate(bundle["user_keys"])}
+        self._torch = torch
+        self.room_ids = np.zeros(0, dtype=np.int64)
+        self.room_rows: dict[int, int] = {}
+        self.vectors = np.zeros((0, bundle["config"]["dim"]), dtype=np.float32)
+        self.biases = np.zeros(0, dtype=np.float32)
+        self.catalogue_key: Any = None
+
+    def catalogue_set(self, features: dict[int, list[float]], key: Any = None) -> None:
+        """Vectors for these rooms (room id -> content features); unknown rooms use id row 0."""
+        torch = self._torch
+        ids = np.array(sorted(features), dtype=np.int64)
+        with torch.no_grad():
+            feats = torch.tensor(np.array([features[i] for i in ids], dtype=np.float32)) if len(ids) else None
+            index = torch.tensor([self.item_index.get(int(i), 0) for i in ids], dtype=torch.long)
+            vectors = self.model.item_id(index)
+            bias = self.model.item_bias(index).squeeze(-1)
+            if self.model.item_content is not None and feats is not None:
+                vectors = vectors + self.model.item_content(feats)
+                bias = bias + self.model.content_bias(feats).squeeze(-1)
+        self.room_ids = ids
+        self.room_rows = {int(r): n for n, r in enumerate(ids)}
+        self.vectors = vectors.numpy()
+        self.biases = bias.numpy()
+        self.catalogue_key = key
+
+    def user_vector(self, *, user_id: int, history: list[int], preferences: list[float] | None) -> np.ndarray:
+        rows = [self.room_rows[r] for r in history[-20:] if r in self.room_rows]
+        vector = self.model.user_id.weight[self.user_index.get(user_id, 0)].detach().numpy().copy()
+        if rows:
+            pooled = self.vectors[rows].mean(0)
+            vector += pooled @ self.model.history_proj.weight.detach().numpy().T
+        if self.model.user_pref is not None and preferences is not None:
+            vector += self.model.user_pref.weight.detach().numpy() @ np.asarray(preferences, dtype=np.float32)
+        return vector
+
+    def scores(self, user_vector: np.ndarray, room_ids: list[int]) -> dict[int, float]:
+        """Scores of the given rooms (rooms missing from the catalogue snapshot are left out)."""
+        rows = np.fromiter((self.room_rows.get(r, -1) for r in room_ids), dtype=np.int64, count=len(room_ids))
+        known = rows >= 0
+        values = self.vectors[rows[known]] @ user_vector + self.biases[rows[known]]
+        return dict(zip(np.asarray(room_ids)[known].tolist(), values.tolist(), strict=True))
+
+
+def _recommender_build(version: str) -> RecommenderServing | None:
+    from ml.tracking import bundle_load
+
+    bundle = bundle_load(model_name=RECOMMENDER, version=version)
+    return None if bundle is None else RecommenderServing(bundle, version)
+
+
+def _recommender_serving() -> RecommenderServing | None:
+    from ml import selectors
+
+    _, serving = champion_payload(RECOMMENDER, _recommender_build)
+    if serving is None:
+        return None
+    key = selectors.catalogue_key()
+    if serving.catalogue_key != key:
+        serving.catalogue_set(selectors.room_feature_rows(), key)
+    return serving
+
+
+def recommender_scores(*, user_id: int, room_ids: list[int]) -> tuple[dict[int, float], str]:
+    """Personal scores (higher = better) for these rooms and the model version that produced them.
+
+    With no champion, the popularity baseline answers (log of plays), whatever the user.
+    """
+    from ml import selectors
+
+    room_ids = [int(r) for r in room_ids]
+    serving = _recommender_serving()
+    if serving is not None:
+        genres, regions = selectors.user_preferences(user_id=user_id)
+        from ml.features import user_features
+
+        vector = serving.user_vector(
+            user_id=user_id,
+            history=selectors.user_history_room_ids(user_id=user_id),
+            preferences=user_features(favorite_genres=genres, favorite_regions=regions),
+        )
+        scores = serving.scores(vector, room_ids)
+        missing = [r for r in room_ids if r not in scores]
+        if missing:  # rooms added since the catalogue snapshot: score them from their content
+            features = selectors.room_feature_rows(room_ids=missing)
+            if features:
+                serving.catalogue_set({**selectors.room_feature_rows(), **features}, selectors.catalogue_key())
+                scores.update(serving.scores(vector, missing))
+        return scores, f"{RECOMMENDER}:v{serving.version}"
+    popularity = selectors.room_popularity(room_ids=room_ids)
+    return {r: float(np.log1p(popularity.get(r, 0))) for r in room_ids}, POPULARITY_VERSION
+
+
+# --- trends -----------------------------------------------------------------------------------
+
+
+def _trends_build(version: str):
+    from ml.nets.trends import TrendLSTM
+    from ml.tracking import bundle_load
+    from ml.training.runtime import torch_setup
+
+    bundle = bundle_load(model_name=TRENDS, version=version)
+    if bundle is None:
+        return None
+    torch_setup()
+    model = TrendLSTM(**bundle["config"])
+    model.load_state_dict(bundle["state_dict"])
+    model.eval()
+    return model
+
+
+def trends_forecast(
+    *, series: dict[str, np.ndarray], first_month: int, months: int
+) -> tuple[dict[str, np.ndarray], str]:
+    """(low, median, high) forecasts (months, 3) per series and the model version."""
+    from ml.training.trends import INPUT_MONTHS, seasonal_naive_forecast, trend_forecast_from
+
+    version, model = champion_payload(TRENDS, _trends_build)
+    n_months = len(next(iter(series.values()))) if series else 0
+    if model is not None and n_months >= INPUT_MONTHS:
+        return (
+            {
+                key: trend_forecast_from(model, values, first_month=first_month, horizon=months)
+                for key, values in series.items()
+            },
+            f"{TRENDS}:v{version}",
+        )
+    return {key: seasonal_naive_forecast(values, horizon=months) for key, values in series.items()}, (
+        SEASONAL_NAIVE_VERSION
+    )
+
+
+# --- session quality --------------------------------------------------------------------------
+
+
+def _session_build(version: str):
+    from ml.nets.session_quality import SessionQualityNet
+    from ml.tracking import bundle_load
+    from ml.training.runtime import torch_setup
+
+    bundle = bundle_load(model_name=SESSION_QUALITY, version=version)
+    if bundle is None:
+        return None
+    torch_setup()
+    model = SessionQualityNet(**bundle["config"])
+    model.load_state_dict(bundle["state_dict"])
+    model.eval()
+    return model
+
+
+_baseline_lock = threading.Lock()
+_baseline_cache: dict[str, Any] = {}
+
+
+def _session_baseline() -> tuple[str, Any]:
+    """The logistic regression trained with the newest run (alias `latest`), cached per version."""
+    from ml.tracking import BASELINE_FILE, LATEST_ALIAS, alias_version, bundle_load
+    from ml.training.session_quality import LogisticRegression
+
+    version = alias_version(model_name=SESSION_QUALITY, alias=LATEST_ALIAS)
+    if version is None:
+        return BASE_RATE_VERSION, None
+    with _baseline_lock:
+        if version not in _baseline_cache:
+            bundle = bundle_load(model_name=SESSION_QUALITY, version=version, file_name=BASELINE_FILE)
+            _baseline_cache[version] = None if bundle is None else LogisticRegression.from_dict(bundle["logistic"])
+        baseline = _baseline_cache[version]
+    return (f"{LOGISTIC_VERSION_PREFIX}:v{version}", baseline) if baseline is not None else (BASE_RATE_VERSION, None)
+
+
+def session_quality_predict(*, steps: np.ndarray, base_rate: float = 0.5) -> tuple[float, list[float] | None, str]:
+    """(probability the session ends well, attention per message or None, model version)."""
+    from ml.training.session_quality import session_predict, session_summary
+
+    version, model = champion_payload(SESSION_QUALITY, _session_build)
+    if model is not None and len(steps):
+        probabilities, attention = session_predict(model, [steps])
+        return float(probabilities[0]), attention[0].tolist(), f"{SESSION_QUALITY}:v{version}"
+    baseline_version, baseline = _session_baseline()
+    if baseline is not None and len(steps):
+        return float(baseline.predict(session_summary([steps]))[0]), None, baseline_version
+    return float(base_rate), None, BASE_RATE_VERSION

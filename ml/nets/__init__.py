@@ -1,0 +1,1 @@
+"""PyTorch modules (named nets/ so they are never confused with Django models). Import only lazily."""

@@ -1,0 +1,19 @@
+"""Weekly retraining on RabbitMQ (beat entry `ml-retrain-weekly` in settings)."""
+
+from celery import shared_task
+
+
+@shared_task(name="ml.tasks.ml_retrain_all", acks_late=True, soft_time_limit=3300, time_limit=3600)
+def ml_retrain_all() -> dict:
+    """Safe to run twice: each run is one more registered version, promoted only if it wins."""
+    from ml.services import TrainingReport, models_train
+
+    reports = models_train()
+    return {
+        name: (
+            {"version": r.outcome.version, "promoted": r.outcome.promoted}
+            if isinstance(r, TrainingReport)
+            else {"skipped": r}
+        )
+        for name, r in reports.items()
+    }

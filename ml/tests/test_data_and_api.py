@@ -1,0 +1,262 @@
+"""Demo activity → datasets → training → the endpoints, on a tiny catalogue in the test database."""
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.tokens import tokens_issue
+from chat.models import ChatMessage, ChatSession, RecommendationFeedback
+from ml import inference, tracking
+from ml.datasets import MESSAGE_FEATURES, demand_series, recommender_rows, sessions_load
+from ml.demo_activity import DEMO_USER_PREFIX, activity_plan, room_infos
+from rooms.models import Review, Room, Store
+
+GENRE_SETS = (
+    ["공포"],
+    ["추리", "미스터리"],
+    ["감성"],
+    ["코믹"],
+    ["SF", "모험"],
+    ["스릴러", "공포"],
+    ["로맨스"],
+    ["잠입"],
+)
+
+
+@pytest.fixture
+def catalogue(db):
+    rooms = []
+    for s, region in enumerate(("강남", "홍대", "부산")):
+        store = Store.objects.create(name=f"테스트점{s}", region=region, booking_url=f"https://example.com/{s}")
+        for n in range(8):
+            genres = GENRE_SETS[(n + s) % len(GENRE_SETS)]
+            rooms.append(
+                Room.objects.create(
+                    store=store,
+                    region=region,
+                    name=f"테마{s}-{n}",
+                    genres=genres,
+                    difficulty=1 + n % 5,
+                    fear=5 if "공포" in genres else n % 3,
+                    activity=1 + (n * 2) % 5,
+                    min_players=2,
+                    max_players=4 + n % 3,
+                    duration_minutes=60,
+                    price=22000 + 1000 * n,
+                    description="테스트 테마",
+                    rating=3.5 + (n % 4) * 0.3,
+                    review_count=10 * (n + 1) + s,
+                )
+            )
+    return rooms
+
+
+@pytest.fixture
+def seeded(catalogue):
+    call_command("seed_activity", users=16, months=20, seed=3)
+    return catalogue
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=user)['access']}")
+    return client
+
+
+def _demo_user(n=1):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=f"{DEMO_USER_PREFIX}{n:04d}")
+
+
+def test_seed_activity_writes_history_once_and_deterministically(seeded, capsys):
+    reviews, sessions = Review.objects.count(), ChatSession.objects.count()
+    assert reviews > 20 and sessions > 20 and ChatMessage.objects.count() >= 2 * sessions
+    kinds = set(RecommendationFeedback.objects.values_list("kind", flat=True))
+    assert {"clicked", "disliked"} <= kinds
+    call_command("seed_activity", users=16, months=20, seed=3)
+    assert "already loaded" in capsys.readouterr().out
+    assert (Review.objects.count(), ChatSession.objects.count()) == (reviews, sessions)
+    # The same catalogue and seed give the same plan; the history spans the months asked for.
+    today = timezone.localdate()
+    first = activity_plan(rooms=room_infos(), users=16, months=20, seed=3, today=today)
+    second = activity_plan(rooms=room_infos(), users=16, months=20, seed=3, today=today)
+    assert first.reviews == second.reviews and len(first.sessions) == len(second.sessions)
+    played = sorted(Review.objects.values_list("played_on", flat=True))
+    assert (played[-1] - played[0]).days > 300
+
+
+def test_seed_activity_rejects_bad_arguments(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="months"):
+        call_command("seed_activity", months=5)
+    with pytest.raises(CommandError, match="카탈로그"):
+        call_command("seed_activity", users=2)
+
+
+def test_datasets_read_everything_from_the_database(seeded):
+    rows, room_features, user_features = recommender_rows()
+    assert len(rows) >= Review.objects.count()
+    assert set(room_features) == {r.id for r in seeded}
+    months, series = demand_series()
+    assert len(months) == 20 and "genre:공포" in series and "region:강남" in series
+    assert all(len(v) == 20 for v in series.values())
+    loaded = sessions_load()
+    assert loaded and all(f.shape[1] == len(MESSAGE_FEATURES) for _, f, _ in loaded)
+    labels = {label for _, _, label in loaded}
+    assert labels == {0, 1}
+    # Clicks and likes are the label, never an input: a clicked session's features equal those
+    # computed with its positive feedback removed.
+    clicked = RecommendationFeedback.objects.filter(kind="clicked").first()
+    before = dict((sid, f) for sid, f, _ in sessions_load(session_ids=[clicked.message.session_id]))
+    RecommendationFeedback.objects.filter(message__session_id=clicked.message.session_id).exclude(
+        kind="disliked"
+    ).delete()
+    after = dict((sid, f) for sid, f, _ in sessions_load(session_ids=[clicked.message.session_id]))
+    assert np.array_equal(before[clicked.message.session_id], after[clicked.message.session_id])
+
+
+def test_endpoints_fall_back_to_baselines_without_models(seeded, staff_user):
+    user = _demo_user(1)
+    client = _client(user)
+    response = client.get(f"/analytics/personalized/{user.id}?limit=5")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["model_version"] == inference.POPULARITY_VERSION
+    played = set(Review.objects.filter(user=user).values_list("room_id", flat=True))
+    ids = [item["room"]["id"] for item in body["results"]]
+    assert len(ids) == 5 and not played & set(ids)
+    counts = [item["room"]["review_count"] for item in body["results"]]
+    assert counts == sorted(counts, reverse=True) and all(item["reason"] for item in body["results"])
+
+    trends = client.get("/analytics/trends/monthly?kind=region&months=4").json()
+    assert trends["model_version"] == inference.SEASONAL_NAIVE_VERSION
+    assert {s["key"] for s in trends["series"]} <= {"강남", "홍대", "부산"}
+    for series in trends["series"]:
+        assert len(series["history"]) == 20 and len(series["forecast"]) == 4
+        assert all(p["low"] <= p["value"] <= p["high"] for p in series["forecast"])
+
+    session = ChatSession.objects.filter(user=user).first()
+    quality = client.get(f"/analytics/session-quality/{user.id}/{session.id}").json()
+    assert quality["model_version"] == inference.BASE_RATE_VERSION and 0 <= quality["score"] <= 1
+    assert len(quality["messages"]) == session.messages.count()
+
+
+def test_training_registers_models_and_endpoints_name_the_answering_model(seeded):
+    call_command("ml_train", "all", epochs=3)
+    for name in (inference.RECOMMENDER, inference.TRENDS, inference.SESSION_QUALITY):
+        assert tracking.alias_version(model_name=name, alias=tracking.LATEST_ALIAS) == "1"
+    user = _demo_user(2)
+    client = _client(user)
+    champion = tracking.champion_version(model_name=inference.RECOMMENDER)
+    body = client.get(f"/analytics/personalized/{user.id}").json()
+    expected = f"recommender:v{champion}" if champion else inference.POPULARITY_VERSION
+    assert body["model_version"] == expected and len(body["results"]) == 10
+
+    champion = tracking.champion_version(model_name=inference.TRENDS)
+    trends = client.get("/analytics/trends/monthly?kind=genre&months=2").json()
+    assert trends["model_version"] == (f"trends:v{champion}" if champion else inference.SEASONAL_NAIVE_VERSION)
+
+    session = ChatSession.objects.filter(user=user).first()
+    champion = tracking.champion_version(model_name=inference.SESSION_QUALITY)
+    quality = client.get(f"/analytics/session-quality/{user.id}/{session.id}").json()
+    if champion:
+        assert quality["model_version"] == f"session_quality:v{champion}"
+        assert abs(sum(m["attention"] for m in quality["messages"]) - 1.0) < 1e-3
+    else:
+        assert quality["model_version"] == "baseline:logistic_regression:v1"
+        assert all(m["attention"] is None for m in quality["messages"])
+
+
+def test_recommender_scores_cold_users_and_new_rooms_from_content(seeded, django_user_model):
+    from ml.tracking import training_run_record
+    from ml.training.recommender import rec_data_build, rec_train
+
+    rows, room_features, user_features = recommender_rows()
+    data = rec_data_build(rows=rows, item_features=room_features, user_features=user_features)
+    model, _ = rec_train(data, epochs=2, dim=8)
+    import torch
+
+    training_run_record(
+        model_name=inference.RECOMMENDER,
+        params={},
+        metrics={"ndcg@10": 0.9},
+        baseline_metrics={"popularity": {"ndcg@10": 0.1}},
+        validation_metric="ndcg@10",
+        baseline_name="popularity",
+        higher_is_better=True,
+        bundle={
+            "state_dict": model.state_dict(),
+            "config": model.config,
+            "item_keys": torch.tensor([int(k) for k in data.item_keys]),
+            "user_keys": torch.tensor([int(k) for k in data.user_keys]),
+        },
+    )
+    newcomer = django_user_model.objects.create_user(
+        username="newcomer", email="new@example.com", password="Escape!2026", favorite_genres=["공포"]
+    )
+    store = Store.objects.get(name="테스트점0")
+    new_room = Room.objects.create(
+        store=store,
+        region=store.region,
+        name="새 테마",
+        genres=["공포"],
+        difficulty=3,
+        fear=5,
+        activity=2,
+        min_players=2,
+        max_players=4,
+        duration_minutes=70,
+        price=25000,
+        description="새로 연 테마",
+    )
+    room_ids = [r.id for r in seeded] + [new_room.id]
+    scores, version = inference.recommender_scores(user_id=newcomer.id, room_ids=room_ids)
+    assert version == "recommender:v1"
+    assert set(scores) == set(room_ids) and len(set(scores.values())) > 1
+    # The declared preference reaches the score: the same rooms score differently for a user
+    # who prefers another genre.
+    other = django_user_model.objects.create_user(
+        username="other", email="other@example.com", password="Escape!2026", favorite_genres=["로맨스"]
+    )
+    other_scores, _ = inference.recommender_scores(user_id=other.id, room_ids=room_ids)
+    assert other_scores != scores
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("", "kind"),
+        ("kind=foo", "kind"),
+        ("kind=genre&months=0", "months"),
+        ("kind=genre&months=13", "months"),
+        ("kind=region&months=abc", "months"),
+    ],
+)
+def test_trends_rejects_bad_parameters_in_korean(auth_client, query, field):
+    response = auth_client.get(f"/analytics/trends/monthly?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert field in body["errors"] and any("\uac00" <= ch <= "\ud7a3" for ch in body["detail"])
+
+
+def test_personal_endpoints_hide_other_users_data(seeded, staff_user, user):
+    owner = _demo_user(1)
+    session = ChatSession.objects.filter(user=owner).first()
+    stranger = _client(user)
+    assert stranger.get(f"/analytics/personalized/{owner.id}").status_code == 404
+    assert stranger.get(f"/analytics/session-quality/{owner.id}/{session.id}").status_code == 404
+    # Their own id with someone else's session: still 404.
+    assert stranger.get(f"/analytics/session-quality/{user.id}/{session.id}").status_code == 404
+    staff = _client(staff_user)
+    assert staff.get(f"/analytics/personalized/{owner.id}").status_code == 200
+    assert staff.get(f"/analytics/session-quality/{owner.id}/{session.id}").status_code == 200
+    assert staff.get("/analytics/personalized/999999").status_code == 404
+    assert staff.get(f"/analytics/session-quality/{owner.id}/999999").status_code == 404
+    bad_limit = _client(owner).get(f"/analytics/personalized/{owner.id}?limit=0")
+    assert bad_limit.status_code == 400 and "limit" in bad_limit.json()["errors"]
+    assert APIClient().get(f"/analytics/personalized/{owner.id}").status_code == 401
+    assert APIClient().get("/analytics/trends/monthly?kind=genre").status_code == 401

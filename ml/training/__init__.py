@@ -1,0 +1,1 @@
+"""Datasets, training loops and evaluation against baselines. Modules here import torch: load lazily."""
