@@ -122,17 +122,11 @@ def me_sections(*, user) -> dict:
 
 
 def personal_recommendations(*, user, limit: int = 6) -> list:
-    """Rooms matching the saved preferences that the user has not reviewed, best rated first."""
-    from rooms.selectors.search import RoomSearchFilters, room_search_hybrid
+    """Rooms for this user from ml's recommender (its popularity baseline until a model is trained),
+    each with the model's short Korean reason."""
+    from ml.selectors import personalized_rooms
 
-    filters = RoomSearchFilters(
-        region=user.favorite_regions[0] if len(user.favorite_regions) == 1 else None,
-        genres=tuple(user.favorite_genres),
-        players=user.usual_party_size,
-    )
-    reviewed = set(user.reviews.values_list("room_id", flat=True))
-    hits = room_search_hybrid(query="", filters=filters, limit=limit + len(reviewed))
-    rooms = [hit.room for hit in hits if hit.room.id not in reviewed]
-    if len(user.favorite_regions) > 1:
-        rooms = [room for room in rooms if room.region in user.favorite_regions] or rooms
-    return rooms[:limit]
+    picks, _version = personalized_rooms(user_id=user.id, limit=limit)
+    for room, _score, reason in picks:
+        room.pick_reason = reason
+    return [room for room, _score, _reason in picks]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from analytics.selectors import insights_compute
+from ml.selectors import monthly_trends
 
 PERIODS = (7, 30, 90)
 TOP = 8
@@ -92,6 +93,33 @@ def insight_charts(*, insights: dict) -> tuple[list[dict], list[dict]]:
     return kpis, charts
 
 
+TREND_COLORS = ("#5b3df5", "#ff6b4a", "#0e9f6e")
+TREND_SERIES = 3
+TREND_MONTHS = 3
+
+
+def trend_chart(*, trends: dict, chart_id: str, title: str) -> dict | None:
+    """The busiest series of ml's monthly trends: history as solid lines, the forecast dashed from the last
+    real month on, one colour per series. None when there is no history yet."""
+    ranked = sorted(trends["series"], key=lambda item: -sum(point["value"] for point in item["history"]))
+    series = []
+    for color, item in zip(TREND_COLORS, ranked[:TREND_SERIES], strict=False):
+        history = [(_month_label(point["month"]), point["value"]) for point in item["history"][-9:]]
+        forecast = [(_month_label(point["month"]), point["value"]) for point in item["forecast"]]
+        series.append(_series(item["key"], history, color=color))
+        series.append(_series(f"{item['key']} 예측", history[-1:] + forecast, color=color, dashed=True))
+    if not series:
+        return None
+    model = trends["model_version"]
+    note = f"점선은 앞으로 {TREND_MONTHS}개월 예측 ({'기준선 모델' if model.startswith('baseline') else model})"
+    return {"id": chart_id, "title": title, "note": note, "kind": "line", "unit": "", "series": series}
+
+
+def _month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{year[2:]}.{int(number)}"
+
+
 def _model_label(usage: dict) -> str:
     return f"{usage['provider']}/{usage['model']}".strip("/")
 
@@ -114,5 +142,11 @@ def staff_insights_view(request: HttpRequest) -> HttpResponse:
     day_to = timezone.localdate()
     insights = insights_compute(day_from=day_to - timedelta(days=days - 1), day_to=day_to)
     kpis, charts = insight_charts(insights=insights)
+    for kind, title in (("genre", "월별 장르 수요와 예측"), ("region", "월별 지역 수요와 예측")):
+        chart = trend_chart(
+            trends=monthly_trends(kind=kind, months=TREND_MONTHS), chart_id=f"trend-{kind}", title=title
+        )
+        if chart is not None:
+            charts.append(chart)
     context = {"kpis": kpis, "charts": charts, "days": days, "periods": PERIODS, "generated_at": timezone.now()}
     return render(request, "analytics/insights.html", context)

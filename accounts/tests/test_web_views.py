@@ -172,3 +172,25 @@ def test_pages_are_korean_and_link_the_stylesheet(client):
     assert '<html lang="ko">' in html
     assert "/static/css/app.css" in html
     assert "본문 바로가기" in html
+
+
+def test_me_lists_my_reviews_chats_and_rooms_picked_for_me(client, user):
+    from chat.models import ChatSession
+    from rooms.models import Review
+    from web.tests.catalog import catalog_create
+
+    rooms = {room.name: room for room in catalog_create(embed=False)}
+    Review.objects.create(user=user, room=rooms["연남동 연애편지"], rating=4, text="<b>설렜어요</b>")
+    ChatSession.objects.create(user=user, title="홍대 감성 테마")
+    client.force_login(user)
+
+    response = client.get("/me/")
+
+    html = response.content.decode()
+    assert "&lt;b&gt;설렜어요&lt;/b&gt;" in html
+    assert "홍대 감성 테마" in html
+    picked = [room.name for room in response.context["recommendations"]]
+    assert picked
+    assert "연남동 연애편지" not in picked  # already played
+    assert all(room.pick_reason for room in response.context["recommendations"])
+    assert response.context["recommendations"][0].pick_reason in html

@@ -14,7 +14,13 @@ from analytics.schema import event_document
 pytestmark = pytest.mark.django_db
 
 
-def store_events(type_: str, payloads: list[dict], user_id: int | None = None, chat_session_id: int | None = None):
+def store_events(
+    type_: str,
+    payloads: list[dict],
+    user_id: int | None = None,
+    chat_session_id: int | None = None,
+    occurred_at=None,
+):
     documents = [
         event_document(
             type=type_,
@@ -22,7 +28,7 @@ def store_events(type_: str, payloads: list[dict], user_id: int | None = None, c
             user_id=user_id,
             chat_session_id=chat_session_id,
             payload=payload,
-            occurred_at=timezone.now(),
+            occurred_at=occurred_at or timezone.now(),
             max_payload_bytes=settings.ANALYTICS_MAX_PAYLOAD_BYTES,
         )
         for payload in payloads
@@ -100,3 +106,32 @@ def test_insights_period_is_one_of_the_offered_ones(staff_user):
 
     response = client.get("/staff/insights/", {"days": "100000"})
     assert response.context["days"] == 30
+
+
+def test_insights_draw_monthly_demand_with_forecast(staff_user):
+    from datetime import timedelta
+
+    now = timezone.now()
+    for months_ago, count in ((3, 2), (2, 4), (1, 6)):
+        moment = now - timedelta(days=31 * months_ago)
+        store_events(
+            "search.performed", [{"query": "q", "region": "강남", "genres": ["공포"]}] * count, occurred_at=moment
+        )
+        store_events("search.performed", [{"query": "q", "region": "홍대", "genres": ["추리"]}], occurred_at=moment)
+    client = Client()
+    client.force_login(staff_user)
+
+    charts = charts_of(client.get("/staff/insights/"))
+
+    genre = charts["trend-genre"]
+    assert genre["kind"] == "line"
+    names = [series["name"] for series in genre["series"]]
+    assert names[:2] == ["공포", "공포 예측"]
+    history, forecast = genre["series"][0], genre["series"][1]
+    assert [point["value"] for point in history["points"]][-3:] == [2, 4, 6]
+    assert forecast["dashed"] is True
+    assert forecast["color"] == history["color"]
+    # The forecast line starts at the last real month and runs three months on.
+    assert forecast["points"][0] == history["points"][-1]
+    assert len(forecast["points"]) == 4
+    assert "trend-region" in charts
