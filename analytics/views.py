@@ -31,7 +31,7 @@ def insight_charts(*, insights: dict) -> tuple[list[dict], list[dict]]:
         {"label": "대화 메시지", "value": f"{insights['chat_messages']:,}"},
         {"label": "활성 사용자", "value": f"{insights['active_users']:,}"},
         {"label": "추천 성공률", "value": "—" if rate is None else f"{rate * 100:.1f}%"},
-        {"label": "LLM 비용", "value": f"${cost:,.4f}" if cost < 1 else f"${cost:,.2f}"},
+        {"label": "LLM 비용", "value": "$0" if cost == 0 else f"${cost:,.4f}" if cost < 1 else f"${cost:,.2f}"},
     ]
     days = insights["chats_per_day"]
     feedback = success["feedback"]
@@ -116,8 +116,9 @@ def trend_chart(*, trends: dict, chart_id: str, title: str) -> dict | None:
 
 
 def _month_label(month: str) -> str:
+    """'2026-05' → '5월'; January carries its year ('27년 1월') so the axis shows where a year starts."""
     year, number = month.split("-")
-    return f"{year[2:]}.{int(number)}"
+    return f"{year[2:]}년 1월" if number == "01" else f"{int(number)}월"
 
 
 def _model_label(usage: dict) -> str:

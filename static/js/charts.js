@@ -201,7 +201,9 @@
     series.forEach(function (s, i) {
       var item = document.createElement("li");
       var swatch = document.createElement("i");
-      swatch.style.background = s.color || COLORS[i % COLORS.length];
+      var color = s.color || COLORS[i % COLORS.length];
+      if (s.dashed) swatch.style.border = "2px dashed " + color;
+      else swatch.style.background = color;
       item.appendChild(swatch);
       item.appendChild(document.createTextNode(s.name));
       list.appendChild(item);

@@ -4,6 +4,7 @@ the room page and on /me/. Plus reconnection, the staff insights charts, and 360
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -109,7 +110,9 @@ def test_signup_chat_chip_card_review_and_my_page(new_page):
     expect(page.locator("#chips")).to_contain_text("지역 강남")
     expect(page.locator("#chips")).to_contain_text("장르 공포")
     expect(page.locator("#chips")).to_contain_text("4명")
+    page.set_viewport_size({"width": 1280, "height": 1320})  # the whole conversation in one picture
     screenshot(page, "chat")
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     page.get_by_role("button", name="지역 강남 조건 삭제").click()
     expect(chips).to_have_count(2)
@@ -177,7 +180,7 @@ def test_chat_reconnects_and_keeps_the_conversation(new_page):
     assert f"session={session_id}" in page.url
 
 
-def _store_events(type_: str, payloads: list[dict]) -> None:
+def _store_events(type_: str, payloads: list[dict], occurred_at=None) -> None:
     events_insert(
         documents=[
             event_document(
@@ -186,7 +189,7 @@ def _store_events(type_: str, payloads: list[dict]) -> None:
                 user_id=None,
                 chat_session_id=None,
                 payload=payload,
-                occurred_at=timezone.now(),
+                occurred_at=occurred_at or timezone.now(),
                 max_payload_bytes=settings.ANALYTICS_MAX_PAYLOAD_BYTES,
             )
             for payload in payloads
@@ -206,6 +209,10 @@ def test_staff_sees_insight_charts(new_page):
         [{"message_id": i, "ran_search": True, "provider": "local", "model": "templates"} for i in range(4)],
     )
     _store_events("recommendation.shown", [{"room_ids": [1], "region": "강남", "genres": ["공포"]}] * 2)
+    for months_ago, (horror, mystery) in enumerate([(9, 4), (8, 5), (7, 7), (6, 6), (5, 9), (4, 8)], start=1):
+        moment = timezone.now() - timedelta(days=31 * months_ago)
+        _store_events("search.performed", [{"query": "q", "region": "강남", "genres": ["공포"]}] * horror, moment)
+        _store_events("search.performed", [{"query": "q", "region": "홍대", "genres": ["추리"]}] * mystery, moment)
     page = new_page()
     page.goto("/login/?next=/staff/insights/")
     page.get_by_label("아이디").fill("staff")
@@ -224,6 +231,10 @@ def test_staff_sees_insight_charts(new_page):
     expect(regions.locator("rect.chart__bar")).to_have_count(2)
     expect(regions).to_contain_text("강남")
     expect(page.locator("#chart-chats path.chart__line")).to_have_count(2)
+    trend = page.locator("#chart-trend-genre")
+    expect(trend.locator("path.chart__line")).to_have_count(4)  # 공포 and 추리, each history + forecast
+    expect(trend.locator("path[stroke-dasharray]")).to_have_count(2)
+    expect(trend.locator(".chart__legend")).to_contain_text("공포 예측")
     screenshot(page, "staff-insights")
 
 
