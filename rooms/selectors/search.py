@@ -16,6 +16,8 @@ from rooms.models import Room
 from rooms.text import query_analyze
 
 METHODS = ("rrf", "weighted_sum", "keyword", "semantic")
+# Search results never need these (a 512-float vector and the tsvector): not fetched with the hits.
+_HEAVY_FIELDS = ("embedding", "search_vector")
 
 
 @dataclass(frozen=True)
@@ -88,36 +90,45 @@ def tsquery_text(terms: tuple[str, ...] | list[str]) -> str:
     return " | ".join(lexemes)
 
 
+MAX_QUERY_GROUPS = 8
+
+
 def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
     """Rooms matching any query word, ranked by how many of the words they match, then `ts_rank_cd`.
 
     Counting matched words first (Lucene's coordination factor) keeps a room that says "강남" and
-    "공포" above one that says "강남" five times.
+    "공포" above one that says "강남" five times. Rooms matching every word are looked up first
+    (a small, cheap set); only when they do not fill the limit are rooms matching any word ranked,
+    which gives the same order, since matching every word is the top tier.
     """
     leg = _Leg()
-    group_queries = [text for text in (tsquery_text(group) for group in groups) if text]
+    group_queries = [text for text in (tsquery_text(group) for group in groups) if text][:MAX_QUERY_GROUPS]
     if not group_queries:
         return leg
-    query = " | ".join(f"({text})" for text in group_queries)
     where, params = filters_sql(filters)
+    matched = " + ".join("(r.search_vector @@ to_tsquery('simple', %s))::int" for _ in group_queries)
     # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
     sql = f"""
         SELECT id, matched + rank / (1 + rank) AS score FROM (
-            SELECT r.id, r.rating,
-                   ts_rank_cd(r.search_vector, q, 1) AS rank,
-                   (SELECT count(*) FROM unnest(%s::text[]) AS g(text)
-                     WHERE r.search_vector @@ to_tsquery('simple', g.text)) AS matched
+            SELECT r.id, r.rating, ts_rank_cd(r.search_vector, q, 1) AS rank, {matched} AS matched
             FROM rooms_room r, to_tsquery('simple', %s) q
             WHERE r.search_vector @@ q AND {where}
         ) ranked
         ORDER BY score DESC, rating DESC, id
         LIMIT %s
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
+    every = " & ".join(f"({text})" for text in group_queries)
+    any_ = " | ".join(f"({text})" for text in group_queries)
+    attempts = [every, any_] if len(group_queries) > 1 else [any_]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [group_queries, query, *params, limit])
-        for room_id, score in cursor.fetchall():
-            leg.ids.append(room_id)
-            leg.scores[room_id] = float(score)
+        for tsquery in attempts:
+            cursor.execute(sql, [*group_queries, tsquery, *params, limit])
+            rows = cursor.fetchall()
+            if len(rows) >= limit:
+                break
+    for room_id, score in rows:
+        leg.ids.append(room_id)
+        leg.scores[room_id] = float(score)
     return leg
 
 
@@ -181,7 +192,7 @@ def _filters_only(*, filters: RoomSearchFilters, limit: int) -> list[RoomSearchH
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         ids = [row[0] for row in cursor.fetchall()]
-    rooms = Room.objects.select_related("store").in_bulk(ids)
+    rooms = Room.objects.select_related("store").defer(*_HEAVY_FIELDS).in_bulk(ids)
     return [
         RoomSearchHit(room=rooms[room_id], score=float(rooms[room_id].rating), keyword_rank=None, semantic_rank=None)
         for room_id in ids
@@ -240,7 +251,7 @@ def room_search_hybrid(
     keyword_ranks = keyword.ranks()
     semantic_ranks = semantic.ranks()
     ordered = sorted(scores, key=lambda room_id: (-scores[room_id], room_id))[:limit]
-    rooms = Room.objects.select_related("store").in_bulk(ordered)
+    rooms = Room.objects.select_related("store").defer(*_HEAVY_FIELDS).in_bulk(ordered)
     return [
         RoomSearchHit(
             room=rooms[room_id],

@@ -24,7 +24,7 @@ def two_rooms():
 
 
 def test_room_changelist_filters_search_and_shows_embedding_status(staff_client, two_rooms):
-    horror, mystery = two_rooms
+    horror, _ = two_rooms
     rooms_embed(room_ids=[horror.id])
     response = staff_client.get("/admin/rooms/room/")
     assert response.status_code == 200
