@@ -18,12 +18,11 @@ import json
 import logging
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from chat.dialogue import state_public
 from chat.selectors import session_get
-from chat.services import ChatError, conversation_stream, session_state_remove
+from chat.services import ChatError, conversation_stream, in_worker_thread, session_state_remove
 from chat.throttling import chat_rate_allow
 from escape_ai.logging import chat_session_id_var, user_id_var
 
@@ -48,7 +47,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         follow = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("session_id")
         if follow and follow[0].isdigit():
-            session = await database_sync_to_async(session_get)(user=self.user, session_id=int(follow[0]))
+            session = await in_worker_thread(session_get)(user=self.user, session_id=int(follow[0]))
             if session is not None:
                 await self._join(session.id)
 
@@ -82,7 +81,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if session_id is not None and (isinstance(session_id, bool) or not isinstance(session_id, int)):
             await self._error("session_id는 정수여야 합니다.")
             return
-        allowed, wait = await database_sync_to_async(chat_rate_allow, thread_sensitive=False)(user_id=self.user.id)
+        allowed, wait = await in_worker_thread(chat_rate_allow)(user_id=self.user.id)
         if not allowed:
             await self._error(f"요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요.")
             return
@@ -128,12 +127,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         session_id = content.get("session_id")
         try:
             if content["type"] == "state.remove":
-                session = await database_sync_to_async(session_state_remove, thread_sensitive=False)(
+                session = await in_worker_thread(session_state_remove)(
                     user=self.user, session_id=session_id, slot=content.get("slot"), value=content.get("value")
                 )
             else:
                 valid = isinstance(session_id, int) and not isinstance(session_id, bool)
-                get = database_sync_to_async(session_get, thread_sensitive=False)
+                get = in_worker_thread(session_get)
                 session = await get(user=self.user, session_id=session_id) if valid else None
                 if session is None:
                     await self._error("대화를 찾을 수 없습니다.")

@@ -10,16 +10,18 @@ consumer turns them into {"type": "error", "message"} frames.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
 
 from analytics import metrics
 from analytics.services import EventRejected, event_record
@@ -258,13 +260,14 @@ def _record(
         if session is None:
             session = ChatSession.objects.create(user=user, title=turn.text[:40], state=plan.state)
         else:
-            session = ChatSession.objects.select_for_update().get(pk=session.pk)
+            # One UPDATE, no read-modify-write: the state is this turn's merge of what the session held.
             session.state = plan.state
-            session.save(update_fields=["state", "updated_at"])
-        ChatMessage.objects.create(
+            session.updated_at = timezone.now()
+            ChatSession.objects.filter(pk=session.pk).update(state=session.state, updated_at=session.updated_at)
+        user_message = ChatMessage(
             session=session, role=ChatMessage.Role.USER, text=turn.text, intent=analysis.intent, entities=entities
         )
-        message = ChatMessage.objects.create(
+        message = ChatMessage(
             session=session,
             role=ChatMessage.Role.ASSISTANT,
             text=reply,
@@ -279,6 +282,7 @@ def _record(
             model=usage.model,
             fallback=usage.fallback,
         )
+        ChatMessage.objects.bulk_create([user_message, message])  # one round trip; ids come back on PostgreSQL
         _events_record(user_id=user.id, session=session, message=message, plan=plan, usage=usage, latency_ms=latency_ms)
     if usage.total_tokens:
         token_budget_spend(user_id=user.id, tokens=usage.total_tokens)
@@ -386,17 +390,39 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
     yield {"type": "done", "message_id": result.message.id, "session_id": result.session.id}
 
 
+def in_worker_thread(func: Callable) -> Callable:
+    """`func` as a coroutine run in a worker thread (not the single thread-sensitive one, so many sockets chat
+    at once), releasing obsolete database connections before and after like a request does.
+
+    The clean-up runs inside the call's own context: asgiref re-homes context-local storage into it, where
+    Channels' `database_sync_to_async` (which cleans up outside it) would miss the connection and leak it.
+    """
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False, executor=_chat_executor())
+
+
+@functools.lru_cache(maxsize=1)
+def _chat_executor() -> ThreadPoolExecutor:
+    # Most of a turn is spent waiting on PostgreSQL and Redis (the GIL is free meanwhile): more threads than the
+    # loop's default (cores + 4) keep more turns in flight. Each thread keeps at most one database connection.
+    return ThreadPoolExecutor(max_workers=settings.CHAT_WORKER_THREADS, thread_name_prefix="chat")
+
+
 class ConversationStream:
     """The frames of one message; `result` (session, stored message) is set before the first frame."""
 
     def __init__(self, *, user, session_id: int | None, text: str):
         self._run = _Run()
 
-        def to_thread(func):
-            # Worker threads, not the single thread-sensitive one, so many sockets chat at once.
-            return database_sync_to_async(func, thread_sensitive=False)
-
-        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=to_thread)
+        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=in_worker_thread)
 
     @property
     def result(self) -> ConversationResult | None:

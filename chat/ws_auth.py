@@ -6,12 +6,12 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
 from accounts.authentication import RevocableJWTAuthentication
+from chat.services import in_worker_thread
 
 
 def _raw_token(scope) -> str | None:
@@ -26,7 +26,6 @@ def _raw_token(scope) -> str | None:
     return None
 
 
-@database_sync_to_async
 def _user_for_token(raw: str):
     authentication = RevocableJWTAuthentication()
     try:
@@ -41,7 +40,7 @@ class JWTAuthMiddleware(BaseMiddleware):
         scope = dict(scope)
         raw = _raw_token(scope)
         if raw is not None:
-            user = await _user_for_token(raw)
+            user = await in_worker_thread(_user_for_token)(raw)
             scope["user"] = user or AnonymousUser()
             scope["auth_error"] = None if user else "토큰이 유효하지 않거나 만료되었습니다. 다시 로그인해 주세요."
         return await super().__call__(scope, receive, send)

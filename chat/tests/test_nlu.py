@@ -325,5 +325,5 @@ def test_analyze_message_needs_exactly_one_input(tmp_path):
         call_command("analyze_message")
     with pytest.raises(CommandError):
         call_command("analyze_message", "강남", "--jsonl", str(tmp_path / "x.jsonl"))
-    with pytest.raises(CommandError, match="1,000|1000"):
+    with pytest.raises(CommandError, match="1000자를 넘습니다"):
         call_command("analyze_message", "가" * 1001)

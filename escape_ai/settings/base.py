@@ -112,7 +112,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="escape_ai")},
+        # redis-py 8 defaults: a 5 s socket timeout (exactly channels_redis' 5 s BZPOPMIN wait, so every idle
+        # consumer died with TimeoutError) and 100 connections per pool (too few for hundreds of open sockets).
+        "CONFIG": {
+            "hosts": [
+                {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5, "max_connections": 2000}
+            ],
+            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="escape_ai"),
+        },
     }
 }
 
@@ -282,7 +289,7 @@ LLM_PRICES_USD_PER_MTOK = {
 CHAT_DAILY_TOKEN_BUDGET = env.int("CHAT_DAILY_TOKEN_BUDGET", default=200_000)  # per user; 0 = unlimited
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=1000)
 CHAT_RECOMMENDATION_LIMIT = env.int("CHAT_RECOMMENDATION_LIMIT", default=3)
-CHAT_HISTORY_TURNS = env.int("CHAT_HISTORY_TURNS", default=6)
+CHAT_WORKER_THREADS = env.int("CHAT_WORKER_THREADS", default=8)  # per process, for the WebSocket pipeline
 
 # --- analytics ---
 # Prometheus multiprocess mode: every process writes its samples under this directory and
@@ -324,9 +331,3 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with
 # DEBUG, and the browser tests' live server.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
-# The channel layer polls Redis with a 5 s blocking pop; redis-py 8's default 5 s read timeout fires at the
-# same moment and kills the WebSocket consumer, so an idle chat socket died within seconds. Reads get longer.
-CHANNEL_LAYER_SOCKET_TIMEOUT = env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=30.0)
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-    {"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT, "socket_connect_timeout": 5}
-]
