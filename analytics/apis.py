@@ -73,6 +73,9 @@ class InsightsApi(APIView):
         llm_usage = serializers.ListField(child=serializers.DictField())
         errors_by_type = serializers.ListField(child=serializers.DictField())
 
+        class Meta:
+            ref_name = "AnalyticsInsights"  # nested "Output" serializers of other views must not collide
+
     @extend_schema(
         parameters=[
             OpenApiParameter("from", str, description="시작일 YYYY-MM-DD (기본: to의 29일 전)"),
@@ -116,7 +119,10 @@ def _basic_auth_ok(header: str) -> bool:
 
 def metrics_view(request):
     """Prometheus exposition of every process's metrics, for allowed addresses or basic-auth holders."""
-    allowed = _client_allowed(request.META.get("REMOTE_ADDR", ""))
+    # A request that came through a reverse proxy shows the proxy's (often loopback) address, so
+    # the allow list only applies to direct requests; proxied ones need the basic-auth pair.
+    proxied = any(request.headers.get(name) for name in ("X-Forwarded-For", "Forwarded", "X-Real-IP"))
+    allowed = not proxied and _client_allowed(request.META.get("REMOTE_ADDR", ""))
     if not (allowed or _basic_auth_ok(request.headers.get("Authorization", ""))):
         if settings.METRICS_BASIC_AUTH:
             response = HttpResponse("인증이 필요합니다.", status=401, content_type="text/plain; charset=utf-8")

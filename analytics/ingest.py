@@ -7,6 +7,8 @@ crash can never leave events without their rollup (or the reverse).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -71,6 +73,8 @@ _ROLLUP_ROWS = """
 
 _ACTIVITY_ROWS = """
     SELECT d, 'user' AS kind, e.user_id AS subject_id FROM {src} e WHERE e.user_id IS NOT NULL
+    -- month rows (day = the 1st) let a long range count distinct users over months, not days
+    UNION SELECT date_trunc('month', d)::date, 'user.month', e.user_id FROM {src} e WHERE e.user_id IS NOT NULL
     UNION SELECT d, 'chat_session', e.chat_session_id FROM {src} e WHERE e.chat_session_id IS NOT NULL
     UNION SELECT d, 'recommendation.success', (e.payload->>'message_id')::bigint FROM {src} e
         WHERE e.type = 'recommendation.clicked' AND e.payload->>'feedback' IN ('clicked', 'liked')
@@ -150,6 +154,9 @@ def rollups_rebuild(*, day_from=None, day_to=None) -> None:
     where = ""
     params: dict = {"tz": settings.TIME_ZONE}
     if day_from is not None and day_to is not None:
+        # Whole months, so the month rows of DailyActivity are rebuilt from all their days.
+        day_from = day_from.replace(day=1)
+        day_to = (day_to.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         where = "WHERE (occurred_at AT TIME ZONE %(tz)s)::date BETWEEN %(day_from)s AND %(day_to)s"
         params.update(day_from=day_from, day_to=day_to)
     rollup, activity = _rollup_upserts(_day_source(f"(SELECT * FROM analytics_event {where})"))  # noqa: S608

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -29,6 +29,20 @@ def _popular(rows: list[tuple], dimension: str) -> list[dict]:
         item["total"] = sum(int(value) for value in counts)
         ranked.append(item)
     return ranked
+
+
+def _month_split(day_from: date, day_to: date) -> dict:
+    """Whole months inside day_from..day_to ([month_from, month_to)) and the days before and after them."""
+    month_from = day_from if day_from.day == 1 else (day_from.replace(day=1) + timedelta(days=32)).replace(day=1)
+    month_to = (day_to + timedelta(days=1)).replace(day=1)  # the 1st of day_to's month, or of the next
+    if month_from >= month_to:  # no whole month: every day comes from the day rows
+        return {"month_from": month_from, "month_to": month_from, "head_to": day_to, "tail_from": day_to}
+    return {
+        "month_from": month_from,
+        "month_to": month_to,
+        "head_to": month_from - timedelta(days=1),
+        "tail_from": month_to,
+    }
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -71,14 +85,21 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
             params,
         )
     }
-    # Exact distinct users over the range (an index-only scan of (kind, day, subject_id)); sessions and
-    # successful recommendations are summed per day (a session spanning midnight counts on both days).
+    # Exact distinct users over the range: whole months from the month rows, the days at either end
+    # from the day rows (index-only scans of (kind, day, subject_id)). Sessions and successful
+    # recommendations are summed per day (a session spanning midnight counts on both days).
     active_users = _rows(
         """
-        SELECT count(DISTINCT subject_id) FROM analytics_dailyactivity
-        WHERE kind = 'user' AND day BETWEEN %(day_from)s AND %(day_to)s
+        SELECT count(*) FROM (
+            SELECT subject_id FROM analytics_dailyactivity
+            WHERE kind = 'user.month' AND day >= %(month_from)s AND day < %(month_to)s
+            UNION
+            SELECT subject_id FROM analytics_dailyactivity
+            WHERE kind = 'user'
+              AND (day BETWEEN %(day_from)s AND %(head_to)s OR day BETWEEN %(tail_from)s AND %(day_to)s)
+        ) users
         """,
-        params,
+        {**params, **_month_split(day_from, day_to)},
     )[0][0]
     per_day = _rows(
         """

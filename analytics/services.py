@@ -67,9 +67,20 @@ def event_record(
     return event_id
 
 
+_recorded_counters: dict[tuple[str, str], object] = {}
+
+
+def _count_recorded(type_: str, route: str) -> None:
+    # The labelled child is looked up once per (type, route): this runs once per event.
+    counter = _recorded_counters.get((type_, route))
+    if counter is None:
+        counter = _recorded_counters[(type_, route)] = metrics.EVENTS_RECORDED.labels(type_, route)
+    counter.inc()
+
+
 def _buffer(document: str, type_: str) -> None:
     buffer.buffer_append(document)
-    metrics.EVENTS_RECORDED.labels(type_, "buffered").inc()
+    _count_recorded(type_, "buffered")
 
 
 def _publish(document: str, type_: str) -> None:
@@ -87,9 +98,9 @@ def _publish(document: str, type_: str) -> None:
             logger.exception("critical event lost: broker and Redis unavailable", extra={"event_type": type_})
             metrics.EVENTS_REJECTED.labels("unavailable").inc()
             return
-        metrics.EVENTS_RECORDED.labels(type_, "fallback_buffered").inc()
+        _count_recorded(type_, "fallback_buffered")
         return
-    metrics.EVENTS_RECORDED.labels(type_, "published").inc()
+    _count_recorded(type_, "published")
 
 
 class EventStoreFailed(Exception):

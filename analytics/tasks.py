@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 from celery.exceptions import Reject
@@ -8,7 +9,7 @@ from django.conf import settings
 
 from analytics import metrics
 from analytics.schema import EventRejected
-from analytics.services import EventStoreFailed, event_store, events_flush
+from analytics.services import event_store, events_flush
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +29,19 @@ def event_store_task(self, document: str) -> bool:
         metrics.EVENTS_DEAD_LETTERED.labels("malformed").inc()
         logger.error("malformed critical event dead-lettered", extra={"reason": exc.reason})
         raise Reject(exc.reason, requeue=False) from exc
-    except EventStoreFailed as exc:
-        # Redelivered until the queue's delivery limit, then RabbitMQ dead-letters it.
+    except Exception as exc:
+        # Refused by the database, database down, or a bug: never acknowledge it as done. Return it to
+        # the queue (after a short pause, so an outage is not a hot loop); at the queue's delivery
+        # limit RabbitMQ dead-letters it, and `analytics_dead_letters --requeue` replays it later.
         deliveries = _delivery_count(self.request)
         if deliveries >= settings.ANALYTICS_DELIVERY_LIMIT:
             metrics.EVENTS_DEAD_LETTERED.labels("delivery_limit").inc()
         logger.warning(
-            "critical event refused by the database, returned to the queue",
-            extra={"error": str(exc), "earlier_deliveries": deliveries},
+            "critical event not stored, returned to the queue",
+            extra={"error": type(exc).__name__, "earlier_deliveries": deliveries},
         )
-        raise Reject(str(exc), requeue=True) from exc
+        time.sleep(settings.ANALYTICS_REDELIVERY_DELAY_SECONDS * (deliveries + 1))
+        raise Reject(type(exc).__name__, requeue=True) from exc
     # Carries the request id, user id and chat session id of the request that recorded the event.
     logger.info("critical event stored", extra={"new": stored})
     return stored

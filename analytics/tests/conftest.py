@@ -119,3 +119,19 @@ def worker(celery_worker_process, transactional_db):
 def metrics_jsonl_dir(settings, tmp_path):
     settings.METRICS_JSONL_DIR = str(tmp_path / "metrics")
     return tmp_path / "metrics"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _forget_dead_processes_metrics():
+    """Multiprocess metric files of earlier test runs' dead processes would pile up run after run."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    for path in directory.glob("*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except PermissionError:
+            continue

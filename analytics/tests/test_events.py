@@ -21,6 +21,9 @@ def _search(**payload):
 
 
 def test_ordinary_events_wait_in_the_buffer_until_a_flush(django_capture_on_commit_callbacks, user):
+    recorded = metric_value("escape_ai_events_recorded_total", type="search.performed", route="buffered")
+    flushed = metric_value("escape_ai_events_flushed_total", type="search.performed")
+    flushes = metric_value("escape_ai_events_flush_seconds_count")
     with django_capture_on_commit_callbacks(execute=True):
         ids = [event_record(type="search.performed", user_id=user.id, payload=_search()) for _ in range(3)]
 
@@ -35,6 +38,10 @@ def test_ordinary_events_wait_in_the_buffer_until_a_flush(django_capture_on_comm
     assert all(event.user_id == user.id and event.type == "search.performed" for event in stored)
     assert stored[0].payload["region"] == "강남"
     assert buffer.buffer_length() == 0 and buffer.processing_length() == 0
+    assert metric_value("escape_ai_events_recorded_total", type="search.performed", route="buffered") == recorded + 3
+    assert metric_value("escape_ai_events_flushed_total", type="search.performed") == flushed + 3
+    assert metric_value("escape_ai_events_flush_seconds_count") == flushes + 1
+    assert metric_value("escape_ai_events_buffer_size") == 0
 
 
 def test_event_recorded_in_a_rolled_back_transaction_is_not_buffered(django_capture_on_commit_callbacks):

@@ -301,3 +301,43 @@ def test_rollups_rebuild_command_checks_its_dates_and_rebuilds_a_range(fixture_e
 
     api_client.force_authenticate(staff_user)
     assert api_client.get("/analytics/insights", {"from": "2026-11-01", "to": "2026-11-03"}).json() == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("day_from", "day_to", "expected"),
+    [
+        # No whole month: the day rows cover everything.
+        ("2026-11-01", "2026-11-03", ("2026-11-01", "2026-11-01", "2026-11-03", "2026-11-03")),
+        # October 15 .. December 5: November whole, days before and after.
+        ("2026-10-15", "2026-12-05", ("2026-11-01", "2026-12-01", "2026-10-31", "2026-12-01")),
+        # Exactly whole months: no edge days (empty BETWEENs).
+        ("2026-10-01", "2026-11-30", ("2026-10-01", "2026-12-01", "2026-09-30", "2026-12-01")),
+    ],
+)
+def test_month_split_for_distinct_users(day_from, day_to, expected):
+    from datetime import date
+
+    from analytics.selectors import _month_split
+
+    split = _month_split(date.fromisoformat(day_from), date.fromisoformat(day_to))
+
+    assert tuple(split[k].isoformat() for k in ("month_from", "month_to", "head_to", "tail_from")) == expected
+
+
+@pytest.mark.parametrize(
+    ("day_from", "day_to", "active_users"),
+    [
+        ("2026-10-15", "2026-12-05", 3),  # November from its month rows: a, b and c, each once
+        ("2026-11-01", "2026-11-30", 3),
+        ("2026-11-02", "2026-11-30", 1),  # only c (days 2 and 4)
+        ("2026-11-04", "2026-12-31", 1),
+    ],
+)
+def test_active_users_are_distinct_across_months_and_edge_days(
+    fixture_events, staff_user, api_client, day_from, day_to, active_users
+):
+    api_client.force_authenticate(staff_user)
+
+    body = api_client.get("/analytics/insights", {"from": day_from, "to": day_to}).json()
+
+    assert body["active_users"] == active_users

@@ -136,6 +136,18 @@ def test_metrics_are_refused_to_addresses_outside_the_allow_list(client, setting
     assert "허용되지 않은" in refused.content.decode()
 
 
+def test_metrics_through_a_reverse_proxy_need_basic_auth_even_from_loopback(client, settings):
+    settings.METRICS_BASIC_AUTH = "prometheus:s3cret-pass"
+    good = base64.b64encode(b"prometheus:s3cret-pass").decode()
+
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 401
+    proxied = client.get(
+        "/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7", HTTP_AUTHORIZATION=f"Basic {good}"
+    )
+    assert proxied.status_code == 200
+
+
 def test_metrics_accept_basic_auth_when_configured(client, settings):
     settings.METRICS_ALLOWED_IPS = []
     settings.METRICS_BASIC_AUTH = "prometheus:s3cret-pass"
@@ -171,3 +183,39 @@ def test_unhandled_api_error_is_counted_by_type(api_client, staff_user, monkeypa
     assert response.status_code == 500
     assert "Traceback" not in response.content.decode()
     assert metric_value("escape_ai_errors_total", error_type="ZeroDivisionError", source="http") == before + 1
+
+
+@pytest.mark.django_db
+def test_celery_task_runtime_and_failures_are_measured_by_signals(settings):
+    from analytics.tasks import events_flush_task
+
+    name = events_flush_task.name
+    ran = metric_value("escape_ai_celery_task_seconds_count", task=name, state="SUCCESS")
+    failed = metric_value("escape_ai_celery_task_failures_total", task=name, error_type="TypeError")
+
+    assert events_flush_task.apply().successful()
+    settings.ANALYTICS_FLUSH_BATCH_SIZE = "many"  # a misconfiguration: the task fails
+    assert events_flush_task.apply().failed()
+
+    assert metric_value("escape_ai_celery_task_seconds_count", task=name, state="SUCCESS") == ran + 1
+    assert metric_value("escape_ai_celery_task_failures_total", task=name, error_type="TypeError") == failed + 1
+    assert metric_value("escape_ai_errors_total", error_type="TypeError", source="celery") >= 1
+
+
+def test_monitored_measures_an_async_generator_until_it_is_exhausted(metrics_jsonl_dir):
+    @monitored("chat.stream")
+    async def stream(words):
+        for word in words:
+            await asyncio.sleep(0)
+            yield word
+
+    async def consume():
+        return [word async for word in stream(["강남", "공포"])]
+
+    before = metric_value("escape_ai_operation_seconds_count", operation="chat.stream")
+
+    assert asyncio.run(consume()) == ["강남", "공포"]
+
+    assert metric_value("escape_ai_operation_seconds_count", operation="chat.stream") == before + 1
+    [path] = metrics_jsonl_dir.glob("*.jsonl")
+    assert json.loads(path.read_text().splitlines()[-1])["metric"] == "chat.stream"

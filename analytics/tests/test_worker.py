@@ -176,3 +176,32 @@ def test_malformed_message_from_an_old_producer_is_dead_lettered_at_once(worker)
     assert dead[0][0]["x-first-death-reason"] == "rejected"
     assert metric_value("escape_ai_events_rejected_total", reason="unknown_type") == before + 1
     assert not Event.objects.exists()
+
+
+def test_dead_letters_can_be_counted_and_replayed_after_a_fix(worker, database_refuses_poison):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _dead_letters()
+    poison = event_record(type="error", payload={"error_type": "Poison", "source": "test"})
+    wait_for(lambda: _dead_letter_count() == 1, timeout=30)
+    out = StringIO()
+    call_command("analytics_dead_letters", stdout=out)
+    assert out.getvalue().startswith("1 dead-lettered")
+
+    with connection.cursor() as cursor:  # the fix: the database accepts the event now
+        cursor.execute("DROP TRIGGER analytics_test_refuse ON analytics_event")
+        cursor.execute(
+            "CREATE TRIGGER analytics_test_refuse BEFORE INSERT ON analytics_event FOR EACH ROW "
+            "WHEN (false) EXECUTE FUNCTION analytics_test_refuse()"
+        )
+    call_command("analytics_dead_letters", "--requeue", stdout=StringIO())
+
+    wait_for(lambda: Event.objects.filter(event_id=poison).exists(), timeout=15)
+    assert _dead_letter_count() == 0
+
+
+def _dead_letter_count() -> int:
+    with app.connection_for_write() as conn, conn.channel() as channel:
+        return channel.queue_declare(dead_letter_queue_name(), passive=True).message_count

@@ -313,6 +313,8 @@ ANALYTICS_FLUSH_PAUSE_SECONDS = env.float("ANALYTICS_FLUSH_PAUSE_SECONDS", defau
 ANALYTICS_MAX_PAYLOAD_BYTES = env.int("ANALYTICS_MAX_PAYLOAD_BYTES", default=16384)
 ANALYTICS_EVENTS_QUEUE = env.str("ANALYTICS_EVENTS_QUEUE", default="")  # empty: "<default queue>.events"
 ANALYTICS_DELIVERY_LIMIT = env.int("ANALYTICS_DELIVERY_LIMIT", default=3)
+# Pause before a failed critical event goes back to the queue (times the number of earlier deliveries).
+ANALYTICS_REDELIVERY_DELAY_SECONDS = env.float("ANALYTICS_REDELIVERY_DELAY_SECONDS", default=0.5)
 # True only for the Celery worker that consumes the events queue (`make run` and compose start one).
 ANALYTICS_EVENTS_WORKER = env.bool("ANALYTICS_EVENTS_WORKER", default=False)
 ANALYTICS_INSIGHTS_MAX_DAYS = env.int("ANALYTICS_INSIGHTS_MAX_DAYS", default=366)
