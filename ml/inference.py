@@ -84,7 +84,14 @@ class RecommenderServing:
         self.item_index: dict[int, int] = {int(k): i + 1 for i, k in enumerate(bundle["item_keys"])}
         self.user_index: dict[int, int] = {int(k): i + 1 for i, k in enumerate(bundle["user_keys"])}
         self._torch = torch
+        # numpy copies of the user-side weights: a request needs no torch call at all.
+        self._user_weights = self.model.user_id.weight.detach().numpy().copy()
+        self._history_weights = self.model.history_proj.weight.detach().numpy().copy()
+        self._pref_weights = (
+            None if self.model.user_pref is None else self.model.user_pref.weight.detach().numpy().copy()
+        )
         self.room_ids = np.zeros(0, dtype=np.int64)
+        self.room_id_list: list[int] = []
         self.room_rows: dict[int, int] = {}
         self.vectors = np.zeros((0, bundle["config"]["dim"]), dtype=np.float32)
         self.biases = np.zeros(0, dtype=np.float32)
@@ -103,6 +110,7 @@ class RecommenderServing:
                 vectors = vectors + self.model.item_content(feats)
                 bias = bias + self.model.content_bias(feats).squeeze(-1)
         self.room_ids = ids
+        self.room_id_list = ids.tolist()
         self.room_rows = {int(r): n for n, r in enumerate(ids)}
         self.vectors = vectors.numpy()
         self.biases = bias.numpy()
@@ -110,20 +118,27 @@ class RecommenderServing:
 
     def user_vector(self, *, user_id: int, history: list[int], preferences: list[float] | None) -> np.ndarray:
         rows = [self.room_rows[r] for r in history[-20:] if r in self.room_rows]
-        vector = self.model.user_id.weight[self.user_index.get(user_id, 0)].detach().numpy().copy()
+        vector = self._user_weights[self.user_index.get(user_id, 0)].copy()
         if rows:
-            pooled = self.vectors[rows].mean(0)
-            vector += pooled @ self.model.history_proj.weight.detach().numpy().T
-        if self.model.user_pref is not None and preferences is not None:
-            vector += self.model.user_pref.weight.detach().numpy() @ np.asarray(preferences, dtype=np.float32)
+            vector += self.vectors[rows].mean(0) @ self._history_weights.T
+        if self._pref_weights is not None and preferences is not None:
+            vector += self._pref_weights @ np.asarray(preferences, dtype=np.float32)
         return vector
 
     def scores(self, user_vector: np.ndarray, room_ids: list[int]) -> dict[int, float]:
-        """Scores of the given rooms (rooms missing from the catalogue snapshot are left out)."""
-        rows = np.fromiter((self.room_rows.get(r, -1) for r in room_ids), dtype=np.int64, count=len(room_ids))
+        """Scores of the given rooms (rooms missing from the catalogue snapshot are left out).
+
+        One matrix-vector product over the whole catalogue, then a lookup: cheaper than
+        gathering the rows first when most rooms are asked for."""
+        everything = self.vectors @ user_vector + self.biases
+        if len(room_ids) == len(self.room_id_list) and room_ids == self.room_id_list:
+            return dict(zip(self.room_id_list, everything.tolist(), strict=True))  # the whole catalogue, in id order
+        get = self.room_rows.get
+        rows = np.fromiter((get(r, -1) for r in room_ids), dtype=np.int64, count=len(room_ids))
+        if (rows >= 0).all():
+            return dict(zip(room_ids, everything[rows].tolist(), strict=True))
         known = rows >= 0
-        values = self.vectors[rows[known]] @ user_vector + self.biases[rows[known]]
-        return dict(zip(np.asarray(room_ids)[known].tolist(), values.tolist(), strict=True))
+        return dict(zip(np.asarray(room_ids)[known].tolist(), everything[rows[known]].tolist(), strict=True))
 
 
 def _recommender_build(version: str) -> RecommenderServing | None:
@@ -173,6 +188,27 @@ def recommender_scores(*, user_id: int, room_ids: list[int]) -> tuple[dict[int, 
         return scores, f"{RECOMMENDER}:v{serving.version}"
     popularity = selectors.room_popularity(room_ids=room_ids)
     return {r: float(np.log1p(popularity.get(r, 0))) for r in room_ids}, POPULARITY_VERSION
+
+
+def recommender_rerank(
+    *, user_id: int | None, room_ids: list[int], weight: float | None = None
+) -> tuple[list[int], str | None]:
+    """Reorders search results for a signed-in user: (1 - w) x search position + w x personal
+    score, both scaled to 0-1 (w = ML_RECOMMENDER_BLEND_WEIGHT). Without a champion the order is
+    kept: popularity is no personal signal. Returns the order and the model that changed it."""
+    weight = settings.ML_RECOMMENDER_BLEND_WEIGHT if weight is None else weight
+    if not user_id or len(room_ids) < 2 or weight <= 0:
+        return list(room_ids), None
+    scores, version = recommender_scores(user_id=user_id, room_ids=list(room_ids))
+    if version.startswith("baseline") or not scores:
+        return list(room_ids), None
+    values = np.array([scores.get(r, min(scores.values())) for r in room_ids])
+    spread = values.max() - values.min()
+    personal = (values - values.min()) / spread if spread > 0 else np.zeros(len(values))
+    search = 1.0 - np.arange(len(room_ids)) / (len(room_ids) - 1)
+    blended = (1 - weight) * search + weight * personal
+    order = sorted(range(len(room_ids)), key=lambda i: (-blended[i], i))
+    return [room_ids[i] for i in order], version
 
 
 # --- trends -----------------------------------------------------------------------------------

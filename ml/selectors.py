@@ -184,7 +184,9 @@ def personalized_rooms(*, user_id: int, limit: int) -> tuple[list[tuple[Room, fl
     from ml.inference import recommender_scores
 
     played = user_played_room_ids(user_id=user_id)
-    candidates = [r for r in Room.objects.filter(is_active=True).values_list("id", flat=True) if r not in played]
+    candidates = [
+        r for r in Room.objects.filter(is_active=True).order_by("id").values_list("id", flat=True) if r not in played
+    ]
     scores, version = recommender_scores(user_id=user_id, room_ids=candidates)
     top = sorted(scores, key=lambda r: (-scores[r], r))[:limit]
     rooms = Room.objects.select_related("store").in_bulk(top)

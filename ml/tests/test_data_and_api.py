@@ -99,7 +99,7 @@ def test_seed_activity_rejects_bad_arguments(db):
 
 def test_datasets_read_everything_from_the_database(seeded):
     rows, room_features, user_features = recommender_rows()
-    assert len(rows) >= Review.objects.count()
+    assert len(rows) >= Review.objects.count() and len(user_features) >= 16
     assert set(room_features) == {r.id for r in seeded}
     months, series = demand_series()
     assert len(months) == 20 and "genre:공포" in series and "region:강남" in series
@@ -224,6 +224,14 @@ def test_recommender_scores_cold_users_and_new_rooms_from_content(seeded, django
     )
     other_scores, _ = inference.recommender_scores(user_id=other.id, room_ids=room_ids)
     assert other_scores != scores
+    # Chat's rerank: weight 0 keeps the search order, weight 1 is the personal order.
+    search_order = room_ids[:6]
+    assert inference.recommender_rerank(user_id=newcomer.id, room_ids=search_order, weight=0.0)[0] == search_order
+    personal, version = inference.recommender_rerank(user_id=newcomer.id, room_ids=search_order, weight=1.0)
+    assert version == "recommender:v1" and personal == sorted(
+        search_order, key=lambda r: (-scores[r], search_order.index(r))
+    )
+    assert inference.recommender_rerank(user_id=None, room_ids=search_order) == (search_order, None)
 
 
 @pytest.mark.parametrize(
