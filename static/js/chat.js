@@ -349,7 +349,8 @@
     });
     socket.addEventListener("close", function (event) {
       socket = null;
-      if (current) finishTurn("연결이 끊겨 답변이 중단됐어요. 다시 보내 주세요.");
+      // The server stores a reply before streaming it: a reload (or 내 정보 › 내 대화) shows all of it.
+      if (current) finishTurn("연결이 끊겨 답변을 끝까지 받지 못했어요. 다시 연결되면 새로고침해 주세요.");
       if (event.code === 4401 || event.code === 4403) {
         setConn("closed", "로그인이 필요해요");
         return;
