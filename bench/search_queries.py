@@ -111,3 +111,15 @@ QUERIES: list[tuple[str, dict]] = [
     ("혜화 웃긴 방", {"region": "대학로", "genres_any": ["코믹"]}),
     ("부산 사랑 이야기", {"region": "부산", "genres_any": ["로맨스"]}),
 ]
+
+# The sections above, in order, with their sizes (the bench prints NDCG@10 per section).
+SECTIONS: list[tuple[str, int]] = [
+    ("region + genre (aliases)", 26),
+    ("genre in other words", 14),
+    ("setting named", 16),
+    ("region + setting/genre", 4),
+    ("negation and fear", 4),
+    ("difficulty and audience", 6),
+    ("described without genre words", 24),
+]
+assert sum(size for _, size in SECTIONS) == len(QUERIES)

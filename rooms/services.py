@@ -253,3 +253,34 @@ def review_delete(*, review: Review) -> None:
     Room.objects.filter(id=locked.id).update(
         rating_sum=new_sum, review_count=new_count, rating=round(new_sum / new_count, 4) if new_count else 0
     )
+
+
+@transaction.atomic
+def reviews_bulk_create(*, reviews: list[Review], batch_size: int = 2000) -> list[Review]:
+    """Insert many new reviews at once (demo activity, imports) and add them to their rooms' ratings.
+
+    Rooms are locked in id order (no deadlock with a concurrent review write), then each gets
+    the sum and count of its new reviews added in one UPDATE.
+    """
+    from collections import defaultdict
+
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for review in reviews:
+        totals[review.room_id][0] += review.rating
+        totals[review.room_id][1] += 1
+    room_ids = sorted(totals)
+    list(Room.objects.select_for_update().filter(id__in=room_ids).order_by("id").values_list("id", flat=True))
+    created = Review.objects.bulk_create(reviews, batch_size=batch_size)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE rooms_room r SET
+                rating_sum = r.rating_sum + d.total,
+                review_count = r.review_count + d.count,
+                rating = round(((r.rating_sum + d.total)::numeric / (r.review_count + d.count)), 4)
+            FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS d(id, total, count)
+            WHERE r.id = d.id
+            """,
+            [room_ids, [totals[i][0] for i in room_ids], [totals[i][1] for i in room_ids]],
+        )
+    return created

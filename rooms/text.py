@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rooms.vocabulary import GENRE_ALIASES, GENRES, REGION_ALIASES, REGIONS, canonical_genre, canonical_region
+from rooms.vocabulary import GENRES, REGIONS, canonical_genre, canonical_region
 
 # Content-bearing parts of speech: nouns, foreign words, numbers with units, roots, verb/adjective stems.
 _CONTENT_TAGS = {"NNG", "NNP", "SL", "SH", "SN", "XR", "VV", "VA", "VV-I", "VA-I", "VV-R", "VA-R", "MAG"}
@@ -76,6 +76,9 @@ _KEEP = re.compile(r"[^\w]+")
 
 _kiwi = None
 _kiwi_lock = threading.Lock()
+# Kiwi.tokenize is not documented as thread-safe and web workers run sync views in threads; a call
+# takes well under a millisecond.
+_tokenize_lock = threading.Lock()
 
 
 def _get_kiwi():
@@ -107,7 +110,10 @@ class _Token:
 @lru_cache(maxsize=100_000)
 def _tokens(sentence: str) -> tuple[_Token, ...]:
     # Cached per sentence: catalogue descriptions share many sentences, and queries repeat.
-    return tuple(_Token(token.form, token.tag) for token in _get_kiwi().tokenize(sentence))
+    kiwi = _get_kiwi()
+    with _tokenize_lock:
+        tokens = kiwi.tokenize(sentence)
+    return tuple(_Token(token.form, token.tag) for token in tokens)
 
 
 def _sentences(text: str) -> list[str]:
@@ -204,8 +210,3 @@ def query_analyze(text: str) -> QueryAnalysis:
 def index_terms(text: str) -> list[str]:
     """Terms stored in `Room.search_vector` for a piece of room text."""
     return list(query_analyze(text).terms)
-
-
-def known_alias_terms() -> set[str]:
-    """Every alias the vocabulary knows, lower-cased (used by tests and the bench)."""
-    return set(REGION_ALIASES) | set(GENRE_ALIASES)

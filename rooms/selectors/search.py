@@ -133,8 +133,14 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
 
 
 def semantic_leg(
-    *, vector: list[float], filters: RoomSearchFilters, limit: int, exact: bool = False, ef_search: int | None = None
-) -> _Leg:
+    *,
+    vector: list[float],
+    filters: RoomSearchFilters,
+    limit: int,
+    exact: bool = False,
+    ef_search: int | None = None,
+    explain: bool = False,
+):
     """Nearest rooms by cosine distance. `exact=True` scans without the index (the bench's ground truth)."""
     leg = _Leg()
     where, params = filters_sql(filters)
@@ -152,11 +158,23 @@ def semantic_leg(
         SELECT id, distance FROM candidates ORDER BY distance, id
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
     with transaction.atomic(), connection.cursor() as cursor:
+        if not exact and where != "r.is_active" and settings.ROOMS_EXACT_SCAN_MAX_ROWS > 0:
+            # A selective filter leaves few rooms: comparing them all is exact and as quick as
+            # walking the graph past thousands of rooms the filter rejects (a bounded count decides).
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM rooms_room r WHERE r.embedding IS NOT NULL AND {where} "  # noqa: S608
+                "LIMIT %s) s",
+                [*params, settings.ROOMS_EXACT_SCAN_MAX_ROWS + 1],
+            )
+            exact = cursor.fetchone()[0] <= settings.ROOMS_EXACT_SCAN_MAX_ROWS
         if exact:
             cursor.execute("SET LOCAL enable_indexscan = off")
         else:
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search or settings.ROOMS_HNSW_EF_SEARCH)}")
+        if explain:  # the plan, for tests that check the index is used
+            cursor.execute("EXPLAIN " + sql, [vector_text, *params, vector_text, limit])
+            return "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute(sql, [vector_text, *params, vector_text, limit])
         for room_id, distance in cursor.fetchall():
             leg.ids.append(room_id)

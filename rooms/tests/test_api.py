@@ -175,3 +175,21 @@ def test_review_on_missing_room_is_404(auth_client):
     response = auth_client.post("/rooms/424242/reviews", {"rating": 5}, format="json")
     assert response.status_code == 404
     assert response.json()["detail"] == "테마를 찾을 수 없습니다."
+
+
+def test_bulk_reviews_add_to_room_ratings(rooms, user, django_user_model):
+    from rooms.services import reviews_bulk_create
+
+    other = django_user_model.objects.create_user(username="bulk", email="bulk@example.com", password="Escape!2026")
+    Room.objects.filter(id=rooms[0].id).update(rating=4.0, rating_sum=8, review_count=2)
+    reviews_bulk_create(
+        reviews=[
+            Review(user=user, room=rooms[0], rating=5),
+            Review(user=other, room=rooms[0], rating=2),
+            Review(user=user, room=rooms[1], rating=3),
+        ]
+    )
+    first, second = Room.objects.get(id=rooms[0].id), Room.objects.get(id=rooms[1].id)
+    assert (first.review_count, first.rating_sum) == (4, 15)
+    assert first.rating == pytest.approx(15 / 4)
+    assert (second.review_count, second.rating) == (1, pytest.approx(3.0))

@@ -110,3 +110,15 @@ def test_saving_a_room_queues_its_embedding_to_a_real_worker():
     assert room.embedding is not None
     assert len(room.embedding) == 512
     assert not room.embedding_dirty
+
+
+def test_system_check_warns_about_a_backend_without_key(settings):
+    from rooms.checks import rooms_settings_check
+
+    assert rooms_settings_check() == []
+    settings.ROOMS_EMBEDDING_BACKEND = "openai"
+    settings.OPENAI_API_KEY = ""
+    assert [problem.id for problem in rooms_settings_check()] == ["rooms.W001"]
+    settings.ROOMS_EMBEDDING_BACKEND = "word2vec"
+    settings.ROOMS_SEARCH_METHOD = "magic"
+    assert [problem.id for problem in rooms_settings_check()] == ["rooms.E001", "rooms.E002"]

@@ -196,19 +196,70 @@ def test_semantic_leg_finds_meaning_without_shared_words(catalogue):
     assert catalogue["sf_hongdae"].id not in _ids(keyword_hits)
 
 
-def test_iterative_scan_fills_a_filtered_limit_like_exact_search():
-    store = StoreFactory(region="부산")
-    other = StoreFactory(region="강남")
-    rooms = [room_make(store=store if index % 5 == 0 else other, name=f"방 {index}") for index in range(40)]
-    rooms_embed(room_ids=[room.id for room in rooms])
-    from rooms.embeddings import embed_query
+def _random_catalogue(count: int, seed: int = 7) -> list[int]:
+    """Rooms with random unit vectors, written directly: the index, not the model, is under test."""
+    import numpy as np
 
-    vector = embed_query("부산 추리 테마")
+    busan, gangnam = StoreFactory(region="부산"), StoreFactory(region="강남")
+    rooms = Room.objects.bulk_create(
+        [
+            Room(
+                store=busan if index % 10 == 0 else gangnam,
+                region="부산" if index % 10 == 0 else "강남",
+                max_players=6 if index % 10 == 0 else 4,
+                name=f"무작위 {index}",
+                genres=["추리"],
+                difficulty=3,
+                fear=0,
+                activity=2,
+                min_players=2,
+                duration_minutes=60,
+                price=20000,
+                description="무작위",
+            )
+            for index in range(count)
+        ]
+    )
+    vectors = np.random.default_rng(seed).normal(size=(count, 512))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    for room, vector in zip(rooms, vectors, strict=True):
+        Room.objects.filter(id=room.id).update(embedding=vector.tolist(), embedding_dirty=False)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rooms_room")
+    return [room.id for room in rooms]
+
+
+def test_hnsw_iterative_scan_fills_a_filtered_limit(settings):
+    import numpy as np
+
+    _random_catalogue(600)
+    settings.ROOMS_EXACT_SCAN_MAX_ROWS = 0  # always the index
+    vector = (np.random.default_rng(1).normal(size=512)).tolist()
+    filters = RoomSearchFilters(players=6)  # one room in ten
+    with connection.cursor() as cursor:
+        # 600 rooms are few enough for the planner to prefer the table or the region index (as it
+        # should); inside this test's transaction only the graph is left to it.
+        cursor.execute("DROP INDEX rooms_room_region_active")
+        cursor.execute("SET enable_seqscan = off")
+    plan = semantic_leg(vector=vector, filters=filters, limit=20, ef_search=10, explain=True)
+    assert "rooms_room_embedding_hnsw" in plan
+    # ef_search 10 visits ~10 rooms of which 1 in 10 passes the filter: only the iterative scan fills 20.
+    approximate = semantic_leg(vector=vector, filters=filters, limit=20, ef_search=10)
+    exact = semantic_leg(vector=vector, filters=filters, limit=20, exact=True)
+    assert len(approximate.ids) == len(exact.ids) == 20
+    assert len(set(approximate.ids) & set(exact.ids)) >= 18
+
+
+def test_selective_filters_switch_to_an_exact_scan(settings):
+    import numpy as np
+
+    _random_catalogue(600)
+    vector = (np.random.default_rng(2).normal(size=512)).tolist()
     filters = RoomSearchFilters(region="부산")
-    approximate = semantic_leg(vector=vector, filters=filters, limit=8, ef_search=4)
-    exact = semantic_leg(vector=vector, filters=filters, limit=8, exact=True)
-    assert len(approximate.ids) == len(exact.ids) == 8
-    assert set(approximate.ids) == set(exact.ids)
+    settings.ROOMS_EXACT_SCAN_MAX_ROWS = 100  # 60 rooms in 부산: compared exactly
+    switched = semantic_leg(vector=vector, filters=filters, limit=20, ef_search=1)
+    exact = semantic_leg(vector=vector, filters=filters, limit=20, exact=True)
+    assert switched.ids == exact.ids
 
 
 def test_query_text_cannot_inject_tsquery_syntax(catalogue):
