@@ -196,6 +196,8 @@ def main() -> None:
         wait_for_port(port, server, timeout=120)
         # Warm-up: the server loads Kiwi and the sentence encoder on its first message.
         asyncio.run(load(port, tokens[:1], 1))
+        # Baseline in the same run: one client alone, the same messages one after another.
+        alone, _, _ = asyncio.run(load(port, tokens[:1], len(MESSAGES)))
         results, failed_clients, elapsed = asyncio.run(
             asyncio.wait_for(load(port, tokens, args.messages), RUN_TIMEOUT_S)
         )
@@ -241,6 +243,12 @@ def main() -> None:
                 ],
             ],
         )
+    )
+    alone_ttft = [result["ttft_ms"] for result in alone if result["ttft_ms"] is not None]
+    print(
+        f"baseline, one client alone: time to first token p50 {percentile(alone_ttft, 0.5):.0f} ms; "
+        f"under {args.clients} concurrent clients p50 is {percentile(ttft, 0.5) / percentile(alone_ttft, 0.5):.0f}x, "
+        f"throughput {len(done) / elapsed:.1f} replies/s"
     )
     frames = sum(result["tokens"] for result in done) + 2 * len(done)
     print(f"replies: {len(done)}/{expected_replies} done, {len(errors)} error frames, {failed_clients} clients failed")

@@ -360,6 +360,7 @@ def _metrics_observe(*, intent: str, plan: _Plan, usage: LLMUsage) -> None:
         metrics.recommendation_observe("shown", len(plan.rooms))
 
 
+@metrics.monitored("chat.reply")  # latency of one whole turn, errors by type, one JSONL line each
 async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread: Callable) -> AsyncIterator[dict]:
     choice = provider_choice()
     usage = LLMUsage(provider=choice.provider, model=choice.model)

@@ -327,3 +327,15 @@ def test_analyze_message_needs_exactly_one_input(tmp_path):
         call_command("analyze_message", "강남", "--jsonl", str(tmp_path / "x.jsonl"))
     with pytest.raises(CommandError, match="1000자를 넘습니다"):
         call_command("analyze_message", "가" * 1001)
+
+
+def test_analyze_message_uses_the_configured_provider(capsys):
+    from chat.llm.providers import chat_model_override
+    from chat.tests.conftest import fake_model, nlu_message
+
+    recorded = nlu_message("room_inquiry", room_name="검은 숲")
+    with chat_model_override(fake_model(recorded)):
+        call_command("analyze_message", "그 숲 테마는 몇 분?")
+    data = json.loads(capsys.readouterr().out)
+    assert data["intent"] == "room_inquiry" and data["entities"]["room_name"] == "검은 숲"
+    assert set(data["entities"]) == KEYS

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from analytics import buffer
+from analytics import buffer, metrics
 from chat.llm.prompts import SYSTEM_PROMPT_MARKER
 from chat.llm.providers import chat_model_override
 from chat.models import ChatMessage, ChatSession
@@ -168,8 +168,13 @@ def test_ungrounded_llm_reply_falls_back_to_the_template(user, catalogue, bad_re
 
 
 def test_nlu_failure_answers_from_templates_and_is_counted(user, catalogue):
+    fallbacks = metrics.LLM_FALLBACKS.labels("openai", "gpt-4o-mini")
+    replies = metrics.CHAT_REPLY_SECONDS
+    before, replies_before = fallbacks._value.get(), replies._sum.get()
     model = fake_model(nlu_message("nonsense"))
     with chat_model_override(model):
         result = say(user, "홍대 추리 둘이")
     assert result.message.fallback is True
     assert {room.region for room in result.rooms} == {"홍대"}
+    assert fallbacks._value.get() == before + 1
+    assert replies._sum.get() > replies_before  # the turn was timed as chat.reply
