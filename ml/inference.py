@@ -90,11 +90,14 @@ class RecommenderServing:
         self._pref_weights = (
             None if self.model.user_pref is None else self.model.user_pref.weight.detach().numpy().copy()
         )
-        self.room_ids = np.zeros(0, dtype=np.int64)
-        self.room_id_list: list[int] = []
-        self.room_rows: dict[int, int] = {}
-        self.vectors = np.zeros((0, bundle["config"]["dim"]), dtype=np.float32)
-        self.biases = np.zeros(0, dtype=np.float32)
+        # (room ids in id order, room id -> row, vectors, biases), replaced as one object so a
+        # request running while another thread refreshes the catalogue sees one consistent snapshot.
+        self.snapshot: tuple[list[int], dict[int, int], np.ndarray, np.ndarray] = (
+            [],
+            {},
+            np.zeros((0, bundle["config"]["dim"]), dtype=np.float32),
+            np.zeros(0, dtype=np.float32),
+        )
         self.catalogue_key: Any = None
 
     def catalogue_set(self, features: dict[int, list[float]], key: Any = None) -> None:
@@ -109,18 +112,16 @@ class RecommenderServing:
             if self.model.item_content is not None and feats is not None:
                 vectors = vectors + self.model.item_content(feats)
                 bias = bias + self.model.content_bias(feats).squeeze(-1)
-        self.room_ids = ids
-        self.room_id_list = ids.tolist()
-        self.room_rows = {int(r): n for n, r in enumerate(ids)}
-        self.vectors = vectors.numpy()
-        self.biases = bias.numpy()
+        id_list = ids.tolist()
+        self.snapshot = (id_list, {r: n for n, r in enumerate(id_list)}, vectors.numpy(), bias.numpy())
         self.catalogue_key = key
 
     def user_vector(self, *, user_id: int, history: list[int], preferences: list[float] | None) -> np.ndarray:
-        rows = [self.room_rows[r] for r in history[-20:] if r in self.room_rows]
+        _, room_rows, vectors, _ = self.snapshot
+        rows = [room_rows[r] for r in history[-20:] if r in room_rows]
         vector = self._user_weights[self.user_index.get(user_id, 0)].copy()
         if rows:
-            vector += self.vectors[rows].mean(0) @ self._history_weights.T
+            vector += vectors[rows].mean(0) @ self._history_weights.T
         if self._pref_weights is not None and preferences is not None:
             vector += self._pref_weights @ np.asarray(preferences, dtype=np.float32)
         return vector
@@ -130,10 +131,11 @@ class RecommenderServing:
 
         One matrix-vector product over the whole catalogue, then a lookup: cheaper than
         gathering the rows first when most rooms are asked for."""
-        everything = self.vectors @ user_vector + self.biases
-        if len(room_ids) == len(self.room_id_list) and room_ids == self.room_id_list:
-            return dict(zip(self.room_id_list, everything.tolist(), strict=True))  # the whole catalogue, in id order
-        get = self.room_rows.get
+        id_list, room_rows, vectors, biases = self.snapshot
+        everything = vectors @ user_vector + biases
+        if len(room_ids) == len(id_list) and room_ids == id_list:
+            return dict(zip(id_list, everything.tolist(), strict=True))  # the whole catalogue, in id order
+        get = room_rows.get
         rows = np.fromiter((get(r, -1) for r in room_ids), dtype=np.int64, count=len(room_ids))
         if (rows >= 0).all():
             return dict(zip(room_ids, everything[rows].tolist(), strict=True))
