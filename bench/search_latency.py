@@ -4,12 +4,13 @@
     .venv/bin/python bench/search_latency.py 1000 10000      # fewer scales
 
 Runs in its own database (EMBEDDED_DB_NAME, default `escape_ai_bench_scale`), which it empties
-and fills with `seed_catalog --scale N` for each scale. Embeddings: the local model embeds about
-40 rooms a second on 2 cores (printed below), so 100k rooms would take most of an hour. The
-bench embeds 1,000 real room texts once; the 1k catalogue uses those vectors as they are, and
-the 10k/100k catalogues get vectors mixed from two real ones plus a little noise
+and fills with `seed_catalog --scale N` for each scale (`--reuse` keeps a catalogue of the right
+size from the previous run). Embeddings: the local model embeds 15-170 rooms a second on this
+shared 2-core machine (printed below), so 100k rooms would take 10 minutes to 2 hours. The bench
+embeds 1,000 real room texts once; the 1k catalogue uses those vectors as they are, and the
+10k/100k catalogues get vectors mixed from two real ones plus a little noise
 (0.7·a + 0.3·b + N(0, 0.05²), normalised): the same dimensionality and a similar spread of
-neighbours, without the hour. Query vectors are always real embeddings of Korean questions.
+neighbours. Query vectors are always real embeddings of Korean questions.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ the keyword leg filters in its WHERE clause, the semantic leg walks the HNSW ind
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.db import connection, transaction
 
 from rooms.models import Room
 from rooms.text import query_analyze
+
+logger = logging.getLogger(__name__)
 
 METHODS = ("rrf", "weighted_sum", "keyword", "semantic")
 # Search results never need these (a 512-float vector and the tsvector): not fetched with the hits.
@@ -253,7 +256,12 @@ def room_search_hybrid(
         semantic_filters = filters
         if filters.region is None and len(analysis.regions) == 1:
             semantic_filters = RoomSearchFilters(**{**filters.__dict__, "region": analysis.regions[0]})
-        semantic = semantic_leg(vector=embed_query(semantic_text), filters=semantic_filters, limit=candidates)
+        try:
+            vector = embed_query(semantic_text)
+        except Exception:  # an embedding API down or slow: answer from the keyword leg alone
+            logger.warning("query embedding failed; keyword results only", exc_info=True)
+        else:
+            semantic = semantic_leg(vector=vector, filters=semantic_filters, limit=candidates)
 
     keyword_weight = settings.ROOMS_SEARCH_KEYWORD_WEIGHT
     semantic_weight = settings.ROOMS_SEARCH_SEMANTIC_WEIGHT

@@ -276,3 +276,14 @@ def test_room_find_by_name_tolerates_spacing_and_typos(catalogue):
         assert 0 < matches[0][1] <= 1
     assert room_find_by_name(name="") == []
     assert room_find_by_name(name="전혀없는이름") == []
+
+
+def test_search_falls_back_to_keywords_when_the_embedding_backend_fails(catalogue, settings):
+    # A real failing backend: the OpenAI client pointed at a closed port on this machine.
+    settings.ROOMS_EMBEDDING_BACKEND = "openai"
+    settings.OPENAI_API_KEY = "sk-test-never-valid"
+    settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
+    settings.ROOMS_OPENAI_TIMEOUT_SECONDS = 2
+    hits = room_search_hybrid(query="강남에서 무서운 테마", filters=RoomSearchFilters())
+    assert hits[0].room.id == catalogue["horror_gangnam"].id
+    assert all(hit.semantic_rank is None for hit in hits)
