@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rooms.text import _get_kiwi
+from rooms.text import _get_kiwi, _tokenize_lock
 
 
 @dataclass(frozen=True)
@@ -21,4 +21,7 @@ class Token:
 
 
 def tokens(text: str) -> list[Token]:
-    return [Token(form=t.form, tag=t.tag, start=t.start, end=t.start + t.len) for t in _get_kiwi().tokenize(text)]
+    kiwi = _get_kiwi()
+    with _tokenize_lock:  # the same lock rooms.text takes: one analyser, one way in
+        analysed = kiwi.tokenize(text)
+    return [Token(form=t.form, tag=t.tag, start=t.start, end=t.start + t.len) for t in analysed]
