@@ -9,7 +9,7 @@
    The per-catalogue precomputation (done once per champion and catalogue change) is printed too.
 2. Session quality: p50/p95 of one prediction (LSTM + attention, a 12-message session), against
    the logistic-regression baseline on the same session.
-Torch runs with ML_TORCH_THREADS (default 2) threads, as in serving.
+Torch runs with ML_TORCH_THREADS (default 1) threads, as in serving.
 """
 
 from __future__ import annotations

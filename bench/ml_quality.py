@@ -41,7 +41,7 @@ def _setup() -> None:
 
     if not Room.objects.exists():
         call_command("seed_catalog", embed="none")
-    call_command("seed_activity")
+    call_command("seed_activity", train=False)
 
 
 def _table(title: str, rows: dict[str, dict[str, float]], note: str = "") -> None:

@@ -90,10 +90,12 @@ class RecommenderServing:
         self._pref_weights = (
             None if self.model.user_pref is None else self.model.user_pref.weight.detach().numpy().copy()
         )
-        # (room ids in id order, room id -> row, vectors, biases), replaced as one object so a
-        # request running while another thread refreshes the catalogue sees one consistent snapshot.
-        self.snapshot: tuple[list[int], dict[int, int], np.ndarray, np.ndarray] = (
+        # (room ids in id order as a list and an array, room id -> row, vectors, biases), replaced as
+        # one object so a request running while another thread refreshes the catalogue sees one
+        # consistent snapshot.
+        self.snapshot: tuple[list[int], np.ndarray, dict[int, int], np.ndarray, np.ndarray] = (
             [],
+            np.zeros(0, dtype=np.int64),
             {},
             np.zeros((0, bundle["config"]["dim"]), dtype=np.float32),
             np.zeros(0, dtype=np.float32),
@@ -113,11 +115,11 @@ class RecommenderServing:
                 vectors = vectors + self.model.item_content(feats)
                 bias = bias + self.model.content_bias(feats).squeeze(-1)
         id_list = ids.tolist()
-        self.snapshot = (id_list, {r: n for n, r in enumerate(id_list)}, vectors.numpy(), bias.numpy())
+        self.snapshot = (id_list, ids, {r: n for n, r in enumerate(id_list)}, vectors.numpy(), bias.numpy())
         self.catalogue_key = key
 
     def user_vector(self, *, user_id: int, history: list[int], preferences: list[float] | None) -> np.ndarray:
-        _, room_rows, vectors, _ = self.snapshot
+        _, _, room_rows, vectors, _ = self.snapshot
         rows = [room_rows[r] for r in history[-20:] if r in room_rows]
         vector = self._user_weights[self.user_index.get(user_id, 0)].copy()
         if rows:
@@ -131,16 +133,19 @@ class RecommenderServing:
 
         One matrix-vector product over the whole catalogue, then a lookup: cheaper than
         gathering the rows first when most rooms are asked for."""
-        id_list, room_rows, vectors, biases = self.snapshot
+        id_list, id_array, _, vectors, biases = self.snapshot
         everything = vectors @ user_vector + biases
         if len(room_ids) == len(id_list) and room_ids == id_list:
             return dict(zip(id_list, everything.tolist(), strict=True))  # the whole catalogue, in id order
-        get = room_rows.get
-        rows = np.fromiter((get(r, -1) for r in room_ids), dtype=np.int64, count=len(room_ids))
-        if (rows >= 0).all():
+        if not id_list:
+            return {}
+        # ids are sorted: a vectorised binary search finds each room's row.
+        wanted = np.asarray(room_ids, dtype=np.int64)
+        rows = np.minimum(np.searchsorted(id_array, wanted), len(id_array) - 1)
+        known = id_array[rows] == wanted
+        if known.all():
             return dict(zip(room_ids, everything[rows].tolist(), strict=True))
-        known = rows >= 0
-        return dict(zip(np.asarray(room_ids)[known].tolist(), everything[rows[known]].tolist(), strict=True))
+        return dict(zip(wanted[known].tolist(), everything[rows[known]].tolist(), strict=True))
 
 
 def _recommender_build(version: str) -> RecommenderServing | None:
@@ -229,6 +234,12 @@ def _trends_build(version: str):
     model.load_state_dict(bundle["state_dict"])
     model.eval()
     return model
+
+
+def trends_model_version() -> str:
+    """What would answer a trends request now (part of the response cache key)."""
+    version, model = champion_payload(TRENDS, _trends_build)
+    return f"{TRENDS}:v{version}" if model is not None else SEASONAL_NAIVE_VERSION
 
 
 def trends_forecast(

@@ -216,9 +216,10 @@ def monthly_trends(*, kind: str, months: int) -> dict:
     from django.conf import settings
     from django.core.cache import cache
 
-    from ml.inference import trends_forecast
+    from ml.inference import trends_forecast, trends_model_version
 
-    key = f"ml:trends:{kind}:{months}"
+    # The version is in the key: a new champion answers at once, not after the cache expires.
+    key = f"ml:trends:{kind}:{months}:{trends_model_version()}"
     cached = cache.get(key)
     if cached is not None:
         return cached

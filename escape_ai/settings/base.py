@@ -225,7 +225,9 @@ DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="")
 # MLflow: a local sqlite tracking store + model registry under var/ unless MLFLOW_TRACKING_URI says otherwise.
 ML_MLFLOW_TRACKING_URI = env.str("MLFLOW_TRACKING_URI", default=f"sqlite:///{VAR_DIR / 'mlflow' / 'mlflow.db'}")
 ML_MLFLOW_ARTIFACT_ROOT = env.str("MLFLOW_ARTIFACT_ROOT", default=str(VAR_DIR / "mlflow" / "artifacts"))
-ML_TORCH_THREADS = env.int("ML_TORCH_THREADS", default=2)
+# Torch threads per process when serving (1: small forward passes; see ml/training/runtime.py) and training.
+ML_TORCH_THREADS = env.int("ML_TORCH_THREADS", default=1)
+ML_TORCH_TRAIN_THREADS = env.int("ML_TORCH_TRAIN_THREADS", default=2)
 # How often a serving process asks the registry whether the `champion` alias moved.
 ML_CHAMPION_CHECK_SECONDS = env.float("ML_CHAMPION_CHECK_SECONDS", default=60.0)
 # Weight of the personal recommender score when chat reranks search results (0 = search order only).

@@ -75,3 +75,16 @@ def test_django_start_up_imports_neither_torch_nor_mlflow():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_weekly_retraining_is_scheduled_on_a_registered_task(settings):
+    from celery.schedules import crontab
+
+    from escape_ai.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["ml-retrain-weekly"]
+    assert isinstance(entry["schedule"], crontab)
+    assert entry["schedule"].day_of_week == {1}  # Monday by default (ML_RETRAIN_DAY_OF_WEEK)
+    app.loader.import_default_modules()
+    task = app.tasks[entry["task"]]
+    assert task.acks_late and task.soft_time_limit >= 1800

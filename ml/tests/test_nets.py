@@ -113,8 +113,13 @@ def test_metrics_on_known_values():
     assert roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])) == pytest.approx(0.75)
 
 
-def test_torch_uses_few_threads():
+def test_torch_threads_follow_the_settings(settings):
     from ml.training.runtime import torch_setup
 
+    settings.ML_TORCH_THREADS, settings.ML_TORCH_TRAIN_THREADS = 1, 2
     torch_setup()
-    assert torch.get_num_threads() <= 2
+    assert torch.get_num_threads() == 1
+    torch_setup(training=True)
+    assert torch.get_num_threads() == 2
+    torch_setup()
+    assert torch.get_num_threads() == 1

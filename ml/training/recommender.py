@@ -177,7 +177,7 @@ def rec_train(
     seed: int = 0,
 ) -> tuple[HybridRecommender, list[float]]:
     """Trains next-item prediction: each training interaction is a target, the items before it the history."""
-    torch_setup(seed=seed)
+    torch_setup(seed=seed, training=True)
     rng = np.random.default_rng(seed)
     examples = np.array([(u, p) for u, items in data.train.items() for p in range(len(items))], dtype=np.int64)
     # Every example's history (the items before its target), built once rather than per batch.

@@ -1,4 +1,10 @@
-"""Torch set up once per process: few threads (2-core machines, web workers share them), fixed seeds."""
+"""Torch set up per process: few threads, fixed seeds.
+
+Serving runs with ML_TORCH_THREADS (default 1): a single small forward pass gains nothing from
+more threads, and on a busy 2-core machine extra threads spin against the web workers (measured
+in bench/ml_latency.py: p95 of a session prediction 124 ms with 2 threads, 1 ms with 1). Training
+uses ML_TORCH_TRAIN_THREADS (default 2).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,14 @@ import random
 import numpy as np
 import torch
 
-_configured = False
 
+def torch_setup(*, seed: int | None = None, training: bool = False) -> None:
+    from django.conf import settings
 
-def torch_setup(*, seed: int | None = None) -> None:
-    global _configured
-    if not _configured:
-        from django.conf import settings
-
-        threads = getattr(settings, "ML_TORCH_THREADS", 2) if settings.configured else 2
-        torch.set_num_threads(max(1, int(threads)))
-        _configured = True
+    name = "ML_TORCH_TRAIN_THREADS" if training else "ML_TORCH_THREADS"
+    threads = max(1, int(getattr(settings, name, 2 if training else 1)))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     if seed is not None:
         random.seed(seed)
         np.random.seed(seed)

@@ -101,7 +101,7 @@ class LogisticRegression:
 def session_train(
     sessions: SessionSet, *, epochs: int = 30, hidden: int = 32, lr: float = 0.005, batch_size: int = 64, seed: int = 0
 ) -> tuple[SessionQualityNet, list[float]]:
-    torch_setup(seed=seed)
+    torch_setup(seed=seed, training=True)
     rng = np.random.default_rng(seed)
     model = SessionQualityNet(feature_dim=sessions.steps[0].shape[1], hidden=hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)

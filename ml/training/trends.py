@@ -67,7 +67,7 @@ def trend_windows(
 def trend_train(
     windows: TrendWindows, *, epochs: int = 150, hidden: int = 16, lr: float = 0.01, seed: int = 0
 ) -> tuple[TrendLSTM, list[float]]:
-    torch_setup(seed=seed)
+    torch_setup(seed=seed, training=True)
     model = TrendLSTM(hidden=hidden, horizon=windows.targets.shape[1])
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
     losses = []

@@ -1,8 +1,10 @@
 """Loads the deterministic demo activity (users, plays, chats, feedback, events over 24 months)."""
 
+import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from ml.demo_activity import activity_plan, demo_activity_delete, demo_activity_exists, demo_activity_write, room_infos
@@ -16,8 +18,14 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=24)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--reset", action="store_true", help="delete the demo users and their activity first")
+        parser.add_argument(
+            "--no-train",
+            dest="train",
+            action="store_false",
+            help="do not queue model training (by default a fresh load queues ml.tasks.ml_retrain_all on Celery)",
+        )
 
-    def handle(self, *args, users: int, months: int, seed: int, reset: bool, **options):
+    def handle(self, *args, users: int, months: int, seed: int, reset: bool, train: bool, **options):
         if not 1 <= users <= 100_000:
             raise CommandError("--users는 1 이상 100,000 이하여야 합니다.")
         if not 13 <= months <= 120:
@@ -35,3 +43,16 @@ class Command(BaseCommand):
         counts = demo_activity_write(plan=plan, seed=seed)
         summary = " ".join(f"{k}={v}" for k, v in counts.items())
         self.stdout.write(f"demo activity: {summary} in {time.monotonic() - started:.1f}s")
+        if train:
+            # So a fresh `make run` ends up with trained champions without anyone running ml_train.
+            transaction.on_commit(_training_queue)
+            self.stdout.write("demo activity: model training queued (ml.tasks.ml_retrain_all)")
+
+
+def _training_queue() -> None:
+    from ml.tasks import ml_retrain_all
+
+    try:
+        ml_retrain_all.delay()
+    except Exception:  # noqa: BLE001 - no broker: the demo still works on the baselines
+        logging.getLogger(__name__).warning("could not queue ml training; run `python manage.py ml_train all`")
