@@ -97,6 +97,13 @@ def rooms_review_view(request: HttpRequest, room_id: int) -> HttpResponse:
     form = ReviewForm(request.POST)
     if not form.is_valid():
         return render(request, "rooms/detail.html", _detail_context(request, room, form), status=400)
-    _, created = review_upsert(user=request.user, room=room, **form.cleaned_data)
+    review, created = review_upsert(user=request.user, room=room, **form.cleaned_data)
+    if created:
+        # Reviews count in the insights' regional and genre popularity.
+        event_record(
+            type="review.created",
+            user_id=request.user.id,
+            payload={"room_id": room.id, "rating": review.rating, "region": room.region, "genres": list(room.genres)},
+        )
     messages.success(request, "후기를 등록했어요." if created else "후기를 고쳤어요.")
     return redirect(reverse("rooms-detail", args=[room.id]) + "#reviews")

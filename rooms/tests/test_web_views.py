@@ -89,14 +89,23 @@ def test_detail_of_missing_or_inactive_room_is_404(client, catalog):
     assert client.get("/rooms/999999/").status_code == 404
 
 
-def test_review_form_creates_then_edits_review_and_updates_rating(client, catalog, user):
+def test_review_form_creates_then_edits_review_and_updates_rating(
+    client, catalog, user, django_capture_on_commit_callbacks
+):
+    import json
+
+    from django_redis import get_redis_connection
+
+    from analytics.buffer import key
+
     room = catalog["저주받은 인형"]
     client.force_login(user)
 
-    response = client.post(
-        f"/rooms/{room.id}/review/",
-        {"rating": "5", "text": "연출 최고", "hints_used": "1", "played_on": "2026-11-01", "escaped": "on"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/rooms/{room.id}/review/",
+            {"rating": "5", "text": "연출 최고", "hints_used": "1", "played_on": "2026-11-01", "escaped": "on"},
+        )
 
     assert response.status_code == 302
     assert response["Location"] == f"/rooms/{room.id}/#reviews"
@@ -109,11 +118,18 @@ def test_review_form_creates_then_edits_review_and_updates_rating(client, catalo
     assert "후기를 등록했어요." in page
     assert "내 후기 고치기" in page
 
-    client.post(f"/rooms/{room.id}/review/", {"rating": "3", "text": "다시 생각해보니 보통"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/rooms/{room.id}/review/", {"rating": "3", "text": "다시 생각해보니 보통"})
     review.refresh_from_db()
     assert review.rating == 3
     room.refresh_from_db()
     assert room.review_count == 81
+    # One review.created event for the new review, none for the edit.
+    documents = [json.loads(raw) for raw in get_redis_connection("default").lrange(key("buffer"), 0, -1)]
+    created = [doc for doc in documents if doc["type"] == "review.created"]
+    assert [doc["payload"] for doc in created] == [
+        {"room_id": room.id, "rating": 5, "region": "강남", "genres": ["공포"]}
+    ]
 
 
 def test_review_form_errors_keep_nothing_and_show_next_to_fields(client, catalog, user):
