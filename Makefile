@@ -6,6 +6,9 @@ setup:
 run: setup
 	bash scripts/run.sh
 
+# Tests include the browser tests: setup installs chromium and fonts-nanum for them (prerequisites
+# inherit target-specific variables, so `setup` sees it too).
+test: export WITH_BROWSER = 1
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .

@@ -71,3 +71,15 @@ def user_update_preferences(*, user: User, **fields) -> User:
             setattr(user, name, value)
     user.save(update_fields=[name for name in fields if name in allowed])
     return user
+
+
+def user_authenticate(*, username: str, password: str, ip: str, request=None) -> User:
+    """The web login's check: the same brute-force guard as the API, but no JWT pair (the site uses sessions)."""
+    login_guard_check(username=username, ip=ip)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        login_guard_record_failure(username=username, ip=ip)
+        raise InvalidCredentials
+    login_guard_reset(username=username)
+    event_record(type="user.logged_in", user_id=user.pk)
+    return user

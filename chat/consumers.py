@@ -4,6 +4,10 @@ Frames: {"type": "token", "text"} as the reply is produced, {"type": "recommenda
 {"type": "done", "message_id", "session_id"}, and {"type": "error", "message"} for bad input; the connection
 stays open after an error. An unauthenticated socket gets an error frame and is closed with code 4401.
 
+Conditions (the web chat's chips): {"type": "state.get", "session_id"} answers {"type": "state", "session_id",
+"state": {region, genres, exclude_genres, players, difficulty, max_price}}; {"type": "state.remove", "session_id",
+"slot", "value"?} drops one condition from the session's dialogue state and answers the same frame.
+
 Other sockets of the same user that follow a session (`/ws/chat/?session_id=N`, e.g. a second tab) receive each
 finished reply through the Redis channel layer group `chat_session_<id>`.
 """
@@ -16,8 +20,9 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from chat.dialogue import state_public
 from chat.selectors import session_get
-from chat.services import ChatError, conversation_stream, in_worker_thread
+from chat.services import ChatError, conversation_stream, in_worker_thread, session_state_remove
 from chat.throttling import chat_rate_allow
 from escape_ai.logging import chat_session_id_var, user_id_var
 
@@ -69,6 +74,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs):
+        if content.get("type") in ("state.get", "state.remove"):
+            await self._state_message(content)
+            return
         session_id = content.get("session_id")
         if session_id is not None and (isinstance(session_id, bool) or not isinstance(session_id, int)):
             await self._error("session_id는 정수여야 합니다.")
@@ -114,6 +122,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_frame(self, event):
         if event.get("sender") != self.channel_name:
             await self.send_json(event["frame"])
+
+    async def _state_message(self, content: dict) -> None:
+        session_id = content.get("session_id")
+        try:
+            if content["type"] == "state.remove":
+                session = await in_worker_thread(session_state_remove)(
+                    user=self.user, session_id=session_id, slot=content.get("slot"), value=content.get("value")
+                )
+            else:
+                valid = isinstance(session_id, int) and not isinstance(session_id, bool)
+                get = in_worker_thread(session_get)
+                session = await get(user=self.user, session_id=session_id) if valid else None
+                if session is None:
+                    await self._error("대화를 찾을 수 없습니다.")
+                    return
+        except ChatError as exc:
+            await self._error(exc.message)
+            return
+        await self.send_json({"type": "state", "session_id": session.id, "state": state_public(session.state)})
 
     async def _error(self, message: str) -> None:
         await self.send_json({"type": "error", "message": message})

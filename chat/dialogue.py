@@ -92,3 +92,25 @@ def state_describe(state: dict) -> str:
     if state.get("exclude_genres"):
         parts.append("·".join(state["exclude_genres"]) + " 제외")
     return ", ".join(parts)
+
+
+def state_remove(*, state: dict, slot: str, value: str | None = None) -> dict:
+    """The state without one condition (a chip the user removed on the web chat).
+
+    A list slot (genres, exclude_genres) loses `value`, or every entry when `value` is None; any other slot
+    is cleared. Raises ValueError for a slot that is not a condition.
+    """
+    if slot not in CONDITION_KEYS:
+        raise ValueError(f"unknown condition {slot!r}")
+    changed = {**state_empty(), **{key: item for key, item in (state or {}).items() if key in state_empty()}}
+    if isinstance(changed[slot], list):
+        changed[slot] = [item for item in changed[slot] if value is not None and item != value]
+    else:
+        changed[slot] = None
+    return changed
+
+
+def state_public(state: dict | None) -> dict:
+    """The conditions a client shows (the chips), without bookkeeping such as `asked_clarification`."""
+    full = {**state_empty(), **(state or {})}
+    return {key: full[key] for key in CONDITION_KEYS}

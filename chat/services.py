@@ -514,3 +514,23 @@ def recommendation_feedback_record(*, user, message_id: int, room_id: int, kind:
     if created and kind == "clicked":
         metrics.recommendation_observe("clicked", 1)
     return feedback
+
+
+def session_state_remove(*, user, session_id: Any, slot: Any, value: Any = None) -> ChatSession:
+    """Drop one condition from a session's dialogue state (the web chat's removable chips); the next turn
+    searches without it."""
+    from chat.dialogue import CONDITION_KEYS, state_remove
+
+    if isinstance(session_id, bool) or not isinstance(session_id, int):
+        raise ChatInputInvalid("session_id는 정수여야 합니다.")
+    if slot not in CONDITION_KEYS:
+        raise ChatInputInvalid("지울 수 없는 조건입니다.")
+    if value is not None and not isinstance(value, str):
+        raise ChatInputInvalid("value는 문자열이어야 합니다.")
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().filter(user=user, id=session_id).first()
+        if session is None:
+            raise ChatSessionNotFound("대화를 찾을 수 없습니다.")
+        session.state = {**(session.state or {}), **state_remove(state=session.state, slot=slot, value=value)}
+        session.save(update_fields=["state", "updated_at"])
+    return session

@@ -334,3 +334,8 @@ ANALYTICS_WORKER_METRICS_PORT = env.int("ANALYTICS_WORKER_METRICS_PORT", default
 ANALYTICS_WORKER_METRICS_ADDRESS = env.str("ANALYTICS_WORKER_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104 - container network
 # Workers log through LOGGING (JSON lines with request/user/chat session ids), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- web ---
+# WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with
+# DEBUG, and the browser tests' live server.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)

@@ -1,0 +1,137 @@
+"""The staff insights page: numbers from the rollups become chart specs and KPI tiles."""
+
+import json
+import uuid
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from analytics.ingest import events_insert
+from analytics.schema import event_document
+
+pytestmark = pytest.mark.django_db
+
+
+def store_events(
+    type_: str,
+    payloads: list[dict],
+    user_id: int | None = None,
+    chat_session_id: int | None = None,
+    occurred_at=None,
+):
+    documents = [
+        event_document(
+            type=type_,
+            event_id=uuid.uuid4(),
+            user_id=user_id,
+            chat_session_id=chat_session_id,
+            payload=payload,
+            occurred_at=occurred_at or timezone.now(),
+            max_payload_bytes=settings.ANALYTICS_MAX_PAYLOAD_BYTES,
+        )
+        for payload in payloads
+    ]
+    return events_insert(documents=documents)
+
+
+def charts_of(response) -> dict[str, dict]:
+    html = response.content.decode()
+    start = html.index('<script id="insight-charts" type="application/json">') + len(
+        '<script id="insight-charts" type="application/json">'
+    )
+    specs = json.loads(html[start : html.index("</script>", start)])
+    return {spec["id"]: spec for spec in specs}
+
+
+def points(spec) -> dict[str, float]:
+    return {point["label"]: point["value"] for point in spec["series"][0]["points"]}
+
+
+def test_insights_page_turns_rollups_into_charts(staff_user):
+    store_events(
+        "search.performed",
+        [{"query": "강남 공포", "region": "강남", "genres": ["공포"], "players": 4, "result_count": 3}] * 3
+        + [{"query": "홍대 추리", "region": "홍대", "genres": ["추리"], "result_count": 2}],
+    )
+    store_events(
+        "chat.message",
+        [
+            {"message_id": 1, "intent": "recommend", "ran_search": True, "provider": "local", "model": "templates"},
+            {
+                "message_id": 2,
+                "intent": "recommend",
+                "ran_search": True,
+                "provider": "openai",
+                "model": "gpt-4o-mini",
+                "input_tokens": 900,
+                "output_tokens": 200,
+                "cost_usd": 0.0025,
+            },
+        ],
+        user_id=staff_user.id,
+        chat_session_id=7,
+    )
+    store_events("recommendation.shown", [{"room_ids": [1, 2], "region": "강남", "genres": ["공포"], "message_id": 1}])
+    client = Client()
+    client.force_login(staff_user)
+
+    response = client.get("/staff/insights/")
+
+    assert response.status_code == 200
+    charts = charts_of(response)
+    assert set(charts) == {"regions", "genres", "chats", "success", "llm-cost"}
+    regions = points(charts["regions"])
+    assert list(regions)[:2] == ["강남", "홍대"]
+    assert regions["강남"] > regions["홍대"]
+    assert points(charts["genres"])["공포"] >= 3
+    today = timezone.localdate()
+    chats = {p["label"]: p["value"] for p in charts["chats"]["series"][0]["points"]}
+    assert chats[f"{today.month}.{today.day}"] == 2
+    assert len(chats) == 30
+    assert points(charts["success"])["노출"] == 1
+    assert points(charts["llm-cost"])["openai/gpt-4o-mini"] == pytest.approx(0.0025)
+    html = response.content.decode()
+    assert "대화 메시지" in html
+    assert "$0.0025" in html
+
+
+def test_insights_period_is_one_of_the_offered_ones(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+
+    response = client.get("/staff/insights/", {"days": "7"})
+    assert len(charts_of(response)["chats"]["series"][0]["points"]) == 7
+
+    response = client.get("/staff/insights/", {"days": "100000"})
+    assert response.context["days"] == 30
+
+
+def test_insights_draw_monthly_demand_with_forecast(staff_user):
+    from datetime import timedelta
+
+    now = timezone.now()
+    for months_ago, count in ((3, 2), (2, 4), (1, 6)):
+        moment = now - timedelta(days=31 * months_ago)
+        store_events(
+            "search.performed", [{"query": "q", "region": "강남", "genres": ["공포"]}] * count, occurred_at=moment
+        )
+        store_events("search.performed", [{"query": "q", "region": "홍대", "genres": ["추리"]}], occurred_at=moment)
+    client = Client()
+    client.force_login(staff_user)
+
+    charts = charts_of(client.get("/staff/insights/"))
+
+    genre = charts["trend-genre"]
+    assert genre["kind"] == "line"
+    names = [series["name"] for series in genre["series"]]
+    assert names[:2] == ["공포", "공포 예측"]
+    history, forecast = genre["series"][0], genre["series"][1]
+    assert [point["value"] for point in history["points"]][-3:] == [2, 4, 6]
+    assert forecast["dashed"] is True
+    assert forecast["color"] == history["color"]
+    # The forecast line starts at the last real month and runs three months on.
+    assert forecast["points"][0] == history["points"][-1]
+    assert len(forecast["points"]) == 4
+    assert "trend-region" in charts

@@ -1,0 +1,55 @@
+"""The chat page: a signed-in user's earlier conversation is rendered on the server, escaped, with its cards."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from chat.models import ChatMessage, ChatSession
+from web.tests.catalog import catalog_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_chat_page_renders_my_session_with_cards_and_chips(user):
+    rooms = catalog_create(embed=False)
+    session = ChatSession.objects.create(user=user, title="강남 공포", state={"region": "강남", "genres": ["공포"]})
+    ChatMessage.objects.create(session=session, role="user", text="<img src=x onerror=alert(1)> 강남 공포")
+    reply = ChatMessage.objects.create(
+        session=session, role="assistant", text="골라 봤어요", recommended_room_ids=[rooms[1].id, rooms[0].id]
+    )
+    client = Client()
+    client.force_login(user)
+
+    response = client.get("/", {"session": str(session.id)})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt; 강남 공포" in html
+    assert "<img src=x" not in html
+    assert f'data-session-id="{session.id}"' in html
+    cards = [room.id for room in response.context["history"][1]["rooms"]]
+    assert cards == [rooms[1].id, rooms[0].id]
+    assert f"/rooms/{rooms[1].id}/?from={reply.id}" in html
+    assert response.context["state"]["region"] == "강남"
+    assert '"genres": ["\\uacf5\\ud3ec"]' in html  # the chips' state, as JSON the page script reads
+
+
+def test_someone_elses_session_is_a_fresh_chat(user):
+    other = get_user_model().objects.create_user(username="other", email="o@example.com", password="Escape!2026")
+    session = ChatSession.objects.create(user=other, title="비밀")
+    ChatMessage.objects.create(session=session, role="user", text="비밀 이야기")
+    client = Client()
+    client.force_login(user)
+
+    html = client.get("/", {"session": str(session.id)}).content.decode()
+
+    assert "비밀 이야기" not in html
+    assert 'data-session-id=""' in html
+    assert "어떤 방탈출을 찾고 있나요?" in html
+
+
+def test_guests_see_the_chat_with_a_login_prompt_and_no_socket_script():
+    html = Client().get("/").content.decode()
+
+    assert "대화를 시작하려면 로그인해 주세요." in html
+    assert "js/chat.js" not in html

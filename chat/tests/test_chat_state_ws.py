@@ -1,0 +1,140 @@
+"""The web chat's chips: the consumer's state.get / state.remove messages change the stored dialogue state."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+
+from chat.consumers import ChatConsumer
+from chat.models import ChatSession
+from web.tests.catalog import catalog_create
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+async def connect(user) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(ChatConsumer.as_asgi(), "/ws/chat/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def frames_until_done(communicator) -> list[dict]:
+    frames = []
+    while True:
+        frame = await communicator.receive_json_from(timeout=30)
+        frames.append(frame)
+        if frame["type"] in ("done", "error"):
+            return frames
+
+
+@pytest.fixture(autouse=True)
+def _close_worker_connections():
+    """The consumer's worker threads keep their own database connections open (CONN_MAX_AGE); end them
+    after each test so the test database can be flushed and dropped."""
+    yield
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture
+def users():
+    model = get_user_model()
+    return (
+        model.objects.create_user(username="minji", email="minji@example.com", password="Escape!2026"),
+        model.objects.create_user(username="other", email="other@example.com", password="Escape!2026"),
+    )
+
+
+async def test_chips_read_and_remove_conditions_of_the_dialogue_state(users, settings):
+    settings.CHAT_RECOMMENDATION_LIMIT = 10
+    await sync_to_async(catalog_create)(embed=True)
+    user, _ = users
+    communicator = await connect(user)
+
+    await communicator.send_json_to({"message": "강남에서 4명이서 할만한 공포 테마"})
+    frames = await frames_until_done(communicator)
+    session_id = frames[-1]["session_id"]
+    rooms = next(frame["rooms"] for frame in frames if frame["type"] == "recommendations")
+    assert rooms
+    assert {room["region"] for room in rooms} == {"강남"}
+
+    await communicator.send_json_to({"type": "state.get", "session_id": session_id})
+    state = await communicator.receive_json_from(timeout=10)
+    assert state == {
+        "type": "state",
+        "session_id": session_id,
+        "state": {
+            "region": "강남",
+            "genres": ["공포"],
+            "exclude_genres": [],
+            "players": 4,
+            "difficulty": None,
+            "max_price": None,
+        },
+    }
+
+    await communicator.send_json_to({"type": "state.remove", "session_id": session_id, "slot": "region"})
+    state = await communicator.receive_json_from(timeout=10)
+    assert state["state"]["region"] is None
+    assert state["state"]["genres"] == ["공포"]
+    stored = await sync_to_async(lambda: ChatSession.objects.get(id=session_id).state)()
+    assert stored["region"] is None
+    assert stored["players"] == 4
+
+    # The next turn searches without the region: horror rooms for four, in 홍대 too.
+    await communicator.send_json_to({"message": "공포 테마 추천해줘", "session_id": session_id})
+    frames = await frames_until_done(communicator)
+    rooms = next(frame["rooms"] for frame in frames if frame["type"] == "recommendations")
+    assert "홍대 흉가" in {room["name"] for room in rooms}
+    assert all("공포" in room["genres"] and room["min_players"] <= 4 <= room["max_players"] for room in rooms)
+
+    await communicator.send_json_to(
+        {"type": "state.remove", "session_id": session_id, "slot": "genres", "value": "공포"}
+    )
+    state = await communicator.receive_json_from(timeout=10)
+    assert state["state"]["genres"] == []
+    assert state["state"]["players"] == 4
+    await communicator.disconnect()
+
+
+async def test_state_messages_reject_bad_input_and_foreign_sessions(users):
+    user, other = users
+    session = await sync_to_async(ChatSession.objects.create)(user=other, state={"region": "홍대"})
+    communicator = await connect(user)
+
+    await communicator.send_json_to({"type": "state.get", "session_id": session.id})
+    assert await communicator.receive_json_from(timeout=10) == {"type": "error", "message": "대화를 찾을 수 없습니다."}
+    await communicator.send_json_to({"type": "state.remove", "session_id": session.id, "slot": "region"})
+    assert (await communicator.receive_json_from(timeout=10))["message"] == "대화를 찾을 수 없습니다."
+    await communicator.send_json_to({"type": "state.remove", "session_id": "1", "slot": "region"})
+    assert (await communicator.receive_json_from(timeout=10))["message"] == "session_id는 정수여야 합니다."
+    await communicator.send_json_to({"type": "state.remove", "session_id": session.id, "slot": "asked_clarification"})
+    assert (await communicator.receive_json_from(timeout=10))["message"] == "지울 수 없는 조건입니다."
+
+    stored = await sync_to_async(lambda: ChatSession.objects.get(id=session.id).state)()
+    assert stored == {"region": "홍대"}
+    await communicator.disconnect()
+
+
+async def test_an_idle_socket_stays_usable(users):
+    """The channel layer blocks on Redis for up to 5 s per poll; the Redis client's read timeout must be
+    longer, or an idle chat socket dies after a few seconds (redis-py 8 defaults it to 5 s)."""
+    import asyncio
+
+    user, _ = users
+    session = await sync_to_async(ChatSession.objects.create)(user=user, state={"region": "홍대"})
+    communicator = await connect(user)
+
+    await asyncio.sleep(7)
+    await communicator.send_json_to({"type": "state.get", "session_id": session.id})
+
+    frame = await communicator.receive_json_from(timeout=10)
+    assert frame["state"]["region"] == "홍대"
+    await communicator.disconnect()

@@ -1,0 +1,236 @@
+"""The room pages: browse with filters (through the hybrid search), detail, and the review form."""
+
+import pytest
+from django.test import Client
+
+from rooms.models import Review
+from web.tests.catalog import catalog_create
+
+pytestmark = pytest.mark.django_db
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture
+def client() -> Client:
+    """A client that navigates like a browser: /rooms/ answers it with pages, not the API."""
+    return Client(headers={"Accept": BROWSER_ACCEPT})
+
+
+@pytest.fixture
+def catalog():
+    return {room.name: room for room in catalog_create(embed=False)}
+
+
+def card_names(response) -> list[str]:
+    return [hit.room.name for hit in response.context["hits"]]
+
+
+def test_browse_without_filters_lists_rooms_best_rated_first(client: Client, catalog):
+    response = client.get("/rooms/")
+
+    assert response.status_code == 200
+    names = card_names(response)
+    assert names[0] == "마지막 수술"
+    assert len(names) == len(catalog)
+    assert "폐병원 403호" in response.content.decode()
+
+
+def test_browse_filters_region_genre_players_difficulty_price(client, catalog):
+    response = client.get("/rooms/", {"region": "강남", "genre": "공포", "players": "4"})
+
+    assert response.status_code == 200
+    names = card_names(response)
+    assert set(names) == {"폐병원 403호", "저주받은 인형", "검은 숲의 의식"}
+
+    response = client.get("/rooms/", {"region": "강남", "genre": "공포", "players": "4", "difficulty": "hard"})
+    assert card_names(response) == ["폐병원 403호"]
+
+    response = client.get("/rooms/", {"max_price": "25000", "region": "강남"})
+    assert set(card_names(response)) == {"저주받은 인형", "검은 숲의 의식", "셜록의 서재", "우주정거장 K"}
+
+
+def test_browse_rejects_bad_filters_with_messages_next_to_fields(client, catalog):
+    response = client.get("/rooms/", {"players": "0", "region": "화성", "difficulty": "legendary"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_players_error"' in html
+    assert "인원은 1명 이상이어야 합니다." in html
+    assert 'id="id_region_error"' in html
+    assert "목록에 있는 값을 골라 주세요." in html
+    assert response.context["hits"] == []
+
+
+def test_detail_shows_facts_and_reviews_escaped(client, catalog, user):
+    room = catalog["폐병원 403호"]
+    Review.objects.create(user=user, room=room, rating=5, text="<script>alert(1)</script> 무서워요", escaped=True)
+
+    response = client.get(f"/rooms/{room.id}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "폐병원 403호" in html
+    assert "비밀의방 강남점" in html
+    assert "27,000원" in html
+    assert "2-5인" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 무서워요" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "https://booking.example.com/gangnam" in html
+
+
+def test_detail_of_missing_or_inactive_room_is_404(client, catalog):
+    room = catalog["셜록의 서재"]
+    room.is_active = False
+    room.save()
+
+    assert client.get(f"/rooms/{room.id}/").status_code == 404
+    assert client.get("/rooms/999999/").status_code == 404
+
+
+def test_review_form_creates_then_edits_review_and_updates_rating(
+    client, catalog, user, django_capture_on_commit_callbacks
+):
+    import json
+
+    from django_redis import get_redis_connection
+
+    from analytics.buffer import key
+
+    room = catalog["저주받은 인형"]
+    client.force_login(user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/rooms/{room.id}/review/",
+            {"rating": "5", "text": "연출 최고", "hints_used": "1", "played_on": "2026-11-01", "escaped": "on"},
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/rooms/{room.id}/#reviews"
+    review = Review.objects.get(user=user, room=room)
+    assert (review.rating, review.text, review.hints_used, review.escaped) == (5, "연출 최고", 1, True)
+    room.refresh_from_db()
+    assert room.review_count == 81
+
+    page = client.get(f"/rooms/{room.id}/").content.decode()
+    assert "후기를 등록했어요." in page
+    assert "내 후기 고치기" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/rooms/{room.id}/review/", {"rating": "3", "text": "다시 생각해보니 보통"})
+    review.refresh_from_db()
+    assert review.rating == 3
+    room.refresh_from_db()
+    assert room.review_count == 81
+    # One review.created event for the new review, none for the edit.
+    documents = [json.loads(raw) for raw in get_redis_connection("default").lrange(key("buffer"), 0, -1)]
+    created = [doc for doc in documents if doc["type"] == "review.created"]
+    assert [doc["payload"] for doc in created] == [
+        {"room_id": room.id, "rating": 5, "region": "강남", "genres": ["공포"]}
+    ]
+
+
+def test_review_form_errors_keep_nothing_and_show_next_to_fields(client, catalog, user):
+    room = catalog["저주받은 인형"]
+    client.force_login(user)
+
+    response = client.post(
+        f"/rooms/{room.id}/review/", {"text": "x" * 2001, "hints_used": "-1", "played_on": "2999-01-01"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "별점을 골라 주세요." in html
+    assert "후기는 2,000자 이하로 적어 주세요." in html
+    assert "힌트 수는 0 이상이어야 합니다." in html
+    assert "플레이한 날은 오늘 이후일 수 없습니다." in html
+    assert not Review.objects.filter(room=room).exists()
+
+
+def test_review_needs_login_and_post(client, catalog):
+    room = catalog["저주받은 인형"]
+
+    response = client.post(f"/rooms/{room.id}/review/", {"rating": "5"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+    assert client.get(f"/rooms/{room.id}/review/").status_code == 405
+    assert not Review.objects.exists()
+
+
+def test_browse_search_text_goes_through_hybrid_search(client):
+    catalog_create(embed=False)
+
+    response = client.get("/rooms/", {"q": "병원 수술실"})
+
+    assert response.status_code == 200
+    names = card_names(response)
+    assert names[0] in {"폐병원 403호", "마지막 수술"}
+    assert {"폐병원 403호", "마지막 수술"} <= set(names[:3])
+
+
+def test_detail_records_view_and_recommendation_click(client, catalog, user, django_capture_on_commit_callbacks):
+    import json
+
+    from django_redis import get_redis_connection
+
+    from analytics.buffer import key
+    from chat.models import ChatMessage, ChatSession, RecommendationFeedback
+
+    room = catalog["폐병원 403호"]
+    session = ChatSession.objects.create(user=user, title="강남 공포")
+    message = ChatMessage.objects.create(
+        session=session, role="assistant", text="추천해요", recommended_room_ids=[room.id]
+    )
+    client.force_login(user)
+
+    # Events are buffered once the request's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/rooms/{room.id}/", {"from": str(message.id)})
+        client.get(f"/rooms/{room.id}/", {"from": str(message.id)})  # a second click is the same click
+        client.get(f"/rooms/{room.id}/", {"from": "<script>"})
+        other = catalog["셜록의 서재"]
+        client.get(f"/rooms/{other.id}/", {"from": str(message.id)})  # not a room that message recommended
+
+    assert list(RecommendationFeedback.objects.values_list("room_id", "message_id", "kind")) == [
+        (room.id, message.id, "clicked")
+    ]
+    documents = [json.loads(raw) for raw in get_redis_connection("default").lrange(key("buffer"), 0, -1)]
+    kinds = [(doc["type"], doc["payload"].get("room_id")) for doc in documents]
+    assert kinds == [
+        ("room.viewed", room.id),
+        ("recommendation.clicked", room.id),
+        ("room.viewed", room.id),
+        ("room.viewed", room.id),
+        ("room.viewed", other.id),
+    ]
+    click = documents[1]
+    assert click["user_id"] == user.id
+    assert click["payload"]["message_id"] == message.id
+    assert click["payload"]["feedback"] == "clicked"
+
+
+def test_rooms_paths_serve_api_clients_json_and_browsers_html(catalog, user):
+    from rest_framework.test import APIClient
+
+    from accounts.tokens import tokens_issue
+
+    room = catalog["폐병원 403호"]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=user)['access']}")
+
+    listing = api.get("/rooms/", {"region": "강남"})
+    detail = api.get(f"/rooms/{room.id}/", HTTP_ACCEPT="application/json")
+    # A bearer token always means the API, whatever the Accept header says.
+    browsable = api.get(f"/rooms/{room.id}/", HTTP_ACCEPT="text/html")
+
+    assert listing["Content-Type"].startswith("application/json")
+    assert detail["Content-Type"].startswith("application/json")
+    assert detail.json()["name"] == "폐병원 403호"
+    assert "rooms/detail.html" not in [template.name for template in browsable.templates]
+    page = Client(headers={"Accept": BROWSER_ACCEPT}).get(f"/rooms/{room.id}/")
+    assert page["Content-Type"].startswith("text/html")
+    assert "Accept" in page["Vary"]
+    assert "Accept" in listing["Vary"]

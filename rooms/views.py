@@ -1,0 +1,109 @@
+"""Room pages: browse and search with filters, and a room's detail with its reviews and review form."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from analytics.services import event_record
+from chat.services import ChatError, recommendation_feedback_record
+from rooms.forms import ReviewForm, RoomFilterForm
+from rooms.models import Review
+from rooms.selectors.rooms import room_get
+from rooms.selectors.search import room_search_hybrid
+from rooms.services import review_upsert
+
+PAGE_SIZE = 24
+
+
+@require_GET
+def rooms_browse_view(request: HttpRequest) -> HttpResponse:
+    form = RoomFilterForm(request.GET or None)
+    hits, has_more, more_query, status = [], False, "", 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        if not form.is_bound:
+            form = RoomFilterForm({})
+            form.is_valid()
+        page = form.cleaned_data.get("page") or 1
+        # The same hybrid search the chat uses; one more row than shown tells whether there is more.
+        limit = PAGE_SIZE * page
+        hits = room_search_hybrid(query=form.cleaned_data["q"], filters=form.search_filters(), limit=limit + 1)
+        has_more = len(hits) > limit
+        hits = hits[:limit]
+        if has_more:
+            query = request.GET.copy()
+            query["page"] = str(page + 1)
+            more_query = query.urlencode()
+    context = {"form": form, "hits": hits, "has_more": has_more, "more_query": more_query}
+    return render(request, "rooms/browse.html", context, status=status)
+
+
+def _detail_context(request: HttpRequest, room, review_form: ReviewForm | None = None) -> dict:
+    my_review = None
+    if request.user.is_authenticated:
+        my_review = Review.objects.filter(user=request.user, room=room).first()
+    if review_form is None:
+        initial = {}
+        if my_review is not None:
+            initial = {
+                "rating": my_review.rating,
+                "text": my_review.text,
+                "hints_used": my_review.hints_used,
+                "played_on": my_review.played_on,
+                "escaped": my_review.escaped,
+            }
+        review_form = ReviewForm(initial=initial)
+    reviews = room.reviews.select_related("user").order_by("-created_at", "-id")[:50]
+    return {"room": room, "reviews": reviews, "my_review": my_review, "review_form": review_form}
+
+
+@require_GET
+def rooms_detail_view(request: HttpRequest, room_id: int) -> HttpResponse:
+    room = room_get(room_id=room_id)
+    if room is None:
+        raise Http404("테마를 찾을 수 없습니다.")
+    user_id = request.user.id if request.user.is_authenticated else None
+    event_record(type="room.viewed", user_id=user_id, payload={"room_id": room.id})
+    message_id = _recommendation_message_id(request)
+    if message_id is not None and request.user.is_authenticated:
+        # The chat's recommendation cards link here with ?from=<message id>: that is a click on the
+        # recommendation (stored once, with its event); a forged or foreign id is simply not one.
+        with contextlib.suppress(ChatError):
+            recommendation_feedback_record(user=request.user, message_id=message_id, room_id=room.id, kind="clicked")
+    return render(request, "rooms/detail.html", _detail_context(request, room))
+
+
+def _recommendation_message_id(request: HttpRequest) -> int | None:
+    raw = request.GET.get("from", "")
+    if raw.isdigit() and 0 < int(raw) < 2**63:
+        return int(raw)
+    return None
+
+
+@require_POST
+@login_required
+def rooms_review_view(request: HttpRequest, room_id: int) -> HttpResponse:
+    room = room_get(room_id=room_id)
+    if room is None:
+        raise Http404("테마를 찾을 수 없습니다.")
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return render(request, "rooms/detail.html", _detail_context(request, room, form), status=400)
+    review, created = review_upsert(user=request.user, room=room, **form.cleaned_data)
+    if created:
+        # Reviews count in the insights' regional and genre popularity.
+        event_record(
+            type="review.created",
+            user_id=request.user.id,
+            payload={"room_id": room.id, "rating": review.rating, "region": room.region, "genres": list(room.genres)},
+        )
+    messages.success(request, "후기를 등록했어요." if created else "후기를 고쳤어요.")
+    return redirect(reverse("rooms-detail", args=[room.id]) + "#reviews")
