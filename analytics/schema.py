@@ -72,6 +72,9 @@ _PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "error": {"error_type": ((str,), True), "source": ((str, type(None)), False), "detail": ((str, type(None)), False)},
 }
 _FEEDBACK = {"clicked", "liked", "disliked"}
+# One encoder for every event (json.dumps with options builds a new encoder per call).
+# allow_nan=False: NaN/Infinity are not JSON and PostgreSQL's jsonb refuses them.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _MAX_INT = 2**63 - 1
 
 
@@ -128,8 +131,7 @@ def event_document(
     if occurred_at.tzinfo is None:
         raise EventRejected("bad_field", "occurred_at에는 시간대가 있어야 합니다.")
     try:
-        # allow_nan=False: NaN/Infinity are not JSON and PostgreSQL's jsonb refuses them.
-        payload_json = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        payload_json = _ENCODER.encode(payload)
     except (TypeError, ValueError) as exc:
         raise EventRejected("not_json", "이벤트 payload를 JSON으로 직렬화할 수 없습니다.") from exc
     try:
