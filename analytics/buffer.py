@@ -43,10 +43,16 @@ return 0
 """
 
 _scripts: dict[str, object] = {}
+# The client (thread-safe; its pool reconnects after a fork) and the full key names, looked up once
+# per process: `buffer_append` runs once per event and its only necessary cost is the RPUSH itself.
+_client: list = []
+_keys: dict[str, str] = {}
 
 
 def _redis():
-    return get_redis_connection("default")
+    if not _client:
+        _client.append(get_redis_connection("default"))
+    return _client[0]
 
 
 def _script(name: str, source: str):
@@ -58,7 +64,10 @@ def _script(name: str, source: str):
 
 def key(name: str) -> str:
     # Under the cache prefix, so each checkout's tests (and the test cleaner) see their own key space.
-    return cache.make_key(f"analytics:events:{name}")
+    full = _keys.get(name)
+    if full is None:
+        full = _keys[name] = cache.make_key(f"analytics:events:{name}")
+    return full
 
 
 def buffer_append(document: str) -> None:

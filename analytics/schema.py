@@ -72,6 +72,9 @@ _PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "error": {"error_type": ((str,), True), "source": ((str, type(None)), False), "detail": ((str, type(None)), False)},
 }
 _FEEDBACK = {"clicked", "liked", "disliked"}
+# One encoder for every event (json.dumps with options builds a new encoder per call).
+# allow_nan=False: NaN/Infinity are not JSON and PostgreSQL's jsonb refuses them.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _MAX_INT = 2**63 - 1
 
 
@@ -128,8 +131,7 @@ def event_document(
     if occurred_at.tzinfo is None:
         raise EventRejected("bad_field", "occurred_at에는 시간대가 있어야 합니다.")
     try:
-        # allow_nan=False: NaN/Infinity are not JSON and PostgreSQL's jsonb refuses them.
-        payload_json = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        payload_json = _ENCODER.encode(payload)
     except (TypeError, ValueError) as exc:
         raise EventRejected("not_json", "이벤트 payload를 JSON으로 직렬화할 수 없습니다.") from exc
     try:
@@ -141,15 +143,20 @@ def event_document(
     if "\\u0000" in payload_json or "\x00" in payload_json:
         raise EventRejected("not_json", "이벤트 payload에 NUL 문자를 넣을 수 없습니다.")
     payload_check(type=type, payload=payload)
+    # Both ids were checked to be None or an int above: writing them directly is their JSON.
     return (
-        f'{{"event_id":"{event_id}","type":"{type}","user_id":{json.dumps(user_id)},'
-        f'"chat_session_id":{json.dumps(chat_session_id)},"occurred_at":"{occurred_at.isoformat()}",'
-        f'"payload":{payload_json}}}'
+        f'{{"event_id":"{event_id}","type":"{type}","user_id":{"null" if user_id is None else user_id},'
+        f'"chat_session_id":{"null" if chat_session_id is None else chat_session_id},'
+        f'"occurred_at":"{occurred_at.isoformat()}","payload":{payload_json}}}'
     )
 
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
+
+
+# One decoder for every document (json.loads with an option builds a new decoder per call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def document_parse(raw: str | bytes, *, max_payload_bytes: int) -> dict:
@@ -163,7 +170,7 @@ def document_parse(raw: str | bytes, *, max_payload_bytes: int) -> dict:
     if "\\u0000" in text or "\x00" in text:
         raise EventRejected("not_json", "이벤트 payload에 NUL 문자를 넣을 수 없습니다.")
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = _DECODER.decode(text)
         uuid.UUID(doc["event_id"])
         occurred_at = datetime.fromisoformat(doc["occurred_at"])
         type_ = doc["type"]

@@ -312,7 +312,7 @@ METRICS_BASIC_AUTH = env.str("METRICS_BASIC_AUTH", default="")  # "user:password
 METRICS_JSONL_ENABLED = env.bool("METRICS_JSONL_ENABLED", default=True)
 METRICS_JSONL_DIR = env.str("METRICS_JSONL_DIR", default=str(BASE_DIR / "data" / "metrics"))
 ANALYTICS_FLUSH_INTERVAL_SECONDS = env.int("ANALYTICS_FLUSH_INTERVAL_SECONDS", default=300)
-ANALYTICS_FLUSH_BATCH_SIZE = env.int("ANALYTICS_FLUSH_BATCH_SIZE", default=2000)
+ANALYTICS_FLUSH_BATCH_SIZE = env.int("ANALYTICS_FLUSH_BATCH_SIZE", default=5000)
 ANALYTICS_FLUSH_LOCK_SECONDS = env.int("ANALYTICS_FLUSH_LOCK_SECONDS", default=120)
 # Test-only: seconds to sleep after a batch is stored and before it leaves the processing list.
 ANALYTICS_FLUSH_PAUSE_SECONDS = env.float("ANALYTICS_FLUSH_PAUSE_SECONDS", default=0.0)
