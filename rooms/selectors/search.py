@@ -115,25 +115,27 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
         return leg
     group_queries = [text for text, _ in texts]
     where, params = filters_sql(filters)
-    matched = " + ".join("(r.search_vector @@ to_tsquery('simple', %s))::int" for _ in group_queries)
+    # Every tsquery is a function in FROM, parsed once per query (in the SELECT list it would be per row).
+    group_tables = ", ".join(f"to_tsquery('simple', %s) g{index}" for index in range(len(group_queries)))
+    matched = " + ".join(f"(r.search_vector @@ g{index})::int" for index in range(len(group_queries)))
     # A broad word matches ~15% of a big catalogue, and ts_rank_cd (cover density over every position)
     # is the costly part: only the best ROOMS_KEYWORD_RANK_MAX_ROWS by a cheap pre-ranking get it.
     # The pre-ranking follows what ts_rank_cd rewards: words matched, then a match in the name
     # (weight A), then in genres/region/store (B), then shorter documents (normalisation 1).
     # With fewer matches than the cap (the demo catalogue) every match is ranked, as before.
-    in_name = " + ".join("(r.search_vector @@ to_tsquery('simple', %s))::int" for _ in group_queries)
-    in_facts = " + ".join("(r.search_vector @@ to_tsquery('simple', %s))::int" for _ in group_queries)
-    name_queries = [tsquery_text(group, "A") for _, group in texts]
-    fact_queries = [tsquery_text(group, "AB") for _, group in texts]
+    name_query = " | ".join(tsquery_text(group, "A") for _, group in texts)
+    facts_query = " | ".join(tsquery_text(group, "AB") for _, group in texts)
     # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
     sql = f"""
         SELECT id, matched + rank / (1 + rank) AS score FROM (
             SELECT c.id, c.rating, c.matched, ts_rank_cd(c.search_vector, q, 1) AS rank
             FROM (
                 SELECT r.id, r.rating, r.search_vector, {matched} AS matched
-                FROM rooms_room r, to_tsquery('simple', %s) q
+                FROM rooms_room r, to_tsquery('simple', %s) q, {group_tables},
+                    to_tsquery('simple', %s) name_q, to_tsquery('simple', %s) facts_q
                 WHERE r.search_vector @@ q AND {where}
-                ORDER BY matched DESC, {in_name} DESC, {in_facts} DESC, length(r.search_vector), r.id
+                ORDER BY matched DESC, (r.search_vector @@ name_q) DESC, (r.search_vector @@ facts_q) DESC,
+                    length(r.search_vector), r.id
                 LIMIT %s
             ) c, to_tsquery('simple', %s) q
         ) ranked
@@ -148,7 +150,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
         for tsquery in attempts:
             cursor.execute(
                 sql,
-                [*group_queries, tsquery, *params, *name_queries, *fact_queries, cap, tsquery, limit],
+                [tsquery, *group_queries, name_query, facts_query, *params, cap, tsquery, limit],
             )
             rows = cursor.fetchall()
             if len(rows) >= limit:
