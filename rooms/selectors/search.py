@@ -83,13 +83,17 @@ def filters_sql(filters: RoomSearchFilters) -> tuple[str, list]:
     return " AND ".join(conditions), params
 
 
-def tsquery_text(terms: tuple[str, ...] | list[str]) -> str:
-    """An OR tsquery over analysed terms; each is quoted as a lexeme, so no operator gets through."""
+def tsquery_text(terms: tuple[str, ...] | list[str], weights: str = "") -> str:
+    """An OR tsquery over analysed terms; each is quoted as a lexeme, so no operator gets through.
+
+    weights ("A", "AB"): match the lexeme only where it carries one of those weights (name; genres, region, store).
+    """
+    suffix = f":{weights}" if weights else ""
     lexemes = []
     for term in terms:
         cleaned = term.replace("'", "").replace("\\", "").strip()
         if cleaned:
-            lexemes.append("'" + cleaned + "'")
+            lexemes.append("'" + cleaned + "'" + suffix)
     return " | ".join(lexemes)
 
 
@@ -105,17 +109,35 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     which gives the same order, since matching every word is the top tier.
     """
     leg = _Leg()
-    group_queries = [text for text in (tsquery_text(group) for group in groups) if text][:MAX_QUERY_GROUPS]
-    if not group_queries:
+    texts = [(tsquery_text(group), group) for group in groups]
+    texts = [(text, group) for text, group in texts if text][:MAX_QUERY_GROUPS]
+    if not texts:
         return leg
+    group_queries = [text for text, _ in texts]
     where, params = filters_sql(filters)
-    matched = " + ".join("(r.search_vector @@ to_tsquery('simple', %s))::int" for _ in group_queries)
+    # Every tsquery is a function in FROM, parsed once per query (in the SELECT list it would be per row).
+    group_tables = ", ".join(f"to_tsquery('simple', %s) g{index}" for index in range(len(group_queries)))
+    matched = " + ".join(f"(r.search_vector @@ g{index})::int" for index in range(len(group_queries)))
+    # A broad word matches ~15% of a big catalogue, and ts_rank_cd (cover density over every position)
+    # is the costly part: only the best ROOMS_KEYWORD_RANK_MAX_ROWS by a cheap pre-ranking get it.
+    # The pre-ranking follows what ts_rank_cd rewards: words matched, then a match in the name
+    # (weight A), then in genres/region/store (B), then shorter documents (normalisation 1).
+    # With fewer matches than the cap (the demo catalogue) every match is ranked, as before.
+    name_query = " | ".join(tsquery_text(group, "A") for _, group in texts)
+    facts_query = " | ".join(tsquery_text(group, "AB") for _, group in texts)
     # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
     sql = f"""
         SELECT id, matched + rank / (1 + rank) AS score FROM (
-            SELECT r.id, r.rating, ts_rank_cd(r.search_vector, q, 1) AS rank, {matched} AS matched
-            FROM rooms_room r, to_tsquery('simple', %s) q
-            WHERE r.search_vector @@ q AND {where}
+            SELECT c.id, c.rating, c.matched, ts_rank_cd(c.search_vector, q, 1) AS rank
+            FROM (
+                SELECT r.id, r.rating, r.search_vector, {matched} AS matched
+                FROM rooms_room r, to_tsquery('simple', %s) q, {group_tables},
+                    to_tsquery('simple', %s) name_q, to_tsquery('simple', %s) facts_q
+                WHERE r.search_vector @@ q AND {where}
+                ORDER BY matched DESC, (r.search_vector @@ name_q) DESC, (r.search_vector @@ facts_q) DESC,
+                    length(r.search_vector), r.id
+                LIMIT %s
+            ) c, to_tsquery('simple', %s) q
         ) ranked
         ORDER BY score DESC, rating DESC, id
         LIMIT %s
@@ -123,9 +145,13 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     every = " & ".join(f"({text})" for text in group_queries)
     any_ = " | ".join(f"({text})" for text in group_queries)
     attempts = [every, any_] if len(group_queries) > 1 else [any_]
+    cap = max(limit, settings.ROOMS_KEYWORD_RANK_MAX_ROWS)
     with connection.cursor() as cursor:
         for tsquery in attempts:
-            cursor.execute(sql, [*group_queries, tsquery, *params, limit])
+            cursor.execute(
+                sql,
+                [tsquery, *group_queries, name_query, facts_query, *params, cap, tsquery, limit],
+            )
             rows = cursor.fetchall()
             if len(rows) >= limit:
                 break

@@ -3,7 +3,7 @@ from django.db import connection
 
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name, room_get
-from rooms.selectors.search import RoomSearchFilters, room_search_hybrid, semantic_leg
+from rooms.selectors.search import RoomSearchFilters, keyword_leg, room_search_hybrid, semantic_leg
 from rooms.services import rooms_embed, rooms_set_active
 from rooms.tests.factories import StoreFactory, room_make
 
@@ -287,3 +287,27 @@ def test_search_falls_back_to_keywords_when_the_embedding_backend_fails(catalogu
     hits = room_search_hybrid(query="강남에서 무서운 테마", filters=RoomSearchFilters())
     assert hits[0].room.id == catalogue["horror_gangnam"].id
     assert all(hit.semantic_rank is None for hit in hits)
+
+
+def test_keyword_leg_ranks_a_capped_pre_ranking_in_the_same_order(settings):
+    """More matches than ROOMS_KEYWORD_RANK_MAX_ROWS: the name and facts matches still come first."""
+    store = StoreFactory(name="보관소 강남점", region="강남")
+    for index in range(6):
+        room_make(
+            store=store,
+            name=f"평범한 방 {index}",
+            genres=["추리"],
+            description="오래된 창고 구석에서 보물 지도를 찾아내는 이야기입니다. " * (index + 1),
+        )
+    in_genres = room_make(store=store, name="사라진 왕관", genres=["모험"], description="보물 상자가 있습니다.")
+    in_name = room_make(store=store, name="보물 사냥꾼", genres=["모험"], description="섬을 탐험합니다.")
+    groups = (("보물",),)
+
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 1000
+    every_match = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=8)
+    assert len(every_match.ids) == 8 and every_match.ids[0] == in_name.id
+
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 3
+    capped = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=3)
+    assert capped.ids == every_match.ids[:3]
+    assert in_genres.id in every_match.ids
