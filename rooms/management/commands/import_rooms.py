@@ -5,21 +5,11 @@ from django.db import transaction
 
 from rooms.catalog_import import ImportFileError, catalogue_file_read
 from rooms.models import Room, Store
-from rooms.services import rooms_after_change
+from rooms.services import ROOM_FIELDS, TEXT_FIELDS, rooms_after_change
 
-_ROOM_FIELDS = (
-    "genres",
-    "difficulty",
-    "fear",
-    "activity",
-    "min_players",
-    "max_players",
-    "duration_minutes",
-    "price",
-    "description",
-    "is_active",
-)
-_TEXT_FIELDS = {"genres", "description"}
+# The room's editable fields, less `name`: an import finds the room by store and name.
+_ROOM_FIELDS = tuple(field for field in ROOM_FIELDS if field != "name")
+_TEXT_FIELDS = TEXT_FIELDS - {"name"}
 
 
 class Command(BaseCommand):
