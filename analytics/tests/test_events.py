@@ -210,3 +210,48 @@ def test_beat_flushes_on_the_configured_interval_and_event_tasks_use_the_quorum_
         assert task.acks_late and task.reject_on_worker_lost
     # Workers other than the events worker keep classic-queue behaviour for the other apps' tasks.
     assert detect_quorum_queues(app, "amqp") == (False, "")
+
+
+def _buffer_client_id() -> int:
+    connection = buffer._own_connection()
+    connection.send_command("CLIENT", "ID")
+    return connection.read_response()
+
+
+def test_the_buffer_reconnects_when_redis_dropped_its_connection(django_capture_on_commit_callbacks):
+    from django_redis import get_redis_connection
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(type="room.viewed", payload={"room_id": 1})
+    dropped = _buffer_client_id()
+    assert get_redis_connection("default").client_kill_filter(_id=dropped) == 1  # as a Redis restart would
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(type="room.viewed", payload={"room_id": 2})
+
+    assert buffer.buffer_length() == 2
+    assert _buffer_client_id() != dropped
+    assert events_flush()["inserted"] == 2
+
+
+def test_a_forked_process_pushes_on_a_connection_of_its_own(django_capture_on_commit_callbacks):
+    import multiprocessing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(type="room.viewed", payload={"room_id": 1})
+    parent_id = _buffer_client_id()
+    results = multiprocessing.get_context("fork").Queue()
+
+    def child():
+        buffer.buffer_append('{"child": true}')
+        results.put(_buffer_client_id())
+
+    process = multiprocessing.get_context("fork").Process(target=child)
+    process.start()
+    process.join(20)
+
+    assert process.exitcode == 0
+    assert results.get(timeout=5) != parent_id
+    assert _buffer_client_id() == parent_id  # the parent's connection was not disturbed by the child
+    buffer.buffer_append('{"parent": true}')
+    assert buffer.buffer_length() == 3
