@@ -76,7 +76,15 @@ def _store_vectors(ids: list[int], vectors: list[list[float]]) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute("DROP INDEX IF EXISTS rooms_room_embedding_hnsw")
+        # Every HNSW index (the whole catalogue's and each region's) is dropped and built again after
+        # the vectors are in, as a migration on a full table would build them.
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'rooms_room' AND indexdef LIKE '%%USING hnsw%%'"
+        )
+        hnsw_indexes = cursor.fetchall()
+        for name, _ in hnsw_indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
         for start in range(0, len(ids), 5000):
             chunk_ids = ids[start : start + 5000]
             texts = ["[" + ",".join(f"{x:.6f}" for x in vector) + "]" for vector in vectors[start : start + 5000]]
@@ -85,11 +93,8 @@ def _store_vectors(ids: list[int], vectors: list[list[float]]) -> None:
                 "FROM unnest(%s::bigint[], %s::text[]) AS d(id, e) WHERE r.id = d.id",
                 [chunk_ids, texts],
             )
-        # Built once over all rows (as a migration on a full table would), with the migration's parameters.
-        cursor.execute(
-            "CREATE INDEX rooms_room_embedding_hnsw ON rooms_room "
-            "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
-        )
+        for _, definition in hnsw_indexes:
+            cursor.execute(definition)
         cursor.execute("ANALYZE rooms_room")
 
 

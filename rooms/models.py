@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Replace
 from pgvector.django import HnswIndex, VectorField
 
-from rooms.vocabulary import GENRE_CHOICES, GENRE_NAMES, REGION_CHOICES, REGION_NAMES
+from rooms.vocabulary import GENRE_CHOICES, GENRE_NAMES, REGION_CHOICES, REGION_NAMES, REGION_SLUGS
 
 EMBEDDING_DIMENSIONS = 512
 
@@ -102,6 +102,19 @@ class Room(models.Model):
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
+            ),
+            # One small graph per region as well: a search in one region (most chat searches) walks
+            # only that region's rooms instead of skipping past the other regions' in the big graph.
+            *(
+                HnswIndex(
+                    name=f"rooms_room_hnsw_{slug}",
+                    fields=["embedding"],
+                    m=16,
+                    ef_construction=64,
+                    opclasses=["vector_cosine_ops"],
+                    condition=models.Q(region=region),
+                )
+                for region, slug in REGION_SLUGS.items()
             ),
             models.Index(fields=["region", "is_active"], name="rooms_room_region_active"),
             models.Index(fields=["embedding_dirty"], name="rooms_room_dirty", condition=models.Q(embedding_dirty=True)),

@@ -45,6 +45,10 @@ GENRES: dict[str, tuple[str, ...]] = {
 REGION_NAMES: tuple[str, ...] = tuple(REGIONS)
 GENRE_NAMES: tuple[str, ...] = tuple(GENRES)
 REGION_CHOICES = [(name, name) for name in REGION_NAMES]
+# The romanised name of each region (its first ASCII alias), for identifiers such as index names.
+REGION_SLUGS: dict[str, str] = {
+    name: next(alias for alias in aliases if alias.isascii()) for name, aliases in REGIONS.items()
+}
 GENRE_CHOICES = [(name, name) for name in GENRE_NAMES]
 
 

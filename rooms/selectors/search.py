@@ -127,7 +127,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     facts_query = " | ".join(tsquery_text(group, "AB") for _, group in texts)
     # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
     sql = f"""
-        SELECT id, matched + rank / (1 + rank) AS score FROM (
+        SELECT id, matched, rank FROM (
             SELECT c.id, c.rating, c.matched, ts_rank_cd(c.search_vector, q, 1) AS rank
             FROM (
                 SELECT r.id, r.rating, r.search_vector, {matched} AS matched
@@ -139,7 +139,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
                 LIMIT %s
             ) c, to_tsquery('simple', %s) q
         ) ranked
-        ORDER BY score DESC, rating DESC, id
+        ORDER BY matched DESC, rank DESC, rating DESC, id
         LIMIT %s
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
     every = " & ".join(f"({text})" for text in group_queries)
@@ -155,9 +155,11 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
             rows = cursor.fetchall()
             if len(rows) >= limit:
                 break
-    for room_id, score in rows:
+    # The score orders as the query did: words matched, then ts_rank_cd squashed into [0, 1). (Written
+    # as one SQL expression, the planner would inline `rank` twice and run ts_rank_cd twice a row.)
+    for room_id, matched, rank in rows:
         leg.ids.append(room_id)
-        leg.scores[room_id] = float(score)
+        leg.scores[room_id] = matched + rank / (1 + rank)
     return leg
 
 
@@ -187,9 +189,11 @@ def semantic_leg(
         SELECT id, distance FROM candidates ORDER BY distance, id
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
     with transaction.atomic(), connection.cursor() as cursor:
-        if not exact and where != "r.is_active" and settings.ROOMS_EXACT_SCAN_MAX_ROWS > 0:
-            # A selective filter leaves few rooms: comparing them all is exact and as quick as
-            # walking the graph past thousands of rooms the filter rejects (a bounded count decides).
+        # A region has a graph of its own (`rooms_room_hnsw_<region>`): the walk stays in the region
+        # and the iterative scan fills the limit past the other filters. Without a region, a selective
+        # filter leaves few rooms: comparing them all is exact and as quick as walking the big graph
+        # past thousands of rooms the filter rejects (a bounded count decides).
+        if not exact and not filters.region and where != "r.is_active" and settings.ROOMS_EXACT_SCAN_MAX_ROWS > 0:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM rooms_room r WHERE r.embedding IS NOT NULL AND {where} "  # noqa: S608
                 "LIMIT %s) s",
