@@ -3,6 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F, Func, Value
 from django.db.models.functions import Replace
 from pgvector.django import HnswIndex, VectorField
 
@@ -91,6 +92,16 @@ class Room(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="rooms_room_search_gin"),
+            # The keyword leg's candidate tiers (rooms.selectors.search._TIER_VECTORS): words of the name
+            # (weight A), and of the name, genres, region and store (A and B).
+            GinIndex(
+                Func(F("search_vector"), Value("{a}"), function="ts_filter", output_field=SearchVectorField()),
+                name="rooms_room_search_name_gin",
+            ),
+            GinIndex(
+                Func(F("search_vector"), Value("{a,b}"), function="ts_filter", output_field=SearchVectorField()),
+                name="rooms_room_search_facts_gin",
+            ),
             GinIndex(fields=["genres"], name="rooms_room_genres_gin"),
             GinIndex(
                 OpClass(Replace("name", models.Value(" "), models.Value("")), name="gin_trgm_ops"),
@@ -117,6 +128,8 @@ class Room(models.Model):
                 for region, slug in REGION_SLUGS.items()
             ),
             models.Index(fields=["region", "is_active"], name="rooms_room_region_active"),
+            # Best-rated first: the keyword leg's order among many equal matches, and the empty query's.
+            models.Index(F("rating").desc(), F("review_count").desc(), "id", name="rooms_room_rating_order"),
             models.Index(fields=["embedding_dirty"], name="rooms_room_dirty", condition=models.Q(embedding_dirty=True)),
         ]
 

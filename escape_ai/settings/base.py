@@ -264,7 +264,7 @@ ROOMS_HNSW_EF_SEARCH = env.int("ROOMS_HNSW_EF_SEARCH", default=100)
 # A filtered semantic query compares every room exactly when the filters leave at most this many (0: never).
 ROOMS_EXACT_SCAN_MAX_ROWS = env.int("ROOMS_EXACT_SCAN_MAX_ROWS", default=3000)
 # The keyword leg runs ts_rank_cd on at most this many matches, chosen by a cheap pre-ranking.
-ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=1000)
+ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=300)
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,

@@ -100,59 +100,71 @@ def tsquery_text(terms: tuple[str, ...] | list[str], weights: str = "") -> str:
 MAX_QUERY_GROUPS = 8
 
 
+# The tiers of the keyword leg's candidates, each a GIN index (migration 0003): the name's words
+# (weight A) and the name's, genres', region's and store's words (A and B); the whole text is
+# `rooms_room_search_gin`.
+_TIER_VECTORS = ("ts_filter(r.search_vector, '{a}')", "ts_filter(r.search_vector, '{a,b}')", "r.search_vector")
+# Among many equal matches the best-rated come first: the order of `rooms_room_rating_order`.
+_PRIOR_ORDER = "r.rating DESC, r.review_count DESC, r.id"
+
+
 def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
     """Rooms matching any query word, ranked by how many of the words they match, then `ts_rank_cd`.
 
     Counting matched words first (Lucene's coordination factor) keeps a room that says "강남" and
     "공포" above one that says "강남" five times. Rooms matching every word are looked up first
-    (a small, cheap set); only when they do not fill the limit are rooms matching any word ranked,
-    which gives the same order, since matching every word is the top tier.
+    (a small, cheap set); only when they do not fill the limit are rooms matching any word ranked
+    below them.
+
+    ts_rank_cd (cover density over every position) is the costly part, and a broad word ("코믹")
+    matches a tenth of a big catalogue: it ranks at most ROOMS_KEYWORD_RANK_MAX_ROWS candidates per
+    tier, where the tiers follow what it rewards: a match in the name, in the genres/region/store,
+    anywhere. Within a tier that has more matches than that, the best-rated come first, read in
+    order from an index, so a broad word never reads all its matches. With fewer matches than the
+    cap (the demo catalogue) every match is ranked.
     """
     leg = _Leg()
-    texts = [(tsquery_text(group), group) for group in groups]
-    texts = [(text, group) for text, group in texts if text][:MAX_QUERY_GROUPS]
-    if not texts:
+    texts = [tsquery_text(group) for group in groups]
+    group_queries = [text for text in texts if text][:MAX_QUERY_GROUPS]
+    if not group_queries:
         return leg
-    group_queries = [text for text, _ in texts]
     where, params = filters_sql(filters)
     # Every tsquery is a function in FROM, parsed once per query (in the SELECT list it would be per row).
     group_tables = ", ".join(f"to_tsquery('simple', %s) g{index}" for index in range(len(group_queries)))
-    matched = " + ".join(f"(r.search_vector @@ g{index})::int" for index in range(len(group_queries)))
-    # A broad word matches ~15% of a big catalogue, and ts_rank_cd (cover density over every position)
-    # is the costly part: only the best ROOMS_KEYWORD_RANK_MAX_ROWS by a cheap pre-ranking get it.
-    # The pre-ranking follows what ts_rank_cd rewards: words matched, then a match in the name
-    # (weight A), then in genres/region/store (B), then shorter documents (normalisation 1).
-    # With fewer matches than the cap (the demo catalogue) every match is ranked, as before.
-    name_query = " | ".join(tsquery_text(group, "A") for _, group in texts)
-    facts_query = " | ".join(tsquery_text(group, "AB") for _, group in texts)
+    matched = " + ".join(f"(u.search_vector @@ g{index})::int" for index in range(len(group_queries)))
+    tiers = " UNION ALL ".join(
+        f"(SELECT r.id, r.rating, r.search_vector FROM rooms_room r, to_tsquery('simple', %s) q "  # noqa: S608
+        f"WHERE {vector} @@ q AND {where} ORDER BY {_PRIOR_ORDER} LIMIT %s)"
+        for vector in _TIER_VECTORS
+    )
     # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
     sql = f"""
         SELECT id, matched, rank FROM (
-            SELECT c.id, c.rating, c.matched, ts_rank_cd(c.search_vector, q, 1) AS rank
-            FROM (
-                SELECT r.id, r.rating, r.search_vector, {matched} AS matched
-                FROM rooms_room r, to_tsquery('simple', %s) q, {group_tables},
-                    to_tsquery('simple', %s) name_q, to_tsquery('simple', %s) facts_q
-                WHERE r.search_vector @@ q AND {where}
-                ORDER BY matched DESC, (r.search_vector @@ name_q) DESC, (r.search_vector @@ facts_q) DESC,
-                    length(r.search_vector), r.id
-                LIMIT %s
-            ) c, to_tsquery('simple', %s) q
+            SELECT u.id, u.rating, {matched} AS matched, ts_rank_cd(u.search_vector, q, 1) AS rank
+            FROM (SELECT DISTINCT ON (c.id) c.* FROM ({tiers}) c ORDER BY c.id) u,
+                to_tsquery('simple', %s) q, {group_tables}
         ) ranked
         ORDER BY matched DESC, rank DESC, rating DESC, id
         LIMIT %s
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
     every = " & ".join(f"({text})" for text in group_queries)
     any_ = " | ".join(f"({text})" for text in group_queries)
-    attempts = [every, any_] if len(group_queries) > 1 else [any_]
     cap = max(limit, settings.ROOMS_KEYWORD_RANK_MAX_ROWS)
-    with connection.cursor() as cursor:
-        for tsquery in attempts:
-            cursor.execute(
-                sql,
-                [tsquery, *group_queries, name_query, facts_query, *params, cap, tsquery, limit],
-            )
-            rows = cursor.fetchall()
+    rows: list[tuple] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for tsquery in [every, any_] if len(group_queries) > 1 else [any_]:
+            # Walking the rating index until `cap` rows match pays only when a broad word matches many
+            # rooms. Matches of every word, or of words within filters, can be far fewer than the
+            # planner's estimate (it takes them as independent), and such a walk would read the whole
+            # index: those take the bitmap of the GIN indexes (and of the filters' indexes).
+            walk = tsquery is any_ and where == "r.is_active"
+            cursor.execute(f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}")
+            tier_params = [value for _ in _TIER_VECTORS for value in (tsquery, *params, cap)]
+            # The rooms already found come back among these; asking for as many more keeps the limit full.
+            cursor.execute(sql, [*tier_params, tsquery, *group_queries, limit + len(rows)])
+            seen = {row[0] for row in rows}
+            # Rooms matching every word (fewer than the limit, so all of them) stay on top.
+            rows += [row for row in cursor.fetchall() if row[0] not in seen][: limit - len(rows)]
             if len(rows) >= limit:
                 break
     # The score orders as the query did: words matched, then ts_rank_cd squashed into [0, 1). (Written

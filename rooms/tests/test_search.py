@@ -310,25 +310,51 @@ def test_search_falls_back_to_keywords_when_the_embedding_backend_fails(catalogu
     assert all(hit.semantic_rank is None for hit in hits)
 
 
-def test_keyword_leg_ranks_a_capped_pre_ranking_in_the_same_order(settings):
-    """More matches than ROOMS_KEYWORD_RANK_MAX_ROWS: the name and facts matches still come first."""
+def test_keyword_leg_caps_a_broad_word_by_tier_then_rating(settings):
+    """More matches than ROOMS_KEYWORD_RANK_MAX_ROWS: name and facts matches are still ranked, and of
+    the rooms that only mention the word, the best-rated."""
     store = StoreFactory(name="보관소 강남점", region="강남")
-    for index in range(6):
+    plain = [
         room_make(
             store=store,
             name=f"평범한 방 {index}",
             genres=["추리"],
             description="오래된 창고 구석에서 보물 지도를 찾아내는 이야기입니다. " * (index + 1),
         )
-    in_genres = room_make(store=store, name="사라진 왕관", genres=["모험"], description="보물 상자가 있습니다.")
+        for index in range(6)
+    ]
     in_name = room_make(store=store, name="보물 사냥꾼", genres=["모험"], description="섬을 탐험합니다.")
+    Room.objects.filter(id=plain[4].id).update(rating=4.9, review_count=10)
+    Room.objects.filter(id=plain[2].id).update(rating=4.5, review_count=10)
     groups = (("보물",),)
 
     settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 1000
-    every_match = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=8)
-    assert len(every_match.ids) == 8 and every_match.ids[0] == in_name.id
+    uncapped = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=7)
+    assert set(uncapped.ids) == {in_name.id, *(room.id for room in plain)}
+    assert uncapped.ids[0] == in_name.id
 
-    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 3
-    capped = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=3)
-    assert capped.ids == every_match.ids[:3]
-    assert in_genres.id in every_match.ids
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 2
+    capped = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
+    assert capped.ids[0] == in_name.id  # the name tier, although it is the least rated
+    assert capped.ids[1] in (plain[4].id, plain[2].id)
+    # With a filter the GIN bitmaps are used, not the rating walk: the same candidates.
+    in_gangnam = keyword_leg(groups=groups, filters=RoomSearchFilters(region="강남"), limit=2)
+    assert in_gangnam.ids == capped.ids
+
+
+def test_keyword_leg_keeps_rooms_matching_every_word_above_the_rest(settings):
+    store = StoreFactory(region="강남")
+    both = room_make(store=store, name="평범한 방", genres=["추리"], description="보물과 유령이 나옵니다.")
+    ghosts = [
+        room_make(store=store, name=f"유령의 집 {index}", genres=["공포"], description="유령 유령 유령이 나옵니다.")
+        for index in range(4)
+    ]
+    for room in ghosts:  # better rated and a stronger match for one word: still below
+        Room.objects.filter(id=room.id).update(rating=5, review_count=50)
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 1
+
+    leg = keyword_leg(groups=(("보물",), ("유령",)), filters=RoomSearchFilters(), limit=4)
+
+    assert leg.ids[0] == both.id
+    assert len(leg.ids) == 4 and set(leg.ids[1:]) <= {room.id for room in ghosts}
+    assert leg.scores[both.id] >= 2 > leg.scores[leg.ids[1]]
