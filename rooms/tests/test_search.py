@@ -241,6 +241,7 @@ def test_hnsw_iterative_scan_fills_a_filtered_limit(settings):
         # should); inside this test's transaction only the graph is left to it.
         cursor.execute("DROP INDEX rooms_room_region_active")
         cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")  # nor any other index followed by a sort by distance
     plan = semantic_leg(vector=vector, filters=filters, limit=20, ef_search=10, explain=True)
     assert "rooms_room_embedding_hnsw" in plan
     # ef_search 10 visits ~10 rooms of which 1 in 10 passes the filter: only the iterative scan fills 20.
@@ -274,6 +275,7 @@ def test_a_region_filter_walks_that_regions_own_graph(settings):
         # As above: at 600 rooms the planner would rightly read the table; only the graphs are left.
         cursor.execute("DROP INDEX rooms_room_region_active")
         cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")  # nor any other index followed by a sort by distance
     plan = semantic_leg(vector=vector, filters=filters, limit=20, explain=True)
     assert "rooms_room_hnsw_busan" in plan and "rooms_room_embedding_hnsw" not in plan
     approximate = semantic_leg(vector=vector, filters=filters, limit=20)
