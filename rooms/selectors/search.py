@@ -167,6 +167,8 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
             rows += [row for row in cursor.fetchall() if row[0] not in seen][: limit - len(rows)]
             if len(rows) >= limit:
                 break
+        # SET LOCAL lasts to the end of the transaction, and a caller's transaction outlives this savepoint.
+        cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
     # The score orders as the query did: words matched, then ts_rank_cd squashed into [0, 1). (Written
     # as one SQL expression, the planner would inline `rank` twice and run ts_rank_cd twice a row.)
     for room_id, matched, rank in rows:
@@ -224,6 +226,8 @@ def semantic_leg(
         for room_id, distance in cursor.fetchall():
             leg.ids.append(room_id)
             leg.scores[room_id] = 1.0 - float(distance)
+        if exact:  # as in keyword_leg: not for the rest of a caller's transaction
+            cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
     return leg
 
 

@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name, room_get
@@ -229,6 +229,19 @@ def _random_catalogue(count: int, seed: int = 7) -> list[int]:
     return [room.id for room in rooms]
 
 
+def _rebuild_graphs(cursor) -> None:
+    """Build the HNSW graphs again inside the test's transaction (rolled back with it): rooms that
+    earlier tests inserted and rolled back stay in a graph as dead nodes until a VACUUM, and a walk
+    at a low ef_search can spend itself on them."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the rooms' deferred foreign key checks, done now
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'rooms_room' AND indexdef LIKE '%%hnsw%%'"
+    )
+    for name, definition in cursor.fetchall():
+        cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(definition)
+
+
 def test_hnsw_iterative_scan_fills_a_filtered_limit(settings):
     import numpy as np
 
@@ -240,8 +253,9 @@ def test_hnsw_iterative_scan_fills_a_filtered_limit(settings):
         # 600 rooms are few enough for the planner to prefer the table or the region index (as it
         # should); inside this test's transaction only the graph is left to it.
         cursor.execute("DROP INDEX rooms_room_region_active")
+        cursor.execute("DROP INDEX rooms_room_rating_order")  # (read whole, then sorted by distance)
         cursor.execute("SET enable_seqscan = off")
-        cursor.execute("SET enable_sort = off")  # nor any other index followed by a sort by distance
+        _rebuild_graphs(cursor)
     plan = semantic_leg(vector=vector, filters=filters, limit=20, ef_search=10, explain=True)
     assert "rooms_room_embedding_hnsw" in plan
     # ef_search 10 visits ~10 rooms of which 1 in 10 passes the filter: only the iterative scan fills 20.
@@ -274,8 +288,9 @@ def test_a_region_filter_walks_that_regions_own_graph(settings):
     with connection.cursor() as cursor:
         # As above: at 600 rooms the planner would rightly read the table; only the graphs are left.
         cursor.execute("DROP INDEX rooms_room_region_active")
+        cursor.execute("DROP INDEX rooms_room_rating_order")
         cursor.execute("SET enable_seqscan = off")
-        cursor.execute("SET enable_sort = off")  # nor any other index followed by a sort by distance
+        _rebuild_graphs(cursor)
     plan = semantic_leg(vector=vector, filters=filters, limit=20, explain=True)
     assert "rooms_room_hnsw_busan" in plan and "rooms_room_embedding_hnsw" not in plan
     approximate = semantic_leg(vector=vector, filters=filters, limit=20)
@@ -360,3 +375,11 @@ def test_keyword_leg_keeps_rooms_matching_every_word_above_the_rest(settings):
     assert leg.ids[0] == both.id
     assert len(leg.ids) == 4 and set(leg.ids[1:]) <= {room.id for room in ghosts}
     assert leg.scores[both.id] >= 2 > leg.scores[leg.ids[1]]
+
+
+def test_search_leaves_the_callers_transaction_settings_as_they_were(catalogue, settings):
+    settings.ROOMS_EXACT_SCAN_MAX_ROWS = 100_000  # the semantic leg's exact path changes planner settings too
+    with transaction.atomic(), connection.cursor() as cursor:
+        room_search_hybrid(query="강남에서 무서운 테마", filters=RoomSearchFilters(players=4))
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone()[0] == "on"
