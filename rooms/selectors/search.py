@@ -7,7 +7,9 @@ the keyword leg filters in its WHERE clause, the semantic leg walks the HNSW ind
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -100,12 +102,21 @@ def tsquery_text(terms: tuple[str, ...] | list[str], weights: str = "") -> str:
 MAX_QUERY_GROUPS = 8
 
 
-# The tiers of the keyword leg's candidates, each a GIN index (migration 0003): the name's words
-# (weight A) and the name's, genres', region's and store's words (A and B); the whole text is
-# `rooms_room_search_gin`.
-_TIER_VECTORS = ("ts_filter(r.search_vector, '{a}')", "ts_filter(r.search_vector, '{a,b}')", "r.search_vector")
+# The tiers of the keyword leg's candidates: the name's words (weight A), the name's, genres',
+# region's and store's words (A and B), every word. A tier is found by its GIN index (migration 0003,
+# over a ts_filter expression whose statistics tell how many rooms match) or, when it has many
+# matches, by walking the rating index and testing the weighted tsquery ('작전':A) on each row, which
+# costs next to nothing (ts_filter would build a new vector a row).
+_TIERS = (("A", "ts_filter(r.search_vector, '{a}')"), ("AB", "ts_filter(r.search_vector, '{a,b}')"))
 # Among many equal matches the best-rated come first: the order of `rooms_room_rating_order`.
 _PRIOR_ORDER = "r.rating DESC, r.review_count DESC, r.id"
+
+
+def _estimated_rows(cursor, condition: str, tsquery: str) -> float:
+    """How many rooms the planner expects `condition` to match (from the index expression's statistics)."""
+    cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM rooms_room r WHERE {condition}", [tsquery])  # noqa: S608
+    plan = cursor.fetchone()[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
 
 
 def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
@@ -124,44 +135,62 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     cap (the demo catalogue) every match is ranked.
     """
     leg = _Leg()
-    texts = [tsquery_text(group) for group in groups]
-    group_queries = [text for text in texts if text][:MAX_QUERY_GROUPS]
-    if not group_queries:
+    groups = tuple(group for group in groups if tsquery_text(group))[:MAX_QUERY_GROUPS]
+    if not groups:
         return leg
+    group_queries = [tsquery_text(group) for group in groups]
     where, params = filters_sql(filters)
     # Every tsquery is a function in FROM, parsed once per query (in the SELECT list it would be per row).
-    group_tables = ", ".join(f"to_tsquery('simple', %s) g{index}" for index in range(len(group_queries)))
-    matched = " + ".join(f"(u.search_vector @@ g{index})::int" for index in range(len(group_queries)))
-    tiers = " UNION ALL ".join(
-        f"(SELECT r.id, r.rating, r.search_vector FROM rooms_room r, to_tsquery('simple', %s) q "  # noqa: S608
-        f"WHERE {vector} @@ q AND {where} ORDER BY {_PRIOR_ORDER} LIMIT %s)"
-        for vector in _TIER_VECTORS
-    )
-    # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
-    sql = f"""
-        SELECT id, matched, rank FROM (
-            SELECT u.id, u.rating, {matched} AS matched, ts_rank_cd(u.search_vector, q, 1) AS rank
-            FROM (SELECT DISTINCT ON (c.id) c.* FROM ({tiers}) c ORDER BY c.id) u,
-                to_tsquery('simple', %s) q, {group_tables}
-        ) ranked
-        ORDER BY matched DESC, rank DESC, rating DESC, id
-        LIMIT %s
-    """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
-    every = " & ".join(f"({text})" for text in group_queries)
-    any_ = " | ".join(f"({text})" for text in group_queries)
+    group_tables = ", ".join(f"to_tsquery('simple', %s) g{index}" for index in range(len(groups)))
+    matched = " + ".join(f"(u.search_vector @@ g{index})::int" for index in range(len(groups)))
+
+    def statement(conditions: list[str]) -> str:
+        tiers = " UNION ALL ".join(
+            f"(SELECT r.id, r.rating, r.search_vector FROM rooms_room r "  # noqa: S608
+            f"WHERE {condition} AND {where} ORDER BY {_PRIOR_ORDER} LIMIT %s)"
+            for condition in conditions
+        )
+        # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
+        return f"""
+            SELECT id, matched, rank FROM (
+                SELECT u.id, u.rating, {matched} AS matched, ts_rank_cd(u.search_vector, q, 1) AS rank
+                FROM (SELECT DISTINCT ON (c.id) c.* FROM ({tiers}) c ORDER BY c.id) u,
+                    to_tsquery('simple', %s) q, {group_tables}
+            ) ranked
+            ORDER BY matched DESC, rank DESC, rating DESC, id
+            LIMIT %s
+        """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
+
+    def attempt_query(operator: str, weights: str = "") -> str:
+        return f" {operator} ".join(f"({tsquery_text(group, weights)})" for group in groups)
+
     cap = max(limit, settings.ROOMS_KEYWORD_RANK_MAX_ROWS)
     rows: list[tuple] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        for tsquery in [every, any_] if len(group_queries) > 1 else [any_]:
+        # A walk reads about rooms × cap / matches rows to find `cap` matches, a bitmap every match: the
+        # walk is the cheaper when matches > √(rooms × cap) (each read costs about the same, measured).
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'rooms_room'::regclass")
+        walk_above = math.sqrt(max(cursor.fetchone()[0], 0) * cap)
+        for operator in ["&", "|"] if len(groups) > 1 else ["|"]:
+            tsquery = attempt_query(operator)
             # Walking the rating index until `cap` rows match pays only when a broad word matches many
             # rooms. Matches of every word, or of words within filters, can be far fewer than the
             # planner's estimate (it takes them as independent), and such a walk would read the whole
             # index: those take the bitmap of the GIN indexes (and of the filters' indexes).
-            walk = tsquery is any_ and where == "r.is_active"
+            walk = operator == "|" and where == "r.is_active"
             cursor.execute(f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}")
-            tier_params = [value for _ in _TIER_VECTORS for value in (tsquery, *params, cap)]
+            conditions, tier_params = [], []
+            for weights, vector in _TIERS:
+                if walk and _estimated_rows(cursor, f"{vector} @@ to_tsquery('simple', %s)", tsquery) > walk_above:
+                    conditions.append("r.search_vector @@ to_tsquery('simple', %s)")
+                    tier_params += [attempt_query(operator, weights), *params, cap]
+                else:
+                    conditions.append(f"{vector} @@ to_tsquery('simple', %s)")
+                    tier_params += [tsquery, *params, cap]
+            conditions.append("r.search_vector @@ to_tsquery('simple', %s)")
+            tier_params += [tsquery, *params, cap]
             # The rooms already found come back among these; asking for as many more keeps the limit full.
-            cursor.execute(sql, [*tier_params, tsquery, *group_queries, limit + len(rows)])
+            cursor.execute(statement(conditions), [*tier_params, tsquery, *group_queries, limit + len(rows)])
             seen = {row[0] for row in rows}
             # Rooms matching every word (fewer than the limit, so all of them) stay on top.
             rows += [row for row in cursor.fetchall() if row[0] not in seen][: limit - len(rows)]

@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name, room_get
@@ -383,3 +384,26 @@ def test_search_leaves_the_callers_transaction_settings_as_they_were(catalogue, 
         room_search_hybrid(query="강남에서 무서운 테마", filters=RoomSearchFilters(players=4))
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_keyword_leg_walks_a_tier_with_many_matches_and_finds_what_the_bitmap_finds(settings):
+    store = StoreFactory(name="보관소", region="강남")
+    for index in range(12):
+        room = room_make(store=store, name=f"보물 창고 {index}", genres=["모험"], description="섬을 탐험합니다.")
+        Room.objects.filter(id=room.id).update(rating=index % 5, review_count=index)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rooms_room")  # the statistics the choice between walk and bitmap reads
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 2  # a walk pays above √(12 × 2) ≈ 5 name matches
+    groups = (("보물",),)
+
+    with CaptureQueriesContext(connection) as walked:
+        unfiltered = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
+    with CaptureQueriesContext(connection) as read:
+        in_gangnam = keyword_leg(groups=groups, filters=RoomSearchFilters(region="강남"), limit=2)
+
+    # The name tier walked with the weighted query ('보물':A, quoted as a literal), or found by its index.
+    assert any("보물'':A" in query["sql"] for query in walked.captured_queries)
+    assert not any("보물'':A" in query["sql"] for query in read.captured_queries)
+    assert unfiltered.ids == in_gangnam.ids and len(unfiltered.ids) == 2
+    best = Room.objects.filter(name__startswith="보물").order_by("-rating", "-review_count", "id")
+    assert set(unfiltered.ids) <= {room.id for room in best[:6]}  # of equal matches, the best-rated
