@@ -60,12 +60,16 @@ def _runs_installed_build(info) -> bool:
     return Path(running) == installed.resolve()
 
 
-def ensure_database(info, name: str) -> None:
+def _admin_connection(info):
     import psycopg
 
-    with psycopg.connect(
+    return psycopg.connect(
         host=str(info.socket_dir), port=info.port, user=SUPERUSER, dbname="postgres", autocommit=True
-    ) as conn:
+    )
+
+
+def ensure_database(info, name: str) -> None:
+    with _admin_connection(info) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -73,12 +77,9 @@ def ensure_database(info, name: str) -> None:
 
 def configure(info) -> bool:
     """Apply the server settings above; return True when the server must restart to take them."""
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        host=str(info.socket_dir), port=info.port, user=SUPERUSER, dbname="postgres", autocommit=True
-    ) as conn:
+    with _admin_connection(info) as conn:
         differs = conn.execute(
             "SELECT pg_size_bytes(current_setting('shared_buffers')) <> pg_size_bytes(%s)", [SHARED_BUFFERS]
         ).fetchone()[0]

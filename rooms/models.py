@@ -12,6 +12,13 @@ from rooms.vocabulary import GENRE_CHOICES, GENRE_NAMES, REGION_CHOICES, REGION_
 EMBEDDING_DIMENSIONS = 512
 
 
+def _embedding_graph(name: str, **options) -> HnswIndex:
+    """An HNSW index over `Room.embedding` (cosine), every graph with the same build parameters."""
+    return HnswIndex(
+        name=name, fields=["embedding"], m=16, ef_construction=64, opclasses=["vector_cosine_ops"], **options
+    )
+
+
 class Store(models.Model):
     """A 방탈출 카페 branch (업체/지점)."""
 
@@ -92,7 +99,7 @@ class Room(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="rooms_room_search_gin"),
-            # The keyword leg's candidate tiers (rooms.selectors.search._TIER_VECTORS): words of the name
+            # The keyword leg's candidate tiers (rooms.selectors.search._TIERS): words of the name
             # (weight A), and of the name, genres, region and store (A and B).
             GinIndex(
                 Func(F("search_vector"), Value("{a}"), function="ts_filter", output_field=SearchVectorField()),
@@ -107,24 +114,11 @@ class Room(models.Model):
                 OpClass(Replace("name", models.Value(" "), models.Value("")), name="gin_trgm_ops"),
                 name="rooms_room_name_trgm",
             ),
-            HnswIndex(
-                name="rooms_room_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
-            ),
+            _embedding_graph("rooms_room_embedding_hnsw"),
             # One small graph per region as well: a search in one region (most chat searches) walks
             # only that region's rooms instead of skipping past the other regions' in the big graph.
             *(
-                HnswIndex(
-                    name=f"rooms_room_hnsw_{slug}",
-                    fields=["embedding"],
-                    m=16,
-                    ef_construction=64,
-                    opclasses=["vector_cosine_ops"],
-                    condition=models.Q(region=region),
-                )
+                _embedding_graph(f"rooms_room_hnsw_{slug}", condition=models.Q(region=region))
                 for region, slug in REGION_SLUGS.items()
             ),
             models.Index(fields=["region", "is_active"], name="rooms_room_region_active"),

@@ -7,7 +7,6 @@ the keyword leg filters in its WHERE clause, the semantic leg walks the HNSW ind
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -115,8 +114,7 @@ _PRIOR_ORDER = "r.rating DESC, r.review_count DESC, r.id"
 def _estimated_rows(cursor, condition: str, tsquery: str) -> float:
     """How many rooms the planner expects `condition` to match (from the index expression's statistics)."""
     cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM rooms_room r WHERE {condition}", [tsquery])  # noqa: S608
-    plan = cursor.fetchone()[0]
-    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
+    return cursor.fetchone()[0][0]["Plan"]["Plan Rows"]  # psycopg decodes the JSON
 
 
 def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
@@ -167,10 +165,6 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     cap = max(limit, settings.ROOMS_KEYWORD_RANK_MAX_ROWS)
     rows: list[tuple] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        # A walk reads about rooms × cap / matches rows to find `cap` matches, a bitmap every match: the
-        # walk is the cheaper when matches > √(rooms × cap) (each read costs about the same, measured).
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'rooms_room'::regclass")
-        walk_above = math.sqrt(max(cursor.fetchone()[0], 0) * cap)
         for operator in ["&", "|"] if len(groups) > 1 else ["|"]:
             tsquery = attempt_query(operator)
             # Walking the rating index until `cap` rows match pays only when a broad word matches many
@@ -179,6 +173,12 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
             # index: those take the bitmap of the GIN indexes (and of the filters' indexes).
             walk = operator == "|" and where == "r.is_active"
             cursor.execute(f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}")
+            if walk:
+                # A walk reads about rooms × cap / matches rows to find `cap` matches, a bitmap every
+                # match: the walk is the cheaper when matches > √(rooms × cap) (each read costs about
+                # the same, measured).
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'rooms_room'::regclass")
+                walk_above = math.sqrt(max(cursor.fetchone()[0], 0) * cap)
             conditions, tier_params = [], []
             for weights, vector in _TIERS:
                 if walk and _estimated_rows(cursor, f"{vector} @@ to_tsquery('simple', %s)", tsquery) > walk_above:
@@ -284,7 +284,7 @@ def _fuse_weighted_sum(legs: list[tuple[_Leg, float]]) -> dict[int, float]:
 
 def _filters_only(*, filters: RoomSearchFilters, limit: int) -> list[RoomSearchHit]:
     where, params = filters_sql(filters)
-    sql = f"SELECT r.id FROM rooms_room r WHERE {where} ORDER BY r.rating DESC, r.review_count DESC, r.id LIMIT %s"  # noqa: S608
+    sql = f"SELECT r.id FROM rooms_room r WHERE {where} ORDER BY {_PRIOR_ORDER} LIMIT %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         ids = [row[0] for row in cursor.fetchall()]

@@ -230,17 +230,23 @@ def _random_catalogue(count: int, seed: int = 7) -> list[int]:
     return [room.id for room in rooms]
 
 
-def _rebuild_graphs(cursor) -> None:
-    """Build the HNSW graphs again inside the test's transaction (rolled back with it): rooms that
-    earlier tests inserted and rolled back stay in a graph as dead nodes until a VACUUM, and a walk
-    at a low ef_search can spend itself on them."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the rooms' deferred foreign key checks, done now
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'rooms_room' AND indexdef LIKE '%%hnsw%%'"
-    )
-    for name, definition in cursor.fetchall():
-        cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute(definition)
+def _only_the_graphs_left() -> None:
+    """Inside the test's transaction (all rolled back with it): a few hundred rooms are few enough
+    for the planner to prefer the table, the region index or the rating index followed by a sort (as
+    it should), so only the HNSW graphs are left to it. The graphs are built again: rooms that earlier
+    tests inserted and rolled back stay in a graph as dead nodes until a VACUUM, and a walk at a low
+    ef_search can spend itself on them."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX rooms_room_region_active")
+        cursor.execute("DROP INDEX rooms_room_rating_order")
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the rooms' deferred foreign key checks, done now
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'rooms_room' AND indexdef LIKE '%%hnsw%%'"
+        )
+        for name, definition in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute(definition)
 
 
 def test_hnsw_iterative_scan_fills_a_filtered_limit(settings):
@@ -250,13 +256,7 @@ def test_hnsw_iterative_scan_fills_a_filtered_limit(settings):
     settings.ROOMS_EXACT_SCAN_MAX_ROWS = 0  # always the index
     vector = (np.random.default_rng(1).normal(size=512)).tolist()
     filters = RoomSearchFilters(players=6)  # one room in ten
-    with connection.cursor() as cursor:
-        # 600 rooms are few enough for the planner to prefer the table or the region index (as it
-        # should); inside this test's transaction only the graph is left to it.
-        cursor.execute("DROP INDEX rooms_room_region_active")
-        cursor.execute("DROP INDEX rooms_room_rating_order")  # (read whole, then sorted by distance)
-        cursor.execute("SET enable_seqscan = off")
-        _rebuild_graphs(cursor)
+    _only_the_graphs_left()
     plan = semantic_leg(vector=vector, filters=filters, limit=20, ef_search=10, explain=True)
     assert "rooms_room_embedding_hnsw" in plan
     # ef_search 10 visits ~10 rooms of which 1 in 10 passes the filter: only the iterative scan fills 20.
@@ -286,12 +286,7 @@ def test_a_region_filter_walks_that_regions_own_graph(settings):
     settings.ROOMS_EXACT_SCAN_MAX_ROWS = 100_000  # the region's graph is used however few its rooms
     vector = (np.random.default_rng(3).normal(size=512)).tolist()
     filters = RoomSearchFilters(region="부산")  # 60 rooms of 600
-    with connection.cursor() as cursor:
-        # As above: at 600 rooms the planner would rightly read the table; only the graphs are left.
-        cursor.execute("DROP INDEX rooms_room_region_active")
-        cursor.execute("DROP INDEX rooms_room_rating_order")
-        cursor.execute("SET enable_seqscan = off")
-        _rebuild_graphs(cursor)
+    _only_the_graphs_left()
     plan = semantic_leg(vector=vector, filters=filters, limit=20, explain=True)
     assert "rooms_room_hnsw_busan" in plan and "rooms_room_embedding_hnsw" not in plan
     approximate = semantic_leg(vector=vector, filters=filters, limit=20)
