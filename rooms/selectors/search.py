@@ -102,19 +102,80 @@ MAX_QUERY_GROUPS = 8
 
 
 # The tiers of the keyword leg's candidates: the name's words (weight A), the name's, genres',
-# region's and store's words (A and B), every word. A tier is found by its GIN index (migration 0003,
-# over a ts_filter expression whose statistics tell how many rooms match) or, when it has many
-# matches, by walking the rating index and testing the weighted tsquery ('작전':A) on each row, which
-# costs next to nothing (ts_filter would build a new vector a row).
-_TIERS = (("A", "ts_filter(r.search_vector, '{a}')"), ("AB", "ts_filter(r.search_vector, '{a,b}')"))
+# region's and store's words (A and B), every word. Each is a subset of the next. A tier is read one
+# of two ways:
+# - its GIN index (migration 0003, over a ts_filter expression): every match, then the best-rated;
+# - a walk of the rating index, testing the weighted tsquery ('작전':A, cheap) row by row until the
+#   tier has its candidates. One walk serves every walked tier.
+_TIERS = (
+    ("A", "ts_filter(r.search_vector, '{a}')"),
+    ("AB", "ts_filter(r.search_vector, '{a,b}')"),
+    ("", "r.search_vector"),
+)
 # Among many equal matches the best-rated come first: the order of `rooms_room_rating_order`.
 _PRIOR_ORDER = "r.rating DESC, r.review_count DESC, r.id"
+# The rooms a block sample reads to tell how many match (about a millisecond at any size).
+_SAMPLE_ROOMS = 1000
 
 
-def _estimated_rows(cursor, condition: str, tsquery: str) -> float:
-    """How many rooms the planner expects `condition` to match (from the index expression's statistics)."""
-    cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM rooms_room r WHERE {condition}", [tsquery])  # noqa: S608
-    return cursor.fetchone()[0][0]["Plan"]["Plan Rows"]  # psycopg decodes the JSON
+def _tiers_to_walk(cursor, tier_queries: list[str], where: str, params: list, cap: int) -> list[bool]:
+    """For each tier query, whether walking the rating index is cheaper than reading its GIN bitmap.
+
+    A walk reads about cap / share rows to find `cap` matches (share: the part of the catalogue a
+    tier matches within the filters); the bitmap reads every match, share x rooms rows, each at about
+    the same cost (measured). The walk wins when share > sqrt(cap / rooms). The share is counted on a
+    fixed block sample: the planner's estimate takes words as independent, and words that come
+    together ("고인물", "난도") match ten times more rooms than it expects, words that do not, fewer.
+    """
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'rooms_room'::regclass")
+    rooms = max(cursor.fetchone()[0], 0)
+    if rooms <= cap:  # a share of at most 1 never pays: small catalogues read their bitmaps
+        return [False] * len(tier_queries)
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE {where} AND r.search_vector @@ to_tsquery('simple', %s))" for _ in tier_queries
+    )
+    cursor.execute(
+        f"SELECT count(*), {counts} FROM rooms_room r TABLESAMPLE SYSTEM (%s) REPEATABLE (0)",  # noqa: S608
+        [*(value for query in tier_queries for value in (*params, query)), min(100.0, 100.0 * _SAMPLE_ROOMS / rooms)],
+    )
+    sampled, *matches = cursor.fetchone()
+    return [sampled > 0 and found / sampled > math.sqrt(cap / rooms) for found in matches]
+
+
+def _bitmap_read(*, vector: str, where: str, cap: int) -> str:
+    """A tier's best-rated `cap` from every match its GIN index finds (ANDed with the filters' indexes).
+
+    OFFSET 0 keeps the ORDER BY out of the reading: otherwise the planner may walk the rating index
+    when it expects many matches, and read the whole index when they are few.
+    """
+    return (
+        "(SELECT r.id, r.rating, r.search_vector FROM (SELECT r.id, r.rating, r.review_count, r.search_vector "  # noqa: S608
+        f"FROM rooms_room r WHERE {where} AND {vector} @@ to_tsquery('simple', %s) OFFSET 0) r "
+        f"ORDER BY {_PRIOR_ORDER} LIMIT {cap:d})"
+    )
+
+
+def _walk_read(*, tiers: int, where: str, cap: int) -> str:
+    """The best-rated `cap` of each of the last `tiers` tiers, in one walk of the rating index.
+
+    The walk reads the rows matching the widest tier (every word) in rating order; a running count
+    of each narrower tier's matches stops it (PostgreSQL's window run condition) once the narrowest
+    has `cap`, which it would have read anyway. `IS TRUE` hides the conditions from every index (the
+    GIN ones, and the filters', which the planner would rather read whole when it expects few matches).
+    Parameters: the narrower tiers' tsqueries, the filters', the widest tier's tsquery.
+    """
+    flags = "".join(f", r.search_vector @@ to_tsquery('simple', %s) AS in{index}" for index in range(tiers - 1))
+    counts = [f"count(CASE WHEN w.in{index} THEN 1 END) OVER o AS n{index}" for index in range(tiers - 1)]
+    counts.append(f"row_number() OVER o AS n{tiers - 1}")
+    keep = [f"(w.in{index} AND w.n{index} <= {cap:d})" for index in range(tiers - 1)]
+    keep.append(f"w.n{tiers - 1} <= {cap:d}")
+    return f"""(SELECT w.id, w.rating, w.search_vector FROM (
+            SELECT w.*, {", ".join(counts)} FROM (
+                SELECT r.id, r.rating, r.review_count, r.search_vector{flags} FROM rooms_room r
+                WHERE ({where} AND r.search_vector @@ to_tsquery('simple', %s)) IS TRUE ORDER BY {_PRIOR_ORDER}
+            ) w
+            WINDOW o AS (ORDER BY w.rating DESC, w.review_count DESC, w.id ROWS UNBOUNDED PRECEDING)
+        ) w WHERE w.n0 <= {cap:d} AND ({" OR ".join(keep)}))"""  # noqa: S608
 
 
 def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
@@ -128,9 +189,9 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     ts_rank_cd (cover density over every position) is the costly part, and a broad word ("코믹")
     matches a tenth of a big catalogue: it ranks at most ROOMS_KEYWORD_RANK_MAX_ROWS candidates per
     tier, where the tiers follow what it rewards: a match in the name, in the genres/region/store,
-    anywhere. Within a tier that has more matches than that, the best-rated come first, read in
-    order from an index, so a broad word never reads all its matches. With fewer matches than the
-    cap (the demo catalogue) every match is ranked.
+    anywhere. Within a tier that has more matches than that, the best-rated come first; a tier with
+    many matches is walked in that order, so a broad word never reads all its matches. With fewer
+    matches than the cap (the demo catalogue) every match is ranked.
     """
     leg = _Leg()
     groups = tuple(group for group in groups if tsquery_text(group))[:MAX_QUERY_GROUPS]
@@ -142,12 +203,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     group_tables = ", ".join(f"to_tsquery('simple', %s) g{index}" for index in range(len(groups)))
     matched = " + ".join(f"(u.search_vector @@ g{index})::int" for index in range(len(groups)))
 
-    def statement(conditions: list[str]) -> str:
-        tiers = " UNION ALL ".join(
-            f"(SELECT r.id, r.rating, r.search_vector FROM rooms_room r "  # noqa: S608
-            f"WHERE {condition} AND {where} ORDER BY {_PRIOR_ORDER} LIMIT %s)"
-            for condition in conditions
-        )
+    def statement(tiers: str) -> str:
         # ts_rank_cd normalisation 1 divides by 1 + log(document length): long descriptions do not win by volume.
         return f"""
             SELECT id, matched, rank FROM (
@@ -163,41 +219,36 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
         return f" {operator} ".join(f"({tsquery_text(group, weights)})" for group in groups)
 
     cap = max(limit, settings.ROOMS_KEYWORD_RANK_MAX_ROWS)
+    operators = ["&", "|"] if len(groups) > 1 else ["|"]
+    weighted = {operator: [attempt_query(operator, weights) for weights, _ in _TIERS] for operator in operators}
     rows: list[tuple] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        for operator in ["&", "|"] if len(groups) > 1 else ["|"]:
+        # Every tier has an index to read it by; a sequential scan is never the plan wanted here.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        # One sample tells both attempts which tiers to walk (a walked tier's wider ones are walked too).
+        walks = _tiers_to_walk(
+            cursor, [query for queries in weighted.values() for query in queries], where, params, cap
+        )
+        for index, operator in enumerate(operators):
             tsquery = attempt_query(operator)
-            # Walking the rating index until `cap` rows match pays only when a broad word matches many
-            # rooms. Matches of every word, or of words within filters, can be far fewer than the
-            # planner's estimate (it takes them as independent), and such a walk would read the whole
-            # index: those take the bitmap of the GIN indexes (and of the filters' indexes).
-            walk = operator == "|" and where == "r.is_active"
-            cursor.execute(f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}")
-            if walk:
-                # A walk reads about rooms × cap / matches rows to find `cap` matches, a bitmap every
-                # match: the walk is the cheaper when matches > √(rooms × cap) (each read costs about
-                # the same, measured).
-                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'rooms_room'::regclass")
-                walk_above = math.sqrt(max(cursor.fetchone()[0], 0) * cap)
-            conditions, tier_params = [], []
-            for weights, vector in _TIERS:
-                if walk and _estimated_rows(cursor, f"{vector} @@ to_tsquery('simple', %s)", tsquery) > walk_above:
-                    conditions.append("r.search_vector @@ to_tsquery('simple', %s)")
-                    tier_params += [attempt_query(operator, weights), *params, cap]
-                else:
-                    conditions.append(f"{vector} @@ to_tsquery('simple', %s)")
-                    tier_params += [tsquery, *params, cap]
-            conditions.append("r.search_vector @@ to_tsquery('simple', %s)")
-            tier_params += [tsquery, *params, cap]
+            tier_walks = walks[index * len(_TIERS) : (index + 1) * len(_TIERS)]
+            first_walked = tier_walks.index(True) if True in tier_walks else len(_TIERS)
+            reads = [_bitmap_read(vector=vector, where=where, cap=cap) for _, vector in _TIERS[:first_walked]]
+            read_params = [value for _ in reads for value in (*params, tsquery)]
+            if first_walked < len(_TIERS):
+                reads.append(_walk_read(tiers=len(_TIERS) - first_walked, where=where, cap=cap))
+                read_params += [*weighted[operator][first_walked:-1], *params, tsquery]
             # The rooms already found come back among these; asking for as many more keeps the limit full.
-            cursor.execute(statement(conditions), [*tier_params, tsquery, *group_queries, limit + len(rows)])
+            cursor.execute(
+                statement(" UNION ALL ".join(reads)), [*read_params, tsquery, *group_queries, limit + len(rows)]
+            )
             seen = {row[0] for row in rows}
             # Rooms matching every word (fewer than the limit, so all of them) stay on top.
             rows += [row for row in cursor.fetchall() if row[0] not in seen][: limit - len(rows)]
             if len(rows) >= limit:
                 break
         # SET LOCAL lasts to the end of the transaction, and a caller's transaction outlives this savepoint.
-        cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
+        cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
     # The score orders as the query did: words matched, then ts_rank_cd squashed into [0, 1). (Written
     # as one SQL expression, the planner would inline `rank` twice and run ts_rank_cd twice a row.)
     for room_id, matched, rank in rows:

@@ -3,6 +3,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from rooms.models import Room
+from rooms.selectors import search
 from rooms.selectors.rooms import room_find_by_name, room_get
 from rooms.selectors.search import RoomSearchFilters, keyword_leg, room_search_hybrid, semantic_leg
 from rooms.services import rooms_embed, rooms_set_active
@@ -350,7 +351,7 @@ def test_keyword_leg_caps_a_broad_word_by_tier_then_rating(settings):
     capped = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
     assert capped.ids[0] == in_name.id  # the name tier, although it is the least rated
     assert capped.ids[1] in (plain[4].id, plain[2].id)
-    # With a filter the GIN bitmaps are used, not the rating walk: the same candidates.
+    # Within a filter that every room passes: the same candidates.
     in_gangnam = keyword_leg(groups=groups, filters=RoomSearchFilters(region="강남"), limit=2)
     assert in_gangnam.ids == capped.ids
 
@@ -377,28 +378,82 @@ def test_search_leaves_the_callers_transaction_settings_as_they_were(catalogue, 
     settings.ROOMS_EXACT_SCAN_MAX_ROWS = 100_000  # the semantic leg's exact path changes planner settings too
     with transaction.atomic(), connection.cursor() as cursor:
         room_search_hybrid(query="강남에서 무서운 테마", filters=RoomSearchFilters(players=4))
-        cursor.execute("SHOW enable_indexscan")
-        assert cursor.fetchone()[0] == "on"
+        for setting in ("enable_indexscan", "enable_seqscan"):
+            cursor.execute(f"SHOW {setting}")
+            assert cursor.fetchone()[0] == "on"
 
 
-def test_keyword_leg_walks_a_tier_with_many_matches_and_finds_what_the_bitmap_finds(settings):
+def _walked(captured: CaptureQueriesContext) -> bool:
+    """Whether a keyword leg walked the rating index (the walk's window) rather than only reading GIN bitmaps."""
+    return any("ROWS UNBOUNDED PRECEDING" in query["sql"] for query in captured.captured_queries)
+
+
+@pytest.fixture
+def treasure_rooms():
+    """12 rooms saying "보물": in the name of half of them, only in the description of the others."""
     store = StoreFactory(name="보관소", region="강남")
+    rooms = []
     for index in range(12):
-        room = room_make(store=store, name=f"보물 창고 {index}", genres=["모험"], description="섬을 탐험합니다.")
+        in_name = index % 2 == 0
+        room = room_make(
+            store=store,
+            name=f"보물 창고 {index}" if in_name else f"낡은 창고 {index}",
+            genres=["공포"] if index == 3 else ["모험"],
+            description="섬을 탐험합니다." if in_name else "섬에서 보물을 찾습니다.",
+        )
         Room.objects.filter(id=room.id).update(rating=index % 5, review_count=index)
+        rooms.append(room)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE rooms_room")  # the statistics the choice between walk and bitmap reads
-    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 2  # a walk pays above √(12 × 2) ≈ 5 name matches
-    groups = (("보물",),)
+        cursor.execute("ANALYZE rooms_room")  # the room count the choice between walk and bitmap reads
+    return rooms
 
-    with CaptureQueriesContext(connection) as walked:
-        unfiltered = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
-    with CaptureQueriesContext(connection) as read:
-        in_gangnam = keyword_leg(groups=groups, filters=RoomSearchFilters(region="강남"), limit=2)
 
-    # The name tier walked with the weighted query ('보물':A, quoted as a literal), or found by its index.
-    assert any("보물'':A" in query["sql"] for query in walked.captured_queries)
-    assert not any("보물'':A" in query["sql"] for query in read.captured_queries)
-    assert unfiltered.ids == in_gangnam.ids and len(unfiltered.ids) == 2
-    best = Room.objects.filter(name__startswith="보물").order_by("-rating", "-review_count", "id")
-    assert set(unfiltered.ids) <= {room.id for room in best[:6]}  # of equal matches, the best-rated
+@pytest.mark.parametrize("groups", [(("보물",),), (("보물",), ("창고",))], ids=["any word", "every word"])
+def test_keyword_leg_walks_tiers_with_many_matches_and_finds_what_the_bitmaps_find(
+    treasure_rooms, settings, monkeypatch, groups
+):
+    # Half the rooms match in the name: above √(2 / 12) ≈ 41 % of the catalogue a walk pays, for the
+    # name tier and the wider ones, in one walk; with two words every room matching both is a name match.
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 2
+
+    with CaptureQueriesContext(connection) as walk:
+        walked = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
+    monkeypatch.setattr(search, "_tiers_to_walk", lambda cursor, queries, *args: [False] * len(queries))
+    with CaptureQueriesContext(connection) as bitmaps:
+        read = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
+
+    assert _walked(walk) and not _walked(bitmaps)
+    assert walked.ids == read.ids and walked.scores == read.scores
+    # Of the name matches, the best-rated: ratings 4 (room 4) and 3 (rooms 8), before room 0 with 0.
+    assert walked.ids == [treasure_rooms[4].id, treasure_rooms[8].id]
+
+
+def test_keyword_leg_reads_bitmaps_when_the_filters_leave_few_matches(treasure_rooms, settings):
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 2
+
+    with CaptureQueriesContext(connection) as captured:
+        leg = keyword_leg(groups=(("보물",),), filters=RoomSearchFilters(genres=("공포",)), limit=2)
+
+    assert not _walked(captured)  # 1 room of 12 within the filters
+    assert leg.ids == [treasure_rooms[3].id]
+
+
+def test_keyword_leg_walk_stops_once_the_narrowest_tier_is_full(treasure_rooms, settings):
+    """The walk relies on PostgreSQL stopping a window at its run condition: without it, a walk
+    would read the whole rating index."""
+    settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 2
+    with CaptureQueriesContext(connection) as captured:
+        keyword_leg(groups=(("보물",),), filters=RoomSearchFilters(), limit=2)
+    statement = next(query["sql"] for query in captured.captured_queries if "ROWS UNBOUNDED PRECEDING" in query["sql"])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + statement)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
+
+    assert "Run Condition" in plan and "rooms_room_rating_order" in plan
+    # Name matches are every other room by rating order (4, 4, 3, 3, ...): two of them are found
+    # within the first rows, never all 12.
+    walk_rows = [line for line in plan.splitlines() if "Index Scan using rooms_room_rating_order" in line]
+    assert walk_rows and all("rows=12.00" not in line for line in walk_rows)
