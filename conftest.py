@@ -36,3 +36,12 @@ def auth_client(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=user)['access']}")
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _search_workers_disconnected(django_db_setup):
+    """Search workers keep connections of their own: closed before the test database is dropped."""
+    yield
+    from rooms.selectors.search import leg_threads
+
+    leg_threads.close()

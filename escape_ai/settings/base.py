@@ -265,6 +265,8 @@ ROOMS_HNSW_EF_SEARCH = env.int("ROOMS_HNSW_EF_SEARCH", default=100)
 ROOMS_EXACT_SCAN_MAX_ROWS = env.int("ROOMS_EXACT_SCAN_MAX_ROWS", default=3000)
 # The keyword leg runs ts_rank_cd on at most this many matches, chosen by a cheap pre-ranking.
 ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=300)
+# Worker threads (each with a database connection) that run the semantic leg beside the keyword leg (0: in turn).
+ROOMS_SEARCH_LEG_THREADS = env.int("ROOMS_SEARCH_LEG_THREADS", default=4)
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,

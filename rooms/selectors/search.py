@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, connections, transaction
 
 from rooms.models import Room
 from rooms.text import query_analyze
@@ -115,7 +118,7 @@ _TIERS = (
 # Among many equal matches the best-rated come first: the order of `rooms_room_rating_order`.
 _PRIOR_ORDER = "r.rating DESC, r.review_count DESC, r.id"
 # The rooms a block sample reads to tell how many match (about a millisecond at any size).
-_SAMPLE_ROOMS = 1000
+_SAMPLE_ROOMS = 400
 
 
 def _tiers_to_walk(cursor, tier_queries: list[str], where: str, params: list, cap: int) -> list[bool]:
@@ -127,19 +130,22 @@ def _tiers_to_walk(cursor, tier_queries: list[str], where: str, params: list, ca
     fixed block sample: the planner's estimate takes words as independent, and words that come
     together ("고인물", "난도") match ten times more rooms than it expects, words that do not, fewer.
     """
-    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'rooms_room'::regclass")
-    rooms = max(cursor.fetchone()[0], 0)
-    if rooms <= cap:  # a share of at most 1 never pays: small catalogues read their bitmaps
-        return [False] * len(tier_queries)
+    # Every tier query's matches are among the widest query's (the last): the narrower ones are tested
+    # only on its matches, a few percent of the rows.
     counts = ", ".join(
-        f"count(*) FILTER (WHERE {where} AND r.search_vector @@ to_tsquery('simple', %s))" for _ in tier_queries
+        "count(*) FILTER (WHERE s.m AND s.search_vector @@ to_tsquery('simple', %s))" for _ in tier_queries
     )
+    rooms = "(SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'rooms_room'::regclass)"
     cursor.execute(
-        f"SELECT count(*), {counts} FROM rooms_room r TABLESAMPLE SYSTEM (%s) REPEATABLE (0)",  # noqa: S608
-        [*(value for query in tier_queries for value in (*params, query)), min(100.0, 100.0 * _SAMPLE_ROOMS / rooms)],
+        f"SELECT {rooms}, count(*), {counts} FROM (SELECT r.search_vector, "  # noqa: S608
+        f"({where} AND r.search_vector @@ to_tsquery('simple', %s)) AS m FROM rooms_room r "
+        f"TABLESAMPLE SYSTEM ((SELECT least(100, 100.0 * %s / greatest({rooms}, 1)))) REPEATABLE (0)) s",
+        [*tier_queries, *params, tier_queries[-1], _SAMPLE_ROOMS],
     )
-    sampled, *matches = cursor.fetchone()
-    return [sampled > 0 and found / sampled > math.sqrt(cap / rooms) for found in matches]
+    rooms, sampled, *matches = cursor.fetchone()
+    if rooms <= cap or not sampled:  # a share of at most 1 never pays: small catalogues read their bitmaps
+        return [False] * len(tier_queries)
+    return [found / sampled > math.sqrt(cap / rooms) for found in matches]
 
 
 def _bitmap_read(*, vector: str, where: str, cap: int) -> str:
@@ -346,6 +352,79 @@ def _filters_only(*, filters: RoomSearchFilters, limit: int) -> list[RoomSearchH
     ]
 
 
+class _LegThreads:
+    """Worker threads that run the semantic leg while the request's thread runs the keyword leg.
+
+    Each worker keeps a database connection of its own (checked and renewed as a request's is, by
+    CONN_MAX_AGE and health checks). A search finding every worker busy runs its legs in turn rather
+    than queue. The pool is made on first use in each process, so a forked process never inherits a
+    parent's dead threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._workers = 0
+        self._free = threading.Semaphore(0)
+
+    def try_submit(self, function, /, **kwargs) -> Future | None:
+        """`function(**kwargs)` on a free worker, or None when there is none."""
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                self._workers = settings.ROOMS_SEARCH_LEG_THREADS
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="search-leg")
+                self._free = threading.Semaphore(self._workers)
+                self._pid = os.getpid()
+            if not self._free.acquire(blocking=False):
+                return None
+            future = self._pool.submit(_on_own_connection, function, **kwargs)
+        future.add_done_callback(lambda _: self._free.release())
+        return future
+
+    def close(self) -> None:
+        """Close every worker's connection and stop the workers (before a test database is dropped)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # One task per worker, held at a barrier until each worker has one: each closes its own connection.
+        barrier = threading.Barrier(self._workers)
+        for _ in range(self._workers):
+            pool.submit(_close_connections_at, barrier)
+        pool.shutdown(wait=True)
+
+
+def _on_own_connection(function, /, **kwargs):
+    close_old_connections()
+    return function(**kwargs)
+
+
+def _close_connections_at(barrier: threading.Barrier) -> None:
+    barrier.wait()
+    connections.close_all()
+
+
+leg_threads = _LegThreads()
+
+
+def _semantic_candidates(*, query: str, analysis, filters: RoomSearchFilters, limit: int) -> _Leg:
+    from rooms.embeddings import embed_query
+
+    # The embedding model reads "혜화" or "호러" less surely than the vocabulary does: the query
+    # text it embeds carries the canonical names too, and a single region the query names
+    # scopes this leg (it cannot rank places; the keyword leg still sees every region).
+    semantic_text = " ".join([query, *(name for name in analysis.canonical_terms if name not in query)])
+    if filters.region is None and len(analysis.regions) == 1:
+        filters = RoomSearchFilters(**{**filters.__dict__, "region": analysis.regions[0]})
+    try:
+        vector = embed_query(semantic_text)
+    except Exception:  # an embedding API down or slow: answer from the keyword leg alone
+        logger.warning("query embedding failed; keyword results only", exc_info=True)
+        return _Leg()
+    return semantic_leg(vector=vector, filters=filters, limit=limit)
+
+
 def room_search_hybrid(
     *, query: str, filters: RoomSearchFilters, limit: int = 10, method: str | None = None
 ) -> list[RoomSearchHit]:
@@ -354,6 +433,10 @@ def room_search_hybrid(
     method: "rrf" (default setting) or "weighted_sum" fuse both legs; "keyword" and "semantic"
     run one leg alone (the bench compares them). Genres the query negates ("안 무서운",
     "공포 빼고") join `exclude_genres`. An empty query ranks the filtered rooms by rating.
+
+    Both legs run at once when they can (ROOMS_SEARCH_LEG_THREADS > 0 and a worker is free): the
+    semantic one (query embedding and HNSW walk) on a worker's connection. Not inside a transaction,
+    whose rows not yet committed only its own connection sees: there they run one after the other.
     """
     method = method or settings.ROOMS_SEARCH_METHOD
     if method not in METHODS:
@@ -368,26 +451,18 @@ def room_search_hybrid(
         filters = RoomSearchFilters(**{**filters.__dict__, "exclude_genres": excluded})
 
     candidates = max(limit, settings.ROOMS_SEARCH_CANDIDATES)
+    semantic_call = {"query": query, "analysis": analysis, "filters": filters, "limit": candidates}
     keyword = _Leg()
     semantic = _Leg()
+    pending = None
+    if method in ("rrf", "weighted_sum") and settings.ROOMS_SEARCH_LEG_THREADS > 0 and not connection.in_atomic_block:
+        pending = leg_threads.try_submit(_semantic_candidates, **semantic_call)
     if method != "semantic":
         keyword = keyword_leg(groups=analysis.groups, filters=filters, limit=candidates)
-    if method != "keyword":
-        from rooms.embeddings import embed_query
-
-        # The embedding model reads "혜화" or "호러" less surely than the vocabulary does: the query
-        # text it embeds carries the canonical names too, and a single region the query names
-        # scopes this leg (it cannot rank places; the keyword leg still sees every region).
-        semantic_text = " ".join([query, *(name for name in analysis.canonical_terms if name not in query)])
-        semantic_filters = filters
-        if filters.region is None and len(analysis.regions) == 1:
-            semantic_filters = RoomSearchFilters(**{**filters.__dict__, "region": analysis.regions[0]})
-        try:
-            vector = embed_query(semantic_text)
-        except Exception:  # an embedding API down or slow: answer from the keyword leg alone
-            logger.warning("query embedding failed; keyword results only", exc_info=True)
-        else:
-            semantic = semantic_leg(vector=vector, filters=semantic_filters, limit=candidates)
+    if pending is not None:
+        semantic = pending.result()
+    elif method != "keyword":
+        semantic = _semantic_candidates(**semantic_call)
 
     keyword_weight = settings.ROOMS_SEARCH_KEYWORD_WEIGHT
     semantic_weight = settings.ROOMS_SEARCH_SEMANTIC_WEIGHT

@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -457,3 +459,47 @@ def test_keyword_leg_walk_stops_once_the_narrowest_tier_is_full(treasure_rooms, 
     # within the first rows, never all 12.
     walk_rows = [line for line in plan.splitlines() if "Index Scan using rooms_room_rating_order" in line]
     assert walk_rows and all("rows=12.00" not in line for line in walk_rows)
+
+
+def _hit_tuples(hits) -> list[tuple]:
+    return [(hit.room.id, hit.score, hit.keyword_rank, hit.semantic_rank) for hit in hits]
+
+
+def _semantic_queries(captured: CaptureQueriesContext) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries if "<=>" in query["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_legs_run_at_once_outside_a_transaction(catalogue, settings):
+    rooms_embed(room_ids=[room.id for room in catalogue.values()])
+    settings.ROOMS_SEARCH_LEG_THREADS = 2
+
+    with CaptureQueriesContext(connection) as together:
+        at_once = room_search_hybrid(query="귀신 나오는 무서운 곳", filters=RoomSearchFilters(), limit=6)
+    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
+        # Inside a transaction the legs take turns on its connection, which alone sees its uncommitted rows.
+        in_turn = room_search_hybrid(query="귀신 나오는 무서운 곳", filters=RoomSearchFilters(), limit=6)
+
+    assert not _semantic_queries(together)  # the HNSW walk ran on a worker's connection
+    assert _semantic_queries(inside)
+    assert any(hit.semantic_rank is not None for hit in at_once)
+    assert _hit_tuples(at_once) == _hit_tuples(in_turn)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_finding_every_worker_busy_runs_its_legs_in_turn(catalogue, settings):
+    rooms_embed(room_ids=[room.id for room in catalogue.values()])
+    settings.ROOMS_SEARCH_LEG_THREADS = 1
+    search.leg_threads.close()  # a pool of the size this test sets
+    release = threading.Event()
+    busy = search.leg_threads.try_submit(release.wait, timeout=30)
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            hits = room_search_hybrid(query="귀신 나오는 무서운 곳", filters=RoomSearchFilters(), limit=6)
+    finally:
+        release.set()
+        busy.result()
+    search.leg_threads.close()
+
+    assert _semantic_queries(captured)
+    assert any(hit.semantic_rank is not None for hit in hits)
