@@ -110,11 +110,37 @@ MAX_QUERY_GROUPS = 8
 # - its GIN index (migration 0003, over a ts_filter expression): every match, then the best-rated;
 # - a walk of the rating index, testing the weighted tsquery ('작전':A, cheap) row by row until the
 #   tier has its candidates. One walk serves every walked tier.
+@dataclass(frozen=True)
+class _Tier:
+    weights: str  # of its tsquery lexemes: "A" ('작전':A), "AB", "" (any)
+    vector: str  # the expression its GIN index is over
+    has_facts: bool  # whether that vector holds the weight B words (genres, region, store)
+
+
 _TIERS = (
-    ("A", "ts_filter(r.search_vector, '{a}')"),
-    ("AB", "ts_filter(r.search_vector, '{a,b}')"),
-    ("", "r.search_vector"),
+    _Tier("A", "ts_filter(r.search_vector, '{a}')", has_facts=False),
+    _Tier("AB", "ts_filter(r.search_vector, '{a,b}')", has_facts=True),
+    _Tier("", "r.search_vector", has_facts=True),
 )
+
+
+def _filter_words(filters: RoomSearchFilters) -> str:
+    """The region and genre filters as words of a room's text (weight B: every room carries its own).
+
+    ANDed into the tsquery a tier's GIN index reads (the tiers with weight B), they narrow what it
+    returns to about the filters' rooms: the planner, taking words as independent, expects few
+    matches of several words and would not AND the region's index, and then reads thousands of rows
+    for "눈물 나는 이야기" in one region. The columns are still checked, so a word met elsewhere
+    (a description saying "강남") lets nothing through.
+    """
+    words = []
+    if filters.region:
+        words.append(f"({tsquery_text([filters.region])})")
+    if filters.genres:
+        words.append(f"({tsquery_text([genre.lower() for genre in filters.genres])})")
+    return " & ".join(words)
+
+
 # Among many equal matches the best-rated come first: the order of `rooms_room_rating_order`.
 _PRIOR_ORDER = "r.rating DESC, r.review_count DESC, r.id"
 # The rooms a block sample reads to tell how many match (about a millisecond at any size).
@@ -205,6 +231,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
         return leg
     group_queries = [tsquery_text(group) for group in groups]
     where, params = filters_sql(filters)
+    filter_words = _filter_words(filters)
     # Every tsquery is a function in FROM, parsed once per query (in the SELECT list it would be per row).
     group_tables = ", ".join(f"to_tsquery('simple', %s) g{index}" for index in range(len(groups)))
     matched = " + ".join(f"(u.search_vector @@ g{index})::int" for index in range(len(groups)))
@@ -226,7 +253,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
 
     cap = max(limit, settings.ROOMS_KEYWORD_RANK_MAX_ROWS)
     operators = ["&", "|"] if len(groups) > 1 else ["|"]
-    weighted = {operator: [attempt_query(operator, weights) for weights, _ in _TIERS] for operator in operators}
+    weighted = {operator: [attempt_query(operator, tier.weights) for tier in _TIERS] for operator in operators}
     rows: list[tuple] = []
     with transaction.atomic(), connection.cursor() as cursor:
         # Every tier has an index to read it by; a sequential scan is never the plan wanted here.
@@ -239,8 +266,11 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
             tsquery = attempt_query(operator)
             tier_walks = walks[index * len(_TIERS) : (index + 1) * len(_TIERS)]
             first_walked = tier_walks.index(True) if True in tier_walks else len(_TIERS)
-            reads = [_bitmap_read(vector=vector, where=where, cap=cap) for _, vector in _TIERS[:first_walked]]
-            read_params = [value for _ in reads for value in (*params, tsquery)]
+            reads = [_bitmap_read(vector=tier.vector, where=where, cap=cap) for tier in _TIERS[:first_walked]]
+            narrowed = f"({tsquery}) & {filter_words}" if filter_words else tsquery
+            read_params = [
+                value for tier in _TIERS[:first_walked] for value in (*params, narrowed if tier.has_facts else tsquery)
+            ]
             if first_walked < len(_TIERS):
                 reads.append(_walk_read(tiers=len(_TIERS) - first_walked, where=where, cap=cap))
                 read_params += [*weighted[operator][first_walked:-1], *params, tsquery]

@@ -503,3 +503,22 @@ def test_a_search_finding_every_worker_busy_runs_its_legs_in_turn(catalogue, set
 
     assert _semantic_queries(captured)
     assert any(hit.semantic_rank is not None for hit in hits)
+
+
+def test_region_and_genre_filters_narrow_the_gin_reads_without_letting_a_mention_through():
+    gangnam = StoreFactory(name="열쇠공방", region="강남")
+    hongdae = StoreFactory(name="퍼즐공방", region="홍대")
+    horror = room_make(store=gangnam, name="눈물의 병동", genres=["공포"], description="슬픈 이야기에 눈물이 납니다.")
+    comic = room_make(
+        store=gangnam, name="눈물 젖은 빵", genres=["코믹"], description="공포 없이 웃다 보면 눈물이 납니다."
+    )
+    room_make(store=hongdae, name="강남 가는 길", genres=["공포"], description="강남에서 온 편지에 눈물이 납니다.")
+    groups = (("눈물",), ("이야기",))
+
+    with CaptureQueriesContext(connection) as captured:
+        in_gangnam = keyword_leg(groups=groups, filters=RoomSearchFilters(region="강남"), limit=5)
+    horror_in_gangnam = keyword_leg(groups=groups, filters=RoomSearchFilters(region="강남", genres=("공포",)), limit=5)
+
+    assert set(in_gangnam.ids) == {horror.id, comic.id}  # not the 홍대 room that mentions 강남
+    assert horror_in_gangnam.ids == [horror.id]  # not the comedy that mentions 공포
+    assert any("& (''강남'')" in query["sql"] for query in captured.captured_queries)
