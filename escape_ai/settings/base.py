@@ -263,8 +263,8 @@ ROOMS_SEARCH_CANDIDATES = env.int("ROOMS_SEARCH_CANDIDATES", default=50)
 ROOMS_HNSW_EF_SEARCH = env.int("ROOMS_HNSW_EF_SEARCH", default=100)
 # A filtered semantic query compares every room exactly when the filters leave at most this many (0: never).
 ROOMS_EXACT_SCAN_MAX_ROWS = env.int("ROOMS_EXACT_SCAN_MAX_ROWS", default=3000)
-# The keyword leg runs ts_rank_cd on at most this many matches, chosen by a cheap pre-ranking.
-ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=300)
+# The keyword leg runs ts_rank_cd on at most this many matches a tier (name, facts, anywhere), the best-rated.
+ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=150)
 # Worker threads (each with a database connection) that run the semantic leg beside the keyword leg (0: in turn).
 ROOMS_SEARCH_LEG_THREADS = env.int("ROOMS_SEARCH_LEG_THREADS", default=4)
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
