@@ -11,6 +11,10 @@ embeds 1,000 real room texts once; the 1k catalogue uses those vectors as they a
 10k/100k catalogues get vectors mixed from two real ones plus a little noise
 (0.7·a + 0.3·b + N(0, 0.05²), normalised): the same dimensionality and a similar spread of
 neighbours. Query vectors are always real embeddings of Korean questions.
+
+"hybrid" is `room_search_hybrid` as a request runs it: the semantic leg on a worker thread's
+connection while the keyword leg runs (ROOMS_SEARCH_LEG_THREADS); "legs in turn" is the same with
+both legs on one connection, one after the other (inside a transaction, or with every worker busy).
 """
 
 from __future__ import annotations
@@ -113,6 +117,17 @@ def _synthetic_vectors(base: list[list[float]], count: int, seed: int) -> list[l
     return mixed.tolist()
 
 
+def _in_turn(query: str, filters) -> None:
+    """Hybrid search with both legs on this connection, one after the other (what a search inside a
+    transaction, or one finding every worker busy, does)."""
+    from django.test import override_settings
+
+    from rooms.selectors.search import room_search_hybrid
+
+    with override_settings(ROOMS_SEARCH_LEG_THREADS=0):
+        room_search_hybrid(query=query, filters=filters)
+
+
 def _timed(function, repeats: int = REPEATS) -> list[float]:
     samples = []
     for _ in range(repeats):
@@ -191,6 +206,8 @@ def main(scales: tuple[int, ...], reuse: bool = False) -> int:
             "semantic leg": [],
             "hybrid (no filters)": [],
             "hybrid (filters)": [],
+            "hybrid, legs in turn (no filters)": [],
+            "hybrid, legs in turn (filters)": [],
             "keyword leg (filters)": [],
             "semantic leg (filters)": [],
         }
@@ -211,6 +228,8 @@ def main(scales: tuple[int, ...], reuse: bool = False) -> int:
                 ),
                 "hybrid (no filters)": lambda q=query, f=unfiltered: room_search_hybrid(query=q, filters=f),
                 "hybrid (filters)": lambda q=query, f=filters: room_search_hybrid(query=q, filters=f),
+                "hybrid, legs in turn (no filters)": lambda q=query, f=unfiltered: _in_turn(q, f),
+                "hybrid, legs in turn (filters)": lambda q=query, f=filters: _in_turn(q, f),
             }
             for label, call in calls.items():
                 legs[label] += _timed(call)

@@ -522,3 +522,14 @@ def test_region_and_genre_filters_narrow_the_gin_reads_without_letting_a_mention
     assert set(in_gangnam.ids) == {horror.id, comic.id}  # not the 홍대 room that mentions 강남
     assert horror_in_gangnam.ids == [horror.id]  # not the comedy that mentions 공포
     assert any("& (''강남'')" in query["sql"] for query in captured.captured_queries)
+
+
+def test_every_region_and_genre_is_one_word_of_the_search_text():
+    """_filter_words puts a region or genre filter into a tsquery as one lexeme: it must be the one
+    the room's own search text carries (to_tsvector of a name with a space would split it)."""
+    from rooms.vocabulary import GENRE_NAMES, REGION_NAMES
+
+    with connection.cursor() as cursor:
+        for name in (*REGION_NAMES, *GENRE_NAMES):
+            cursor.execute("SELECT tsvector_to_array(to_tsvector('simple', %s))", [name])
+            assert cursor.fetchone()[0] == [name.lower()]
