@@ -7,6 +7,7 @@ the keyword leg filters in its WHERE clause, the semantic leg walks the HNSW ind
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -431,7 +432,8 @@ def _on_own_connection(function, /, **kwargs):
 
 
 def _close_connections_at(barrier: threading.Barrier) -> None:
-    barrier.wait()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a worker still busy: the others go on without it
+        barrier.wait(timeout=30)
     connections.close_all()
 
 
