@@ -420,7 +420,7 @@ def test_keyword_leg_walks_tiers_with_many_matches_and_finds_what_the_bitmaps_fi
 
     with CaptureQueriesContext(connection) as walk:
         walked = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
-    monkeypatch.setattr(search, "_tiers_to_walk", lambda cursor, queries, *args: [False] * len(queries))
+    monkeypatch.setattr(search, "_first_walked_tier", lambda found, sampled, rooms, cap: len(found))
     with CaptureQueriesContext(connection) as bitmaps:
         read = keyword_leg(groups=groups, filters=RoomSearchFilters(), limit=2)
 
@@ -533,3 +533,21 @@ def test_every_region_and_genre_is_one_word_of_the_search_text():
         for name in (*REGION_NAMES, *GENRE_NAMES):
             cursor.execute("SELECT tsvector_to_array(to_tsvector('simple', %s))", [name])
             assert cursor.fetchone()[0] == [name.lower()]
+
+
+@pytest.mark.parametrize(
+    ("found", "first_walked"),
+    [
+        (
+            (12, 12, 52),
+            2,
+        ),  # "인질 구출 작전": name and facts tiers from their indexes (1,200 rows each), the rest walked
+        ((54, 54, 54), 0),  # "고인물 고난도": one walk of ~1,500 rows rather than 13,500 rows read three times
+        ((1, 10, 21), 2),  # few name matches read from the index, the rest walked
+        ((9, 9, 9), 3),  # 2 %, uncertain: a walk might read 11,000 rows; the indexes' 2,000 rows each are sure
+        ((0, 0, 0), 3),
+    ],
+)
+def test_first_walked_tier_reads_the_fewest_rows(found, first_walked):
+    assert search._first_walked_tier(list(found), 400, 100_000, 150) == first_walked
+    assert search._first_walked_tier(list(found), 400, 150, 150) == 3  # a small catalogue reads its indexes
