@@ -245,7 +245,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     tier, where the tiers follow what it rewards: a match in the name, in the genres/region/store,
     anywhere. Within a tier that has more matches than that, the best-rated come first; a tier with
     many matches is walked in that order, so a broad word never reads all its matches. With fewer
-    matches than the cap (the demo catalogue) every match is ranked.
+    matches than the cap every match is ranked.
     """
     leg = _Leg()
     groups = tuple(group for group in groups if tsquery_text(group))[:MAX_QUERY_GROUPS]
