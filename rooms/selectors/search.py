@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 
 from rooms.models import Room
-from rooms.text import query_analyze
+from rooms.text import QueryAnalysis, query_analyze
 
 logger = logging.getLogger(__name__)
 
@@ -431,7 +431,8 @@ class _LegThreads:
             if not self._free.acquire(blocking=False):
                 return None
             future = self._pool.submit(_on_own_connection, function, **kwargs)
-        future.add_done_callback(lambda _: self._free.release())
+            free = self._free  # this pool's, even if a later one replaces it
+        future.add_done_callback(lambda _: free.release())
         return future
 
     def close(self) -> None:
@@ -461,7 +462,7 @@ def _close_connections_at(barrier: threading.Barrier) -> None:
 leg_threads = _LegThreads()
 
 
-def _semantic_candidates(*, query: str, analysis, filters: RoomSearchFilters, limit: int) -> _Leg:
+def _semantic_candidates(*, query: str, analysis: QueryAnalysis, filters: RoomSearchFilters, limit: int) -> _Leg:
     from rooms.embeddings import embed_query
 
     # The embedding model reads "혜화" or "호러" less surely than the vocabulary does: the query
