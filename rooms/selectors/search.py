@@ -285,7 +285,7 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
             cursor, [query for queries in weighted.values() for query in queries], where, params
         )
         for index, operator in enumerate(operators):
-            tsquery = attempt_query(operator)
+            tsquery = weighted[operator][-1]  # the widest tier's, unweighted: every word anywhere
             tier_found = found[index * len(_TIERS) : (index + 1) * len(_TIERS)]
             first_walked = _first_walked_tier(tier_found, sampled, rooms, cap)
             reads = [_bitmap_read(vector=tier.vector, where=where, cap=cap) for tier in _TIERS[:first_walked]]
