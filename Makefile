@@ -12,6 +12,7 @@ test: export WITH_BROWSER = 1
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=escape_ai.settings.test .venv/bin/python manage.py check
 	DJANGO_SETTINGS_MODULE=escape_ai.settings.test .venv/bin/python manage.py makemigrations --check --dry-run
 	.venv/bin/pytest
@@ -19,6 +20,7 @@ test: setup
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 format:
 	.venv/bin/ruff check --fix .

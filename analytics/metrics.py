@@ -21,6 +21,10 @@ from prometheus_client import Counter, Gauge, Histogram
 
 logger = logging.getLogger(__name__)
 
+# Settings put the directory in the environment (prometheus_client reads it); it is made here, before the
+# first metric below opens its file in it.
+Path(settings.PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 # --- generic operations (the @monitored decorator) ---

@@ -15,8 +15,9 @@ ORDINARY_TYPES = frozenset(
         "recommendation.clicked",
         "room.viewed",
         "search.performed",
-        # Until rooms.Review exists on this branch, reviews reach the insights as events.
+        # Reviews reach the insights as events (rooms.services.review_upsert records them).
         "review.created",
+        "review.updated",
     }
 )
 EVENT_TYPES = CRITICAL_TYPES | ORDINARY_TYPES
@@ -48,6 +49,10 @@ _PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     },
     "chat.message": {
         "message_id": ((int, type(None)), False),
+        "user_message_id": ((int, type(None)), False),
+        "user_text_chars": ((int,), False),
+        "reply_chars": ((int,), False),
+        "room_ids": ((list,), False),
         "intent": ((str, type(None)), False),
         "entities": ((dict, type(None)), False),
         "ran_search": ((bool,), False),
@@ -62,6 +67,12 @@ _PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     },
     "room.viewed": {"room_id": ((int,), True)},
     "review.created": {
+        "room_id": ((int,), True),
+        "rating": ((int,), True),
+        "region": ((str, type(None)), False),
+        "genres": ((list,), False),
+    },
+    "review.updated": {
         "room_id": ((int,), True),
         "rating": ((int,), True),
         "region": ((str, type(None)), False),
@@ -105,7 +116,7 @@ def payload_check(*, type: str, payload: dict[str, Any]) -> None:
             raise EventRejected("bad_field", f"{type} 이벤트의 room_ids는 정수 목록이어야 합니다.")
     if type == "recommendation.clicked" and payload["feedback"] not in _FEEDBACK:
         raise EventRejected("bad_field", "feedback은 clicked, liked, disliked 중 하나여야 합니다.")
-    if type == "review.created" and not 1 <= payload["rating"] <= 5:
+    if type in ("review.created", "review.updated") and not 1 <= payload["rating"] <= 5:
         raise EventRejected("bad_field", "rating은 1에서 5 사이여야 합니다.")
 
 

@@ -9,6 +9,7 @@ from celery import signals as celery_signals
 from django.core.signals import got_request_exception
 
 from analytics import metrics
+from escape_ai.exceptions import api_error_unhandled
 from escape_ai.logging import chat_session_id_var, request_id_var, user_id_var
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,10 @@ def _request_exception(sender=None, request=None, **kwargs):
     unhandled_error_record(exc=sys.exc_info()[1], request=request)
 
 
+def _api_error_unhandled(sender=None, exc=None, request=None, **kwargs):
+    unhandled_error_record(exc=exc, request=request)
+
+
 def unhandled_error_record(*, exc: BaseException | None, request) -> None:
     """Count an unhandled error by type and record an `error` event (a view crashed; the user saw a 500)."""
     error_type = type(exc).__name__ if exc is not None else "unknown"
@@ -113,3 +118,4 @@ def connect() -> None:
     celery_signals.task_failure.connect(_task_failure, weak=False, dispatch_uid="analytics_failure")
     celery_signals.worker_ready.connect(_worker_ready, weak=False, dispatch_uid="analytics_worker_ready")
     got_request_exception.connect(_request_exception, weak=False, dispatch_uid="analytics_request_exception")
+    api_error_unhandled.connect(_api_error_unhandled, weak=False, dispatch_uid="analytics_api_error_unhandled")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -10,8 +11,9 @@ from rest_framework.views import APIView
 
 from chat.llm.budget import seconds_until_reset
 from chat.models import RecommendationFeedback
-from chat.selectors import session_get, session_list, session_messages
+from chat.selectors import session_get, session_list, session_messages, session_quality_report
 from chat.services import ChatBudgetExceeded, ChatError, conversation_reply, recommendation_feedback_record
+from ml.apis import NOT_FOUND, owner_or_staff_check
 from rooms.serializers import RoomOutputSerializer
 
 
@@ -159,3 +161,14 @@ class RecommendationFeedbackApi(APIView):
         except ChatError as exc:
             return _error_response(exc)
         return Response(self.OutputSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class SessionQualityApi(APIView):
+    """`/analytics/session-quality/<user>/<session>`: how likely the session ends well (ml's model), per message."""
+
+    def get(self, request, user_id: int, session_id: int):
+        owner_or_staff_check(request, user_id)
+        result = session_quality_report(user_id=user_id, session_id=session_id)
+        if result is None:
+            raise NotFound(NOT_FOUND)
+        return Response(result)

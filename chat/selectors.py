@@ -9,7 +9,9 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.db.models import Count, QuerySet, Value
 from django.db.models.functions import Greatest, Replace
 
-from chat.models import ChatMessage, ChatSession
+from chat.models import ChatMessage, ChatSession, RecommendationFeedback
+from ml.datasets import Step
+from ml.inference import session_quality_assess
 from rooms.models import Room
 
 _NAMES_TTL_SECONDS = 300
@@ -75,3 +77,49 @@ def room_name_suggestions(*, name: str, limit: int = 3) -> list[Room]:
         .filter(similarity__gte=SUGGESTION_MIN_SIMILARITY)
         .order_by("-similarity", "id")[:limit]
     )
+
+
+def session_quality_report(*, user_id: int, session_id: int) -> dict | None:
+    """Score, model version and per-message attention of the user's session; None if it is not theirs.
+
+    The model learns from chat's events; a live session is scored from its rows (the events reach the
+    store with the next flush), turned into the same steps the events give."""
+    session = ChatSession.objects.filter(id=session_id, user_id=user_id).first()
+    if session is None:
+        return None
+    messages = list(session_messages(session=session))
+    steps = [
+        Step(
+            role=message.role,
+            intent=message.intent,
+            entities=message.entities or {},
+            chars=len(message.text),
+            at=message.created_at,
+            results=len(message.recommended_room_ids or []),
+            latency_ms=message.latency_ms or 0,
+            recommended=len(message.recommended_room_ids or []),
+        )
+        for message in messages
+    ]
+    dislikes = list(
+        RecommendationFeedback.objects.filter(message__session=session, kind=RecommendationFeedback.Kind.DISLIKED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    score, attention, version = session_quality_assess(steps=steps, dislike_times=dislikes)
+    if attention is not None:  # the net sees the last messages only; earlier ones get no weight
+        attention = [0.0] * (len(messages) - len(attention)) + attention
+    return {
+        "session_id": session_id,
+        "user_id": user_id,
+        "score": round(score, 4),
+        "model_version": version,
+        "messages": [
+            {
+                "message_id": message.id,
+                "role": message.role,
+                "attention": None if attention is None else round(attention[i], 4),
+            }
+            for i, message in enumerate(messages)
+        ],
+    }

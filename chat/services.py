@@ -299,7 +299,15 @@ def _record(
             fallback=usage.fallback,
         )
         ChatMessage.objects.bulk_create([user_message, message])  # one round trip; ids come back on PostgreSQL
-        _events_record(user_id=user.id, session=session, message=message, plan=plan, usage=usage, latency_ms=latency_ms)
+        _events_record(
+            user_id=user.id,
+            session=session,
+            user_message=user_message,
+            message=message,
+            plan=plan,
+            usage=usage,
+            latency_ms=latency_ms,
+        )
     if usage.total_tokens:
         token_budget_spend(user_id=user.id, tokens=usage.total_tokens)
     _metrics_observe(intent=analysis.intent, plan=plan, usage=usage)
@@ -323,15 +331,29 @@ def _event(**kwargs) -> None:
 
 
 def _events_record(
-    *, user_id: int, session: ChatSession, message: ChatMessage, plan: _Plan, usage: LLMUsage, latency_ms: int
+    *,
+    user_id: int,
+    session: ChatSession,
+    user_message: ChatMessage,
+    message: ChatMessage,
+    plan: _Plan,
+    usage: LLMUsage,
+    latency_ms: int,
 ) -> None:
-    """Buffered after commit by `event_record` itself (nothing is recorded for a rolled-back turn)."""
+    """Buffered after commit by `event_record` itself (nothing is recorded for a rolled-back turn).
+
+    A `chat.message` event describes the whole turn (the user's message and the reply): ml learns session
+    quality from these events, never from chat's tables."""
     _event(
         type="chat.message",
         user_id=user_id,
         chat_session_id=session.id,
         payload={
             "message_id": message.id,
+            "user_message_id": user_message.id,
+            "user_text_chars": len(user_message.text),
+            "reply_chars": len(message.text),
+            "room_ids": list(message.recommended_room_ids),
             "intent": message.intent,
             "entities": message.entities,
             "ran_search": plan.ran_search,

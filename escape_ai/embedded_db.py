@@ -3,7 +3,8 @@
 Used when `DATABASE_URL` is not set. The server runs from `var/pgdata`, listens only on a Unix
 socket and outlives the process that started it, so the web server, Celery workers, management
 commands and the tests all share one server. `python -m escape_ai.embedded_db` starts it and
-creates the database; settings call `connection_settings()`, which starts it on demand.
+creates the database (setup, `make run` and the test session run it); settings call
+`connection_settings()`, which only reads where the server listens.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ SUPERUSER = "postgres"
 # 100k rooms the rooms table, its GIN index and its HNSW graphs need about 1GB, and a search that
 # reads them from the OS page cache instead takes twice as long. Allocated as pages are used.
 SHARED_BUFFERS = os.environ.get("EMBEDDED_DB_SHARED_BUFFERS", "1GB")
+# pgserver listens on a Unix socket named after PostgreSQL's default port.
+DEFAULT_PORT = 5432
 
 
 def _import_pgserver():
@@ -89,21 +92,35 @@ def configure(info) -> bool:
 
 
 def connection_settings(pgdata: Path, name: str) -> dict:
-    """Django `DATABASES` entry for the embedded server, starting it when it is down."""
-    started = _running_info(pgdata) is None
-    info = ensure_server(pgdata)
-    if started:
-        ensure_database(info, name)
+    """Django `DATABASES` entry for the embedded server. Reads where a running server listens and
+    starts nothing: `scripts/setup.sh`, `make run` and the test session start the server. A server
+    that is down is expected where pgserver puts it (a Unix socket in `pgdata`, PostgreSQL's port)."""
+    listening = _listening_at(pgdata)
+    host, port = listening if listening is not None else (str(pgdata), str(DEFAULT_PORT))
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
         "USER": SUPERUSER,
         "PASSWORD": "",
-        "HOST": str(info.socket_dir),
-        "PORT": str(info.port),
+        "HOST": host,
+        "PORT": port,
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def _listening_at(pgdata: Path) -> tuple[str, str] | None:
+    """(socket directory, port) from a running server's postmaster.pid, read without importing pgserver
+    (its import prepares runtime directories). Lines 4 and 5 of the file are the port and the socket dir."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    if len(lines) < 5 or not lines[4].strip():
+        return None
+    return lines[4].strip(), lines[3].strip()
 
 
 def stop(pgdata: Path) -> None:

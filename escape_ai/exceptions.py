@@ -5,12 +5,17 @@ Never a stack trace or an internal message: unexpected errors become a plain 500
 
 import logging
 
+from django.dispatch import Signal
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 logger = logging.getLogger(__name__)
+
+# Sent when an API view raised an error nothing handled (the client gets a plain 500); analytics
+# connects to it in its AppConfig.ready() to count the error and record an `error` event.
+api_error_unhandled = Signal()  # kwargs: exc, request
 
 _KOREAN_DETAIL = {
     exceptions.ParseError: "요청 본문을 해석할 수 없습니다. 올바른 JSON인지 확인해 주세요.",
@@ -29,9 +34,7 @@ def api_exception_handler(exc, context):
     if response is None:
         request = context.get("request")
         logger.exception("unhandled API error", extra={"path": getattr(request, "path", None)})
-        from analytics.signals import unhandled_error_record  # errors by type, in metrics and events
-
-        unhandled_error_record(exc=exc, request=request)
+        api_error_unhandled.send(sender=api_exception_handler, exc=exc, request=request)
         return Response({"detail": "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}, status=500)
 
     if isinstance(exc, exceptions.ValidationError):

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.apis import metrics_view
+from chat.apis import SessionQualityApi
 from escape_ai.views import healthz
 
 urlpatterns = [
@@ -14,13 +15,18 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("analytics/", include("analytics.urls")),
     path("analytics/", include("ml.urls")),
+    path(
+        "analytics/session-quality/<int:user_id>/<int:session_id>",
+        SessionQualityApi.as_view(),
+        name="ml-session-quality",
+    ),
     path("metrics", metrics_view, name="prometheus-django-metrics"),
     # The web pages (session login): chat at /, /signup/ /login/ /logout/ /me/, /staff/insights/, and
-    # /rooms/ + /rooms/<id>/, which share their paths with the rooms API: rooms.urls_web serves browsers
+    # /rooms/ + /rooms/<id>/, which share their paths with the rooms API: web.urls.rooms serves browsers
     # the page and hands every other client (JSON, JWT) to the API view; rooms.urls keeps the rest.
-    path("", include("accounts.urls_web")),
-    path("", include("chat.urls_web")),
-    path("rooms/", include("rooms.urls_web")),
+    path("", include("web.urls.accounts")),
+    path("", include("web.urls.chat")),
+    path("rooms/", include("web.urls.rooms")),
     path("rooms/", include("rooms.urls")),
-    path("staff/", include("analytics.urls_web")),
+    path("staff/", include("web.urls.insights")),
 ]

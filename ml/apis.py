@@ -1,4 +1,5 @@
-"""Prediction endpoints under /analytics/ (personal recommendations, trends, session quality)."""
+"""Prediction endpoints under /analytics/ (personal recommendations, trends). Session quality is served by
+chat (`chat.apis.SessionQualityApi`), which holds the live session's messages."""
 
 from __future__ import annotations
 
@@ -8,18 +9,18 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ml import selectors
+from ml import inference
 from rooms.serializers import RoomOutputSerializer
 
-_NOT_FOUND = "요청한 데이터를 찾을 수 없습니다."
+NOT_FOUND = "요청한 데이터를 찾을 수 없습니다."
 
 
-def _owner_or_staff(request, user_id: int) -> None:
+def owner_or_staff_check(request, user_id: int) -> None:
     """Someone else's data is answered as if it did not exist (404), so ids are not probed."""
     if request.user.id != user_id and not request.user.is_staff:
-        raise NotFound(_NOT_FOUND)
+        raise NotFound(NOT_FOUND)
     if not get_user_model().objects.filter(id=user_id).exists():
-        raise NotFound(_NOT_FOUND)
+        raise NotFound(NOT_FOUND)
 
 
 class PersonalizedApi(APIView):
@@ -42,10 +43,10 @@ class PersonalizedApi(APIView):
         reason = serializers.CharField()
 
     def get(self, request, user_id: int):
-        _owner_or_staff(request, user_id)
+        owner_or_staff_check(request, user_id)
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        ranked, version = selectors.personalized_rooms(user_id=user_id, limit=params.validated_data["limit"])
+        ranked, version = inference.personalized_rooms(user_id=user_id, limit=params.validated_data["limit"])
         results = [{"room": room, "score": round(score, 4), "reason": reason} for room, score, reason in ranked]
         return Response(
             {"user_id": user_id, "model_version": version, "results": self.OutputSerializer(results, many=True).data}
@@ -76,13 +77,4 @@ class TrendsMonthlyApi(APIView):
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        return Response(selectors.monthly_trends(**params.validated_data))
-
-
-class SessionQualityApi(APIView):
-    def get(self, request, user_id: int, session_id: int):
-        _owner_or_staff(request, user_id)
-        result = selectors.session_quality(user_id=user_id, session_id=session_id)
-        if result is None:
-            raise NotFound(_NOT_FOUND)
-        return Response(result)
+        return Response(inference.monthly_trends(**params.validated_data))

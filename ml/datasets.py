@@ -1,4 +1,4 @@
-"""Training data from the database: interactions, monthly demand and chat sessions.
+"""Training data from the event store and the catalogue: interactions, monthly demand and chat sessions.
 
 The per-message features of a session live here so that training and serving (the session-quality
 endpoint) compute them with the same code.
@@ -7,12 +7,13 @@ endpoint) compute them with the same code.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from ml import selectors
+from ml.selectors import POSITIVE_FEEDBACK
 
 INTENTS = ("room_recommendation", "room_inquiry", "general_chat")
 ENTITY_SLOTS = ("region", "genres", "exclude_genres", "players", "difficulty", "room_name", "max_price")
@@ -35,32 +36,53 @@ MESSAGE_FEATURES = (
 REVIEW_WINDOW_DAYS = 30
 
 
+@dataclass(frozen=True)
+class Step:
+    """One message of a chat session as the session-quality model sees it. Training builds steps from the
+    `chat.message` events analytics stores; chat builds the same steps from its own rows when it serves
+    a live session, so both compute features with `message_features`."""
+
+    role: str  # "user" or "assistant"
+    intent: str
+    entities: dict
+    chars: int  # length of the message text
+    at: datetime
+    results: int = 0  # rooms the search found (assistant)
+    latency_ms: int = 0  # time to answer (assistant)
+    recommended: int = 0  # rooms shown (assistant)
+
+
 def _filled(entities: dict | None) -> int:
     return sum(1 for slot in ENTITY_SLOTS if (entities or {}).get(slot) not in (None, "", []))
 
 
-def message_features(*, messages: list, result_counts: dict[int, int], dislike_times: list) -> np.ndarray:
+def message_features(*, steps: list[Step], dislike_times: list) -> np.ndarray:
     """(T, F) features of a session's messages, oldest first. Only negative feedback is an input:
     clicks and likes are what the model predicts."""
     rows = []
-    for position, message in enumerate(messages):
-        assistant = message.role == "assistant"
-        intent = message.intent if message.intent in INTENTS else "other"
-        recommended = list(message.recommended_room_ids or [])
-        results = result_counts.get(message.id, len(recommended)) if assistant else 0
-        dislikes = sum(1 for moment in dislike_times if moment <= message.created_at + timedelta(seconds=60))
+    last_reply_at = None  # dislikes count from the replies so far, so a user message's own time never matters
+    for position, step in enumerate(steps):
+        assistant = step.role == "assistant"
+        if assistant:
+            last_reply_at = step.at
+        intent = step.intent if step.intent in INTENTS else "other"
+        dislikes = (
+            0
+            if last_reply_at is None
+            else sum(1 for moment in dislike_times if moment <= last_reply_at + timedelta(seconds=60))
+        )
         rows.append(
             [
                 float(not assistant),
                 float(assistant),
                 *(float(intent == i) for i in INTENTS),
                 float(intent == "other"),
-                _filled(message.entities) / 5.0,
+                _filled(step.entities) / 5.0,
                 float(assistant and intent == "room_recommendation"),
-                math.log1p(results) / 5.0,
-                math.log1p(message.latency_ms or 0) / 9.0 if assistant else 0.0,
-                math.log1p(len(message.text or "")) / 6.0,
-                len(recommended) / 3.0,
+                math.log1p(step.results) / 5.0 if assistant else 0.0,
+                math.log1p(step.latency_ms) / 9.0 if assistant else 0.0,
+                math.log1p(step.chars) / 6.0,
+                step.recommended / 3.0,
                 min(dislikes, 5) / 3.0,
                 position / 10.0,
             ]
@@ -68,67 +90,92 @@ def message_features(*, messages: list, result_counts: dict[int, int], dislike_t
     return np.array(rows, dtype=np.float32).reshape(len(rows), len(MESSAGE_FEATURES))
 
 
-def _result_counts(*, session_ids: list[int] | None) -> dict[int, int]:
-    from analytics.models import Event
+def _int(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
-    events = Event.objects.filter(type="chat.message")
-    if session_ids is not None:
-        events = events.filter(chat_session_id__in=session_ids)
-    counts = {}
-    for payload in events.values_list("payload", flat=True).iterator(chunk_size=5000):
-        if isinstance(payload.get("message_id"), int) and isinstance(payload.get("result_count"), int):
-            counts[payload["message_id"]] = payload["result_count"]
-    return counts
+
+def turn_steps(*, payload: dict, at: datetime) -> list[Step]:
+    """The user's message and the reply of one `chat.message` event (one turn)."""
+    intent = payload.get("intent") or ""
+    entities = payload.get("entities") if isinstance(payload.get("entities"), dict) else {}
+    room_ids = payload.get("room_ids") if isinstance(payload.get("room_ids"), list) else []
+    latency = payload.get("latency_ms")
+    latency_ms = int(latency) if isinstance(latency, int | float) and not isinstance(latency, bool) else 0
+    results = payload.get("result_count")
+    user = Step(
+        role="user",
+        intent=intent,
+        entities=entities,
+        chars=_int(payload.get("user_text_chars")),
+        at=at,
+    )
+    reply = Step(
+        role="assistant",
+        intent=intent,
+        entities=entities,
+        chars=_int(payload.get("reply_chars")),
+        at=at,
+        results=_int(results) if results is not None else len(room_ids),
+        latency_ms=max(0, latency_ms),
+        recommended=len(room_ids),
+    )
+    return [user, reply]
+
+
+@dataclass
+class SessionEvents:
+    """What the event store holds of one chat session."""
+
+    session_id: int
+    user_id: int | None
+    started: datetime
+    steps: list[Step] = field(default_factory=list)
+    recommended: set[int] = field(default_factory=set)
+    dislike_times: list[datetime] = field(default_factory=list)
+    positive: bool = False
+
+
+def session_events(*, session_ids: list[int] | None = None) -> list[SessionEvents]:
+    """Chat sessions from the analytics events: their turns (`chat.message`) and the feedback on their
+    recommendations (`recommendation.clicked`), oldest session first."""
+    turns = selectors.chat_events(type="chat.message", session_ids=session_ids)
+    sessions: dict[int, SessionEvents] = {}
+    for session_id, user_id, payload, occurred_at in turns:
+        steps = turn_steps(payload=payload, at=occurred_at)
+        session = sessions.get(session_id)
+        if session is None:
+            session = sessions[session_id] = SessionEvents(session_id, user_id, steps[0].at)
+        session.steps.extend(steps)
+        session.recommended.update(r for r in payload.get("room_ids") or [] if isinstance(r, int))
+    for session_id, _user_id, payload, occurred_at in selectors.chat_events(
+        type="recommendation.clicked", session_ids=list(sessions) if session_ids is not None else None
+    ):
+        session = sessions.get(session_id)
+        if session is None:
+            continue
+        if payload.get("feedback") == "disliked":
+            session.dislike_times.append(occurred_at)
+        elif payload.get("feedback") in POSITIVE_FEEDBACK:
+            session.positive = True
+    return sorted(sessions.values(), key=lambda item: (item.started, item.session_id))
 
 
 def sessions_load(*, session_ids: list[int] | None = None) -> list[tuple[int, np.ndarray, int]]:
-    """(session id, features, label) for sessions with at least one message, oldest first."""
-    from chat.models import ChatMessage, ChatSession, RecommendationFeedback
-    from rooms.models import Review
+    """(session id, features, label) of the chat sessions in the event store, oldest first.
 
-    sessions = ChatSession.objects.order_by("created_at", "id")
-    if session_ids is not None:
-        sessions = sessions.filter(id__in=session_ids)
-    session_rows = list(sessions.values_list("id", "user_id", "created_at"))
-    ids = [row[0] for row in session_rows]
-    messages = defaultdict(list)
-    for message in (
-        ChatMessage.objects.filter(session_id__in=ids)
-        .order_by("created_at", "id")
-        .only(
-            "id", "session_id", "role", "text", "intent", "entities", "recommended_room_ids", "latency_ms", "created_at"
-        )
-    ):
-        messages[message.session_id].append(message)
-    dislikes, positive = defaultdict(list), set()
-    for session_id, kind, created_at in RecommendationFeedback.objects.filter(message__session_id__in=ids).values_list(
-        "message__session_id", "kind", "created_at"
-    ):
-        if kind == "disliked":
-            dislikes[session_id].append(created_at)
-        else:
-            positive.add(session_id)
-    reviews = defaultdict(list)
-    users = {row[1] for row in session_rows}
-    for user_id, room_id, created_at in Review.objects.filter(user_id__in=users).values_list(
-        "user_id", "room_id", "created_at"
-    ):
-        reviews[(user_id, room_id)].append(created_at)
-    counts = _result_counts(session_ids=None if session_ids is None else ids)
+    A session ends well with a click or like on its recommendations, or a review of a room it recommended
+    within REVIEW_WINDOW_DAYS."""
+    sessions = session_events(session_ids=session_ids)
+    reviews = selectors.review_times(user_ids={s.user_id for s in sessions if s.user_id is not None})
     out = []
-    for session_id, user_id, created_at in session_rows:
-        if not messages[session_id]:
-            continue
-        recommended = {r for m in messages[session_id] for r in (m.recommended_room_ids or [])}
+    for session in sessions:
         reviewed = any(
-            created_at <= moment <= created_at + timedelta(days=REVIEW_WINDOW_DAYS)
-            for room_id in recommended
-            for moment in reviews.get((user_id, room_id), ())
+            session.started <= moment <= session.started + timedelta(days=REVIEW_WINDOW_DAYS)
+            for room_id in session.recommended
+            for moment in reviews.get((session.user_id, room_id), ())
         )
-        features = message_features(
-            messages=messages[session_id], result_counts=counts, dislike_times=dislikes[session_id]
-        )
-        out.append((session_id, features, int(session_id in positive or reviewed)))
+        features = message_features(steps=session.steps, dislike_times=session.dislike_times)
+        out.append((session.session_id, features, int(session.positive or reviewed)))
     return out
 
 

@@ -10,10 +10,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
+
+from ml import selectors
+from rooms.models import Room
 
 RECOMMENDER = "recommender"
 TRENDS = "trends"
@@ -156,7 +161,6 @@ def _recommender_build(version: str) -> RecommenderServing | None:
 
 
 def _recommender_serving() -> RecommenderServing | None:
-    from ml import selectors
 
     _, serving = champion_payload(RECOMMENDER, _recommender_build)
     if serving is None:
@@ -172,7 +176,6 @@ def recommender_scores(*, user_id: int, room_ids: list[int]) -> tuple[dict[int, 
 
     With no champion, the popularity baseline answers (log of plays), whatever the user.
     """
-    from ml import selectors
 
     room_ids = [int(r) for r in room_ids]
     serving = _recommender_serving()
@@ -313,3 +316,91 @@ def session_quality_predict(*, steps: np.ndarray, base_rate: float = 0.5) -> tup
     if baseline is not None and len(steps):
         return float(baseline.predict(session_summary([steps]))[0]), None, baseline_version
     return float(base_rate), None, BASE_RATE_VERSION
+
+
+def session_quality_assess(*, steps: list, dislike_times: list) -> tuple[float, list[float] | None, str]:
+    """(probability, attention per message or None, model version) of a session given as `ml.datasets.Step`s
+    (chat builds them from a live session's rows), with the base rate of the event store as the last resort."""
+    from ml.datasets import message_features
+
+    features = message_features(steps=steps, dislike_times=dislike_times)
+    return session_quality_predict(steps=features, base_rate=selectors.session_base_rate())
+
+
+# --- answers: reads and models together (the APIs, /me/ and the insights call these) ---------------
+
+
+def personalized_rooms(*, user_id: int, limit: int) -> tuple[list[tuple[Room, float, str]], str]:
+    """The user's top active rooms they have not played, with score and a short Korean reason."""
+    played = selectors.user_played_room_ids(user_id=user_id)
+    candidates = [
+        r for r in Room.objects.filter(is_active=True).order_by("id").values_list("id", flat=True) if r not in played
+    ]
+    scores, version = recommender_scores(user_id=user_id, room_ids=candidates)
+    top = sorted(scores, key=lambda r: (-scores[r], r))[:limit]
+    rooms = Room.objects.select_related("store").in_bulk(top)
+    genres, regions = selectors.user_preferences(user_id=user_id)
+    history = Room.objects.filter(id__in=selectors.user_history_room_ids(user_id=user_id)).values_list(
+        "genres", "region"
+    )
+    liked_genres = set(genres) | {g for room_genres, _ in history for g in room_genres}
+    liked_regions = set(regions) | {region for _, region in history}
+    return [(rooms[r], scores[r], _reason(rooms[r], liked_genres, liked_regions, version)) for r in top], version
+
+
+def _reason(room: Room, genres: set[str], regions: set[str], version: str) -> str:
+    parts = []
+    shared = [g for g in room.genres if g in genres]
+    if shared:
+        parts.append(f"즐겨 찾는 {'·'.join(shared)} 장르")
+    if room.region in regions:
+        parts.append(f"자주 가는 {room.region} 지역")
+    if parts:
+        return ", ".join(parts) + "의 테마예요."
+    if version.startswith("baseline"):
+        return f"후기 {room.review_count}개의 인기 테마예요."
+    return "비슷한 취향의 사용자들이 좋아한 테마예요."
+
+
+def monthly_trends(*, kind: str, months: int) -> dict:
+    """History and forecast per series (genre or region), cached for ML_TRENDS_CACHE_SECONDS."""
+    # The version is in the key: a new champion answers at once, not after the cache expires.
+    key = f"ml:trends:{kind}:{months}:{trends_model_version()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    month_list, series = selectors.monthly_demand(kind=kind)
+    series = {k: v for k, v in series.items() if v.sum() > 0}
+    forecasts, version = trends_forecast(
+        series=series, first_month=month_list[0].month if month_list else 1, months=months
+    )
+    future = [_next_month(month_list[-1], i + 1) for i in range(months)] if month_list else []
+    result = {
+        "kind": kind,
+        "model_version": version,
+        "series": [
+            {
+                "key": name,
+                "history": [
+                    {"month": m.strftime("%Y-%m"), "value": float(v)} for m, v in zip(month_list, values, strict=True)
+                ],
+                "forecast": [
+                    {
+                        "month": m.strftime("%Y-%m"),
+                        "low": round(float(lo), 2),
+                        "value": round(float(mid), 2),
+                        "high": round(float(hi), 2),
+                    }
+                    for m, (lo, mid, hi) in zip(future, forecasts[name], strict=True)
+                ],
+            }
+            for name, values in sorted(series.items())
+        ],
+    }
+    cache.set(key, result, settings.ML_TRENDS_CACHE_SECONDS)
+    return result
+
+
+def _next_month(month: date, offset: int) -> date:
+    index = month.year * 12 + month.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)

@@ -1,4 +1,8 @@
-"""Reads for training and serving. Real activity and demo activity are read the same way."""
+"""Reads for training and serving. Real activity and demo activity are read the same way.
+
+Behaviour comes from the analytics event store (and reviews, from the catalogue), never from chat's tables:
+chat records what the models need in its events.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,15 @@ from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from analytics.models import Event
 from ml.features import room_features, user_features
 from rooms.models import Review, Room
 
 POSITIVE_FEEDBACK = ("clicked", "liked")
-
-
-def _chat_model(name: str):
-    """chat's models, or None while that app has not defined them (it is built in parallel)."""
-    try:
-        return apps.get_model("chat", name)
-    except LookupError:
-        return None
 
 
 def catalogue_key() -> tuple:
@@ -77,15 +73,21 @@ def interactions_all() -> list[tuple[int, int, float]]:
             "user_id", "room_id", "played_on", "created_at"
         ).iterator(chunk_size=5000)
     ]
-    feedback = _chat_model("RecommendationFeedback")
-    if feedback is not None:
-        rows += [
-            (user_id, room_id, created_at.timestamp())
-            for user_id, room_id, created_at in feedback.objects.filter(kind__in=POSITIVE_FEEDBACK)
-            .values_list("user_id", "room_id", "created_at")
-            .iterator(chunk_size=5000)
-        ]
+    rows += [
+        (user_id, payload["room_id"], occurred_at.timestamp())
+        for user_id, payload, occurred_at in _positive_feedback()
+        .values_list("user_id", "payload", "occurred_at")
+        .iterator(chunk_size=5000)
+        if isinstance(payload.get("room_id"), int)
+    ]
     return rows
+
+
+def _positive_feedback():
+    """`recommendation.clicked` events of a click or a like, by a known user."""
+    return Event.objects.filter(
+        type="recommendation.clicked", user_id__isnull=False, payload__feedback__in=POSITIVE_FEEDBACK
+    )
 
 
 def user_history_room_ids(*, user_id: int, limit: int = 20) -> list[int]:
@@ -96,14 +98,14 @@ def user_history_room_ids(*, user_id: int, limit: int = 20) -> list[int]:
         .order_by("-created_at")
         .values_list("room_id", "played_on", "created_at")[:limit]
     ]
-    feedback = _chat_model("RecommendationFeedback")
-    if feedback is not None:
-        events += [
-            (created_at.timestamp(), room_id)
-            for room_id, created_at in feedback.objects.filter(user_id=user_id, kind__in=POSITIVE_FEEDBACK)
-            .order_by("-created_at")
-            .values_list("room_id", "created_at")[:limit]
-        ]
+    events += [
+        (occurred_at.timestamp(), payload["room_id"])
+        for payload, occurred_at in _positive_feedback()
+        .filter(user_id=user_id)
+        .order_by("-occurred_at")
+        .values_list("payload", "occurred_at")[:limit]
+        if isinstance(payload.get("room_id"), int)
+    ]
     seen: dict[int, float] = {}
     for moment, room_id in sorted(events):
         seen.setdefault(room_id, moment)
@@ -129,8 +131,6 @@ def _month_index(moment: date, first: date) -> int:
 def monthly_demand(*, kind: str, until: date | None = None) -> tuple[list[date], dict[str, np.ndarray]]:
     """Monthly demand per genre or region: searches + rooms recommended + plays, up to the last
     complete month before `until` (default today). Months without activity are zeros."""
-    from analytics.models import Event
-
     if kind not in ("genre", "region"):
         raise ValueError(kind)
     today = until or timezone.localdate()
@@ -176,126 +176,36 @@ def monthly_demand(*, kind: str, until: date | None = None) -> tuple[list[date],
     return months, dict(series)
 
 
-# --- API reads ----------------------------------------------------------------------------------
+# --- chat sessions (session quality) -------------------------------------------------------------
 
 
-def personalized_rooms(*, user_id: int, limit: int) -> tuple[list[tuple[Room, float, str]], str]:
-    """The user's top active rooms they have not played, with score and a short Korean reason."""
-    from ml.inference import recommender_scores
-
-    played = user_played_room_ids(user_id=user_id)
-    candidates = [
-        r for r in Room.objects.filter(is_active=True).order_by("id").values_list("id", flat=True) if r not in played
-    ]
-    scores, version = recommender_scores(user_id=user_id, room_ids=candidates)
-    top = sorted(scores, key=lambda r: (-scores[r], r))[:limit]
-    rooms = Room.objects.select_related("store").in_bulk(top)
-    genres, regions = user_preferences(user_id=user_id)
-    history = Room.objects.filter(id__in=user_history_room_ids(user_id=user_id)).values_list("genres", "region")
-    liked_genres = set(genres) | {g for room_genres, _ in history for g in room_genres}
-    liked_regions = set(regions) | {region for _, region in history}
-    return [(rooms[r], scores[r], _reason(rooms[r], liked_genres, liked_regions, version)) for r in top], version
-
-
-def _reason(room: Room, genres: set[str], regions: set[str], version: str) -> str:
-    parts = []
-    shared = [g for g in room.genres if g in genres]
-    if shared:
-        parts.append(f"즐겨 찾는 {'·'.join(shared)} 장르")
-    if room.region in regions:
-        parts.append(f"자주 가는 {room.region} 지역")
-    if parts:
-        return ", ".join(parts) + "의 테마예요."
-    if version.startswith("baseline"):
-        return f"후기 {room.review_count}개의 인기 테마예요."
-    return "비슷한 취향의 사용자들이 좋아한 테마예요."
-
-
-def monthly_trends(*, kind: str, months: int) -> dict:
-    """History and forecast per series (genre or region), cached for ML_TRENDS_CACHE_SECONDS."""
-    from django.conf import settings
-    from django.core.cache import cache
-
-    from ml.inference import trends_forecast, trends_model_version
-
-    # The version is in the key: a new champion answers at once, not after the cache expires.
-    key = f"ml:trends:{kind}:{months}:{trends_model_version()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    month_list, series = monthly_demand(kind=kind)
-    series = {k: v for k, v in series.items() if v.sum() > 0}
-    forecasts, version = trends_forecast(
-        series=series, first_month=month_list[0].month if month_list else 1, months=months
+def chat_events(*, type: str, session_ids: list[int] | None = None):
+    """(chat session id, user id, payload, occurred_at) of a chat session's events of one type, oldest first."""
+    events = Event.objects.filter(type=type, chat_session_id__isnull=False)
+    if session_ids is not None:
+        events = events.filter(chat_session_id__in=session_ids)
+    return (
+        events.order_by("occurred_at", "id")
+        .values_list("chat_session_id", "user_id", "payload", "occurred_at")
+        .iterator(chunk_size=5000)
     )
-    future = [_next_month(month_list[-1], i + 1) for i in range(months)] if month_list else []
-    result = {
-        "kind": kind,
-        "model_version": version,
-        "series": [
-            {
-                "key": name,
-                "history": [
-                    {"month": m.strftime("%Y-%m"), "value": float(v)} for m, v in zip(month_list, values, strict=True)
-                ],
-                "forecast": [
-                    {
-                        "month": m.strftime("%Y-%m"),
-                        "low": round(float(lo), 2),
-                        "value": round(float(mid), 2),
-                        "high": round(float(hi), 2),
-                    }
-                    for m, (lo, mid, hi) in zip(future, forecasts[name], strict=True)
-                ],
-            }
-            for name, values in sorted(series.items())
-        ],
-    }
-    cache.set(key, result, settings.ML_TRENDS_CACHE_SECONDS)
-    return result
 
 
-def _next_month(month: date, offset: int) -> date:
-    index = month.year * 12 + month.month - 1 + offset
-    return date(index // 12, index % 12 + 1, 1)
+def review_times(*, user_ids: set[int]) -> dict[tuple[int, int], list[datetime]]:
+    """When each of these users reviewed each room: {(user id, room id): [created_at, ...]}."""
+    times: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    for user_id, room_id, created_at in Review.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "room_id", "created_at"
+    ):
+        times[(user_id, room_id)].append(created_at)
+    return times
 
 
 def session_base_rate() -> float:
-    """Share of chat sessions with a click or like: the answer when no model was ever trained."""
-    session_model, feedback = _chat_model("ChatSession"), _chat_model("RecommendationFeedback")
-    total = session_model.objects.count() if session_model else 0
+    """Share of chat sessions (in the event store) with a click or like: the answer when no model was ever
+    trained."""
+    total = Event.objects.filter(type="chat.message").values("chat_session_id").distinct().count()
     if not total:
         return 0.5
-    positive = feedback.objects.filter(kind__in=POSITIVE_FEEDBACK).values("message__session_id").distinct().count()
-    return positive / total
-
-
-def session_quality(*, user_id: int, session_id: int) -> dict | None:
-    """Score, model version and per-message attention of the user's session; None if not theirs."""
-    from ml.datasets import sessions_load
-    from ml.inference import session_quality_predict
-
-    session_model = _chat_model("ChatSession")
-    if session_model is None or not session_model.objects.filter(id=session_id, user_id=user_id).exists():
-        return None
-    loaded = sessions_load(session_ids=[session_id])
-    messages = list(
-        _chat_model("ChatMessage")
-        .objects.filter(session_id=session_id)
-        .order_by("created_at", "id")
-        .values_list("id", "role")
-    )
-    steps = loaded[0][1] if loaded else np.zeros((0, 1), dtype=np.float32)
-    score, attention, version = session_quality_predict(steps=steps, base_rate=session_base_rate())
-    if attention is not None:  # the net sees the last messages only; earlier ones get no weight
-        attention = [0.0] * (len(messages) - len(attention)) + attention
-    return {
-        "session_id": session_id,
-        "user_id": user_id,
-        "score": round(score, 4),
-        "model_version": version,
-        "messages": [
-            {"message_id": mid, "role": role, "attention": None if attention is None else round(attention[i], 4)}
-            for i, (mid, role) in enumerate(messages)
-        ],
-    }
+    positive = _positive_feedback().filter(chat_session_id__isnull=False).values("chat_session_id").distinct().count()
+    return min(1.0, positive / total)

@@ -19,7 +19,7 @@ from rooms.models import Review, Room
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import METHODS, RoomSearchFilters, room_search_hybrid
 from rooms.serializers import RoomDetailOutputSerializer, RoomOutputSerializer
-from rooms.services import review_upsert
+from rooms.services import review_upsert, room_view_record
 from rooms.vocabulary import canonical_genre, canonical_region
 
 __all__ = ["RoomOutputSerializer"]  # chat imports it from here or from rooms.serializers
@@ -143,6 +143,7 @@ class RoomDetailApi(CatalogueApi):
         room = room_get(room_id=room_id, include_inactive=request.user.is_staff)
         if room is None:
             return Response({"detail": "테마를 찾을 수 없습니다."}, status=status.HTTP_404_NOT_FOUND)
+        room_view_record(room=room, user_id=request.user.id if request.user.is_authenticated else None)
         return Response(RoomDetailOutputSerializer(room).data)
 
 

@@ -15,44 +15,16 @@ from pathlib import Path
 
 from rest_framework import serializers
 
+from rooms.models import ROOM_FACT_FIELDS, ROOM_FIELDS
 from rooms.vocabulary import canonical_genre, canonical_region
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
-COLUMNS = (
-    "store_name",
-    "region",
-    "address",
-    "phone",
-    "booking_url",
-    "name",
-    "genres",
-    "difficulty",
-    "fear",
-    "activity",
-    "min_players",
-    "max_players",
-    "duration_minutes",
-    "price",
-    "description",
-    "rating",
-    "review_count",
-    "is_active",
-)
-REQUIRED = (
-    "store_name",
-    "region",
-    "name",
-    "genres",
-    "difficulty",
-    "fear",
-    "activity",
-    "min_players",
-    "max_players",
-    "duration_minutes",
-    "price",
-    "description",
-)
+STORE_COLUMNS = ("store_name", "region", "address", "phone", "booking_url")
+# Imported totals of reviews given elsewhere (our own reviews add to them).
+RATING_COLUMNS = ("rating", "review_count")
+COLUMNS = (*STORE_COLUMNS, *ROOM_FIELDS, *RATING_COLUMNS)
+REQUIRED = ("store_name", "region", "name", *ROOM_FACT_FIELDS)
 
 
 class ImportFileError(Exception):

@@ -11,6 +11,21 @@ from rooms.vocabulary import GENRE_CHOICES, GENRE_NAMES, REGION_CHOICES, REGION_
 
 EMBEDDING_DIMENSIONS = 512
 
+# A room's facts as staff edit them, imports carry them and the demo seeds them: the one list that
+# services, serializers, the import and the seed derive their field lists from.
+ROOM_FACT_FIELDS = (
+    "genres",
+    "difficulty",
+    "fear",
+    "activity",
+    "min_players",
+    "max_players",
+    "duration_minutes",
+    "price",
+    "description",
+)
+ROOM_FIELDS = ("name", *ROOM_FACT_FIELDS, "is_active")
+
 
 def _embedding_graph(name: str, **options) -> HnswIndex:
     """An HNSW index over `Room.embedding` (cosine), every graph with the same build parameters."""

@@ -1,6 +1,8 @@
-"""Room output shared by the rooms API and chat's recommendations."""
+"""Room output shared by the rooms API and chat's recommendations; its fields come from the room's one list."""
 
 from rest_framework import serializers
+
+from rooms.models import ROOM_FACT_FIELDS, Room
 
 
 class StoreBriefSerializer(serializers.Serializer):
@@ -9,28 +11,34 @@ class StoreBriefSerializer(serializers.Serializer):
     region = serializers.CharField()
 
 
-class RoomOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class RoomOutputSerializer(serializers.ModelSerializer):
     store = StoreBriefSerializer()
-    region = serializers.CharField()
-    genres = serializers.ListField(child=serializers.CharField())
-    difficulty = serializers.IntegerField()
-    fear = serializers.IntegerField()
-    activity = serializers.IntegerField()
-    min_players = serializers.IntegerField()
-    max_players = serializers.IntegerField()
-    duration_minutes = serializers.IntegerField()
-    price = serializers.IntegerField()
     rating = serializers.SerializerMethodField()
-    review_count = serializers.IntegerField()
     booking_url = serializers.CharField(source="store.booking_url")
+
+    class Meta:
+        model = Room
+        # A card's facts; the description is the detail's.
+        fields = (
+            "id",
+            "name",
+            "store",
+            "region",
+            *(name for name in ROOM_FACT_FIELDS if name != "description"),
+            "rating",
+            "review_count",
+            "booking_url",
+        )
+        read_only_fields = fields
 
     def get_rating(self, room) -> float:
         return round(float(room.rating), 2)
 
 
 class RoomDetailOutputSerializer(RoomOutputSerializer):
-    description = serializers.CharField()
     address = serializers.CharField(source="store.address")
     phone = serializers.CharField(source="store.phone")
+
+    class Meta(RoomOutputSerializer.Meta):
+        fields = (*RoomOutputSerializer.Meta.fields, "description", "address", "phone")
+        read_only_fields = fields

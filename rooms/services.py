@@ -10,24 +10,12 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rooms.models import Review, Room, Store
+from analytics.services import event_record
+from rooms.models import ROOM_FIELDS, Review, Room, Store
 from rooms.text import index_terms
 
 logger = logging.getLogger(__name__)
 
-ROOM_FIELDS = (
-    "name",
-    "genres",
-    "difficulty",
-    "fear",
-    "activity",
-    "min_players",
-    "max_players",
-    "duration_minutes",
-    "price",
-    "description",
-    "is_active",
-)
 # Fields whose change alters what the room is about (search text and embedding).
 TEXT_FIELDS = {"name", "genres", "description"}
 
@@ -202,6 +190,12 @@ def rooms_set_active(*, room_ids: list[int], active: bool) -> int:
     )
 
 
+# --- views -------------------------------------------------------------------------------------
+def room_view_record(*, room: Room, user_id: int | None) -> None:
+    """A room's page or its API detail was read: one `room.viewed` event, however it was read."""
+    event_record(type="room.viewed", user_id=user_id, payload={"room_id": room.id})
+
+
 # --- reviews -----------------------------------------------------------------------------------
 @transaction.atomic
 def review_upsert(
@@ -214,7 +208,8 @@ def review_upsert(
     hints_used: int = 0,
     played_on: date | None = None,
 ) -> tuple[Review, bool]:
-    """Create the user's review of the room, or edit it; the room's rating follows exactly.
+    """Create the user's review of the room, or edit it; the room's rating follows exactly, and a
+    `review.created` or `review.updated` event is recorded (after commit) wherever the review came from.
 
     The room row is locked first, so concurrent reviews of one room add up instead of racing.
     """
@@ -239,6 +234,12 @@ def review_upsert(
         rating_sum=F("rating_sum") + delta_sum,
         review_count=F("review_count") + delta_count,
         rating=round(new_sum / new_count, 4) if new_count else 0,
+    )
+    # Reviews count in the insights' regional and genre popularity.
+    event_record(
+        type="review.created" if created else "review.updated",
+        user_id=user.id,
+        payload={"room_id": locked.id, "rating": rating, "region": locked.region, "genres": list(locked.genres)},
     )
     return review, created
 

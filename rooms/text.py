@@ -116,6 +116,24 @@ def _tokens(sentence: str) -> tuple[_Token, ...]:
     return tuple(_Token(token.form, token.tag) for token in tokens)
 
 
+@dataclass(frozen=True)
+class Morpheme:
+    """A morpheme with its part-of-speech tag and its offsets in the analysed text."""
+
+    form: str
+    tag: str
+    start: int
+    end: int
+
+
+def morphemes_tagged(text: str) -> list[Morpheme]:
+    """Every morpheme of `text` with its tag and offsets (the NLU reads Korean with the index's analyser)."""
+    kiwi = _get_kiwi()
+    with _tokenize_lock:  # one analyser, one way in
+        analysed = kiwi.tokenize(text)
+    return [Morpheme(form=t.form, tag=t.tag, start=t.start, end=t.start + t.len) for t in analysed]
+
+
 def _sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_SPLIT.split(text or "") if part.strip()]
 

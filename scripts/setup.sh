@@ -41,6 +41,14 @@ if [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > .venv/.requirements.sha
 fi
 
+# --- files settings read (importing settings writes nothing) ---------------------------------------
+var_dir=${VAR_DIR:-var}
+mkdir -p "$var_dir" "$var_dir/staticfiles"
+if [ -z "${SECRET_KEY:-}" ] && [ ! -s "$var_dir/secret_key" ]; then
+  log "generating a development secret key in $var_dir/secret_key"
+  (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))' >"$var_dir/secret_key")
+fi
+
 # --- services on loopback -----------------------------------------------------------------------
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

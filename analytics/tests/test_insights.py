@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from analytics.ingest import rollups_rebuild
 from analytics.schema import event_document
 from analytics.services import event_record, event_store, events_flush
+from testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 KST = ZoneInfo("Asia/Seoul")
@@ -21,10 +22,9 @@ def at(day: int, hour: int = 12, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def people(django_user_model):
+def people():
     return [
-        django_user_model.objects.create_user(username=name, email=f"{name}@example.com", password="x")
-        for name in ("a_user", "b_user", "c_user")
+        UserFactory(username=name, email=f"{name}@example.com", password="x") for name in ("a_user", "b_user", "c_user")
     ]
 
 

@@ -18,8 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from chat.nlu.morphology import Token, tokens
 from chat.nlu.schema import Entities, MessageAnalysis
+from rooms.text import Morpheme, morphemes_tagged
 from rooms.vocabulary import GENRES, REGIONS
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -342,20 +342,20 @@ def _find_prices(t: _Text, spans: _Spans) -> None:
         spans.take(_Span(start, end, "price", int(match.group(1).replace(",", ""))))
 
 
-def _number_token_starts(toks: list[Token], t: _Text) -> dict[int, Token]:
+def _number_token_starts(toks: list[Morpheme], t: _Text) -> dict[int, Morpheme]:
     """Compact offsets where Kiwi segments a number word as a morpheme of its own.
 
     The tag varies with context (넷 is NR in "넷이서" but NNG after the user word 고인물), so the segmentation
     is what counts: "인터넷" is one morpheme and never yields a 넷.
     """
-    starts: dict[int, Token] = {}
+    starts: dict[int, Morpheme] = {}
     for token in toks:
         if token.tag in ("NR", "MM", "NNG", "NNP", "NNB") and token.form in NATIVE_NUMBERS:
             starts[t.to_compact[token.start]] = token
     return starts
 
 
-def _find_players(t: _Text, toks: list[Token], spans: _Spans) -> None:
+def _find_players(t: _Text, toks: list[Morpheme], spans: _Spans) -> None:
     price_starts = {span.start for span in spans.items if span.kind == "price"}
     for match in re.finditer(r"(\d{1,2})(명|인(?!당)|people|persons|players|pax)", t.compact):
         if match.group(2) == "인" and match.end() in price_starts:
@@ -472,7 +472,7 @@ def inquiry_topics(text: str) -> list[str]:
     return [topic for _, topic in _topics(t.compact, t.lower)]
 
 
-def _room_name(t: _Text, toks: list[Token], spans: _Spans, cue_start: int | None) -> str | None:
+def _room_name(t: _Text, toks: list[Morpheme], spans: _Spans, cue_start: int | None) -> str | None:
     quoted = _QUOTED.search(t.original)
     if quoted:
         return quoted.group(1).strip() or None
@@ -494,7 +494,7 @@ def _room_name(t: _Text, toks: list[Token], spans: _Spans, cue_start: int | None
         return None
     taken = [span for span in spans.items if span.kind != "difficulty"]
 
-    def inside_entity(token: Token) -> bool:
+    def inside_entity(token: Morpheme) -> bool:
         start, stop = _orig_to_compact_span(t, token.start, token.end)
         return any(span.start <= start and stop <= span.end for span in taken)
 
@@ -513,7 +513,7 @@ def _room_name(t: _Text, toks: list[Token], spans: _Spans, cue_start: int | None
 
 def local_analyze(text: str) -> MessageAnalysis:
     t = _prepare(text)
-    toks = tokens(t.original)
+    toks = morphemes_tagged(t.original)
     spans = _Spans()
     _find_prices(t, spans)
     _find_players(t, toks, spans)
@@ -557,7 +557,7 @@ def local_analyze(text: str) -> MessageAnalysis:
     return MessageAnalysis(intent=intent, entities=entities)
 
 
-def _intent(t: _Text, toks: list[Token], spans: _Spans, entities: Entities) -> tuple[str, str | None]:
+def _intent(t: _Text, toks: list[Morpheme], spans: _Spans, entities: Entities) -> tuple[str, str | None]:
     compact = t.compact
     rec_cue = any(cue in compact for cue in _REC_CUES) or bool(_ENGLISH_REC.search(t.lower))
     topics = _topics(compact, t.lower)

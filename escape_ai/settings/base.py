@@ -1,4 +1,8 @@
-"""Every setting comes from the environment, with defaults that work on one machine."""
+"""Every setting comes from the environment, with defaults that work on one machine.
+
+Importing settings only reads: the environment, and files that setup wrote (the development secret
+key, where the embedded PostgreSQL listens). It creates no file and starts no process.
+"""
 
 import os
 import secrets
@@ -7,19 +11,18 @@ from datetime import timedelta
 import environ
 
 from escape_ai import embedded_db
-from escape_ai.settings.paths import BASE_DIR, EMBEDDED_DB_NAME, PGDATA_DIR, VAR_DIR
+from escape_ai.settings.paths import BASE_DIR, EMBEDDED_DB_NAME, PGDATA_DIR, SECRET_KEY_FILE, VAR_DIR
 
 env = environ.Env()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _development_secret_key() -> str:
-    """A random key generated once and kept under var/, never committed."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """The key `scripts/setup.sh` generated once under var/ (never committed). Before setup ran, a key
+    for this process only: sessions and tokens it signs do not outlive it."""
+    try:
+        return SECRET_KEY_FILE.read_text().strip()
+    except FileNotFoundError:
+        return secrets.token_urlsafe(50)
 
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -47,6 +50,8 @@ INSTALLED_APPS = [
     "chat",
     "analytics",
     "ml",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -193,8 +198,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = VAR_DIR / "staticfiles"  # made by collectstatic (make run)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -304,12 +308,10 @@ CHAT_WORKER_THREADS = env.int("CHAT_WORKER_THREADS", default=8)  # per process, 
 # --- analytics ---
 # Prometheus multiprocess mode: every process writes its samples under this directory and
 # /metrics sums them. Must be in the environment before prometheus_client is imported.
-_testing = env.str("DJANGO_SETTINGS_MODULE", default="").endswith(".test")
-PROMETHEUS_MULTIPROC_DIR = env.str(
-    "PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / ("prometheus-test" if _testing else "prometheus"))
-)
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "prometheus"))
+# The only write: this process's environment, which prometheus_client reads when first imported. The
+# directory itself is made by analytics.metrics before it defines the first metric.
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
-os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
 # /metrics: open to these addresses/networks (loopback by default), or to anyone with the basic-auth pair.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 METRICS_BASIC_AUTH = env.str("METRICS_BASIC_AUTH", default="")  # "user:password"; empty = off

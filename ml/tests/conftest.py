@@ -8,7 +8,7 @@ from ml.inference import champion_cache_clear
 
 
 @pytest.fixture(scope="session")
-def _mlflow_template(tmp_path_factory):
+def mlflow_template(tmp_path_factory):
     """An initialised MLflow sqlite database (its schema migrations take seconds: run them once)."""
     from django.conf import settings
 
@@ -25,9 +25,9 @@ def _mlflow_template(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def mlflow_store(tmp_path, settings, _mlflow_template):
+def mlflow_store(tmp_path, settings, mlflow_template):
     """A fresh tracking store + registry for each test, and no champion cached from another test."""
-    shutil.copy(_mlflow_template, tmp_path / "mlflow.db")
+    shutil.copy(mlflow_template, tmp_path / "mlflow.db")
     settings.ML_MLFLOW_TRACKING_URI = f"sqlite:///{tmp_path / 'mlflow.db'}"
     settings.ML_MLFLOW_ARTIFACT_ROOT = str(tmp_path / "artifacts")
     settings.ML_CHAMPION_CHECK_SECONDS = 0

@@ -14,6 +14,7 @@
   var chipList = document.getElementById("chips");
   var conn = document.getElementById("conn");
   var roomUrlTemplate = root.getAttribute("data-room-url"); // the detail URL of room 0: the id replaces the 0
+  var clickUrlTemplate = root.getAttribute("data-click-url"); // where a followed recommendation is reported
   var wsPath = root.getAttribute("data-ws-path") || "/ws/chat/";
 
   var sessionId = parseInt(root.getAttribute("data-session-id") || "", 10) || null;
@@ -66,9 +67,19 @@
     return isNaN(n) ? "" : n.toLocaleString("ko-KR") + "원";
   }
 
-  function roomUrl(id, messageId) {
-    var url = roomUrlTemplate.replace(/0(\/?)$/, String(id) + "$1");
-    return messageId ? url + "?from=" + encodeURIComponent(messageId) : url;
+  function roomUrl(id) {
+    return roomUrlTemplate.replace(/0(\/?)$/, String(id) + "$1");
+  }
+
+  // A followed recommendation is a POST (never a GET with a side effect): a beacon survives the navigation.
+  function reportClick(link) {
+    var messageId = link.getAttribute("data-recommendation");
+    var card = link.closest(".room-card");
+    if (!messageId || !card || !clickUrlTemplate || !navigator.sendBeacon) return;
+    var body = new FormData();
+    body.append("message_id", messageId);
+    body.append("csrfmiddlewaretoken", root.getAttribute("data-csrf") || "");
+    navigator.sendBeacon(clickUrlTemplate.replace(/0(\/?[^/]*)$/, card.getAttribute("data-room-id") + "$1"), body);
   }
 
   // Mirrors templates/rooms/_card.html.
@@ -79,7 +90,8 @@
     var titleBox = el("div");
     var title = el("h3", "room-card__name");
     var link = el("a", null, room.name);
-    link.href = roomUrl(room.id, messageId);
+    link.href = roomUrl(room.id);
+    if (messageId) link.setAttribute("data-recommendation", messageId);
     title.appendChild(link);
     titleBox.appendChild(title);
     var store = room.store || {};
@@ -300,8 +312,8 @@
       case "done":
         if (current) {
           current.row.setAttribute("data-message-id", frame.message_id || "");
-          current.row.querySelectorAll(".room-card a[href*='/rooms/']").forEach(function (a) {
-            if (frame.message_id && a.href.indexOf("from=") === -1) a.href += "?from=" + encodeURIComponent(frame.message_id);
+          current.row.querySelectorAll(".room-card__name a").forEach(function (a) {
+            if (frame.message_id) a.setAttribute("data-recommendation", frame.message_id);
           });
         }
         // The conditions this turn left in the dialogue state become the chips.
@@ -403,6 +415,13 @@
     }
   });
   input.addEventListener("input", autosize);
+  // Left, middle and keyboard clicks on a recommended room's name (cards of earlier turns included).
+  ["click", "auxclick"].forEach(function (kind) {
+    log.addEventListener(kind, function (event) {
+      var link = event.target.closest && event.target.closest("a[data-recommendation]");
+      if (link) reportClick(link);
+    });
+  });
   document.querySelectorAll("[data-example]").forEach(function (button) {
     button.addEventListener("click", function () {
       submit(button.getAttribute("data-example"));

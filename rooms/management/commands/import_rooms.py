@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from rooms.catalog_import import ImportFileError, catalogue_file_read
-from rooms.models import Room, Store
-from rooms.services import ROOM_FIELDS, TEXT_FIELDS, rooms_after_change
+from rooms.models import ROOM_FIELDS, Room, Store
+from rooms.services import TEXT_FIELDS, rooms_after_change
 
 # The room's editable fields, less `name`: an import finds the room by store and name.
 _ROOM_FIELDS = tuple(field for field in ROOM_FIELDS if field != "name")

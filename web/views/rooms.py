@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from analytics.services import event_record
 from chat.services import ChatError, recommendation_feedback_record
-from rooms.forms import ReviewForm, RoomFilterForm
 from rooms.models import Review
 from rooms.selectors.rooms import room_get
 from rooms.selectors.search import room_search_hybrid
-from rooms.services import review_upsert
+from rooms.services import review_upsert, room_view_record
+from web.forms.rooms import ReviewForm, RoomFilterForm
 
 PAGE_SIZE = 24
 
@@ -70,22 +67,24 @@ def rooms_detail_view(request: HttpRequest, room_id: int) -> HttpResponse:
     room = room_get(room_id=room_id)
     if room is None:
         raise Http404("테마를 찾을 수 없습니다.")
-    user_id = request.user.id if request.user.is_authenticated else None
-    event_record(type="room.viewed", user_id=user_id, payload={"room_id": room.id})
-    message_id = _recommendation_message_id(request)
-    if message_id is not None and request.user.is_authenticated:
-        # The chat's recommendation cards link here with ?from=<message id>: that is a click on the
-        # recommendation (stored once, with its event); a forged or foreign id is simply not one.
-        with contextlib.suppress(ChatError):
-            recommendation_feedback_record(user=request.user, message_id=message_id, room_id=room.id, kind="clicked")
+    room_view_record(room=room, user_id=request.user.id if request.user.is_authenticated else None)
     return render(request, "rooms/detail.html", _detail_context(request, room))
 
 
-def _recommendation_message_id(request: HttpRequest) -> int | None:
-    raw = request.GET.get("from", "")
-    if raw.isdigit() and 0 < int(raw) < 2**63:
-        return int(raw)
-    return None
+@require_POST
+def rooms_recommendation_click_view(request: HttpRequest, room_id: int) -> HttpResponse:
+    """The chat page's beacon (`navigator.sendBeacon`) when a recommended room's link is followed: the click
+    is stored once, with its event, by the same service the API's feedback endpoint calls."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": "로그인이 필요합니다."}, status=401)
+    raw = request.POST.get("message_id", "")
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        return JsonResponse({"detail": "message_id가 올바르지 않습니다."}, status=400)
+    try:
+        recommendation_feedback_record(user=request.user, message_id=int(raw), room_id=room_id, kind="clicked")
+    except ChatError as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
+    return HttpResponse(status=204)
 
 
 @require_POST
@@ -97,13 +96,6 @@ def rooms_review_view(request: HttpRequest, room_id: int) -> HttpResponse:
     form = ReviewForm(request.POST)
     if not form.is_valid():
         return render(request, "rooms/detail.html", _detail_context(request, room, form), status=400)
-    review, created = review_upsert(user=request.user, room=room, **form.cleaned_data)
-    if created:
-        # Reviews count in the insights' regional and genre popularity.
-        event_record(
-            type="review.created",
-            user_id=request.user.id,
-            payload={"room_id": room.id, "rating": review.rating, "region": room.region, "genres": list(room.genres)},
-        )
+    _review, created = review_upsert(user=request.user, room=room, **form.cleaned_data)
     messages.success(request, "후기를 등록했어요." if created else "후기를 고쳤어요.")
     return redirect(reverse("rooms-detail", args=[room.id]) + "#reviews")

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from rooms.catalog_seed import DEFAULT_ROOMS, catalogue_build
+from demo.catalog import DEFAULT_ROOMS, catalogue_build
 from rooms.models import Room, Store
 from rooms.services import rooms_embed, rooms_embedding_queue, rooms_search_vector_refresh
 

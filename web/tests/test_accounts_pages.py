@@ -175,13 +175,11 @@ def test_pages_are_korean_and_link_the_stylesheet(client):
 
 
 def test_me_lists_my_reviews_chats_and_rooms_picked_for_me(client, user):
-    from chat.models import ChatSession
-    from rooms.models import Review
-    from web.tests.catalog import catalog_create
+    from testing.factories import ChatSessionFactory, ReviewFactory, small_catalogue_build
 
-    rooms = {room.name: room for room in catalog_create(embed=False)}
-    Review.objects.create(user=user, room=rooms["연남동 연애편지"], rating=4, text="<b>설렜어요</b>")
-    ChatSession.objects.create(user=user, title="홍대 감성 테마")
+    rooms = small_catalogue_build(embed=False)
+    ReviewFactory(user=user, room=rooms["연남동 연애편지"], rating=4, text="<b>설렜어요</b>")
+    ChatSessionFactory(user=user, title="홍대 감성 테마")
     client.force_login(user)
 
     response = client.get("/me/")

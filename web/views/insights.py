@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from analytics.selectors import insights_compute
-from ml.selectors import monthly_trends
+from ml.inference import monthly_trends
 
 PERIODS = (7, 30, 90)
 TOP = 8
@@ -150,4 +150,4 @@ def staff_insights_view(request: HttpRequest) -> HttpResponse:
         if chart is not None:
             charts.append(chart)
     context = {"kpis": kpis, "charts": charts, "days": days, "periods": PERIODS, "generated_at": timezone.now()}
-    return render(request, "analytics/insights.html", context)
+    return render(request, "insights/insights.html", context)

@@ -504,6 +504,10 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
                     session_id=session.id,
                     payload={
                         "message_id": ids[i],
+                        "user_message_id": ids[i - 1],
+                        "user_text_chars": len(spec["messages"][i - 1]["text"]),
+                        "reply_chars": len(m["text"]),
+                        "room_ids": m["recommended"],
                         "intent": m["intent"],
                         "entities": m["entities"],
                         "ran_search": ran_search,

@@ -12,9 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
-from accounts.forms import LoginForm, PreferencesForm, SignupForm
 from accounts.login_guard import LoginLocked
 from accounts.services import InvalidCredentials, user_authenticate, user_register, user_update_preferences
+from chat.selectors import session_list
+from ml.inference import personalized_rooms
+from rooms.models import Review
+from web.forms.accounts import LoginForm, PreferencesForm, SignupForm
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -110,9 +113,6 @@ def me_view(request: HttpRequest) -> HttpResponse:
 
 def me_sections(*, user) -> dict:
     """My chats, my reviews and rooms picked for me."""
-    from chat.selectors import session_list
-    from rooms.models import Review
-
     reviews = Review.objects.filter(user=user).select_related("room", "room__store").order_by("-created_at")[:20]
     return {
         "chat_sessions": session_list(user=user)[:10],
@@ -124,8 +124,6 @@ def me_sections(*, user) -> dict:
 def personal_recommendations(*, user, limit: int = 6) -> list:
     """Rooms for this user from ml's recommender (its popularity baseline until a model is trained),
     each with the model's short Korean reason."""
-    from ml.selectors import personalized_rooms
-
     picks, _version = personalized_rooms(user_id=user.id, limit=limit)
     for room, _score, reason in picks:
         room.pick_reason = reason

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import login_view, logout_view, me_view, signup_view
+from web.views.accounts import login_view, logout_view, me_view, signup_view
 
 urlpatterns = [
     path("signup/", signup_view, name="signup"),

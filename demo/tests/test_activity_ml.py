@@ -7,10 +7,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tokens import tokens_issue
+from analytics.models import Event
 from chat.models import ChatMessage, ChatSession, RecommendationFeedback
+from demo.activity import DEMO_USER_PREFIX, activity_plan, room_infos
 from ml import inference, tracking
 from ml.datasets import MESSAGE_FEATURES, demand_series, recommender_rows, sessions_load
-from ml.demo_activity import DEMO_USER_PREFIX, activity_plan, room_infos
 from rooms.models import Review, Room, Store
 
 GENRE_SETS = (
@@ -109,14 +110,51 @@ def test_datasets_read_everything_from_the_database(seeded):
     labels = {label for _, _, label in loaded}
     assert labels == {0, 1}
     # Clicks and likes are the label, never an input: a clicked session's features equal those
-    # computed with its positive feedback removed.
-    clicked = RecommendationFeedback.objects.filter(kind="clicked").first()
-    before = dict((sid, f) for sid, f, _ in sessions_load(session_ids=[clicked.message.session_id]))
-    RecommendationFeedback.objects.filter(message__session_id=clicked.message.session_id).exclude(
-        kind="disliked"
+    # computed with its positive feedback events removed.
+    clicked = Event.objects.filter(type="recommendation.clicked", payload__feedback="clicked").first()
+    session_id = clicked.chat_session_id
+    before = dict((sid, f) for sid, f, _ in sessions_load(session_ids=[session_id]))
+    Event.objects.filter(type="recommendation.clicked", chat_session_id=session_id).exclude(
+        payload__feedback="disliked"
     ).delete()
-    after = dict((sid, f) for sid, f, _ in sessions_load(session_ids=[clicked.message.session_id]))
-    assert np.array_equal(before[clicked.message.session_id], after[clicked.message.session_id])
+    after = dict((sid, f) for sid, f, _ in sessions_load(session_ids=[session_id]))
+    assert np.array_equal(before[session_id], after[session_id])
+
+
+def test_sessions_are_learned_from_events_not_from_chat_tables(seeded):
+    """ml reads chat sessions from the analytics event store: with chat's rows gone, training data is the same."""
+    before = {sid: (features, label) for sid, features, label in sessions_load()}
+    ChatSession.objects.all().delete()
+    after = {sid: (features, label) for sid, features, label in sessions_load()}
+
+    assert set(after) == set(before) and len(before) > 20
+    assert all(np.array_equal(after[sid][0], before[sid][0]) and after[sid][1] == before[sid][1] for sid in before)
+
+
+def test_a_live_session_is_scored_from_the_same_features_training_sees(seeded):
+    """chat serves session quality from its rows; the steps it builds give the features the events give."""
+    from chat.selectors import session_quality_report
+
+    session = ChatSession.objects.filter(messages__role="assistant").order_by("id").first()
+    from_events = dict((sid, f) for sid, f, _ in sessions_load(session_ids=[session.id]))[session.id]
+    captured = {}
+    original = inference.session_quality_predict
+
+    def spy(*, steps, base_rate=0.5):
+        captured["steps"] = steps
+        return original(steps=steps, base_rate=base_rate)
+
+    inference.session_quality_predict = spy
+    try:
+        report = session_quality_report(user_id=session.user_id, session_id=session.id)
+    finally:
+        inference.session_quality_predict = original
+
+    assert [m["message_id"] for m in report["messages"]] == list(
+        session.messages.order_by("created_at", "id").values_list("id", flat=True)
+    )
+    assert captured["steps"].shape == from_events.shape
+    assert np.allclose(captured["steps"], from_events, atol=1e-6)
 
 
 def test_endpoints_fall_back_to_baselines_without_models(seeded, staff_user):

@@ -1,21 +1,20 @@
 """The chat page: a signed-in user's earlier conversation is rendered on the server, escaped, with its cards."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
-from chat.models import ChatMessage, ChatSession
-from web.tests.catalog import catalog_create
+from testing.factories import ChatMessageFactory, ChatSessionFactory, UserFactory, small_catalogue_build
 
 pytestmark = pytest.mark.django_db
 
 
 def test_chat_page_renders_my_session_with_cards_and_chips(user):
-    rooms = catalog_create(embed=False)
-    session = ChatSession.objects.create(user=user, title="강남 공포", state={"region": "강남", "genres": ["공포"]})
-    ChatMessage.objects.create(session=session, role="user", text="<img src=x onerror=alert(1)> 강남 공포")
-    reply = ChatMessage.objects.create(
-        session=session, role="assistant", text="골라 봤어요", recommended_room_ids=[rooms[1].id, rooms[0].id]
+    rooms = small_catalogue_build(embed=False)
+    hospital, doll = rooms["폐병원 403호"], rooms["저주받은 인형"]
+    session = ChatSessionFactory(user=user, title="강남 공포", state={"region": "강남", "genres": ["공포"]})
+    ChatMessageFactory(session=session, role="user", text="<img src=x onerror=alert(1)> 강남 공포")
+    reply = ChatMessageFactory(
+        session=session, role="assistant", text="골라 봤어요", recommended_room_ids=[doll.id, hospital.id]
     )
     client = Client()
     client.force_login(user)
@@ -28,16 +27,19 @@ def test_chat_page_renders_my_session_with_cards_and_chips(user):
     assert "<img src=x" not in html
     assert f'data-session-id="{session.id}"' in html
     cards = [room.id for room in response.context["history"][1]["rooms"]]
-    assert cards == [rooms[1].id, rooms[0].id]
-    assert f"/rooms/{rooms[1].id}/?from={reply.id}" in html
+    assert cards == [doll.id, hospital.id]
+    # The card links to the plain room page; following it is reported by a POST beacon, never by the GET.
+    assert f'href="/rooms/{doll.id}/" data-recommendation="{reply.id}"' in html
+    assert "?from=" not in html
+    assert 'data-click-url="/rooms/0/click"' in html
     assert response.context["state"]["region"] == "강남"
     assert '"genres": ["\\uacf5\\ud3ec"]' in html  # the chips' state, as JSON the page script reads
 
 
 def test_someone_elses_session_is_a_fresh_chat(user):
-    other = get_user_model().objects.create_user(username="other", email="o@example.com", password="Escape!2026")
-    session = ChatSession.objects.create(user=other, title="비밀")
-    ChatMessage.objects.create(session=session, role="user", text="비밀 이야기")
+    other = UserFactory(username="other", email="o@example.com")
+    session = ChatSessionFactory(user=other, title="비밀")
+    ChatMessageFactory(session=session, role="user", text="비밀 이야기")
     client = Client()
     client.force_login(user)
 

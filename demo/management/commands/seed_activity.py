@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from ml.demo_activity import activity_plan, demo_activity_delete, demo_activity_exists, demo_activity_write, room_infos
+from demo.activity import activity_plan, demo_activity_delete, demo_activity_exists, demo_activity_write, room_infos
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from rooms.models import Review
-from web.tests.catalog import catalog_create
+from testing.factories import ReviewFactory, small_catalogue_build
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def client() -> Client:
 
 @pytest.fixture
 def catalog():
-    return {room.name: room for room in catalog_create(embed=False)}
+    return small_catalogue_build(embed=False)
 
 
 def card_names(response) -> list[str]:
@@ -65,7 +65,7 @@ def test_browse_rejects_bad_filters_with_messages_next_to_fields(client, catalog
 
 def test_detail_shows_facts_and_reviews_escaped(client, catalog, user):
     room = catalog["폐병원 403호"]
-    Review.objects.create(user=user, room=room, rating=5, text="<script>alert(1)</script> 무서워요", escaped=True)
+    ReviewFactory(user=user, room=room, rating=5, text="<script>alert(1)</script> 무서워요", escaped=True)
 
     response = client.get(f"/rooms/{room.id}/")
 
@@ -92,11 +92,6 @@ def test_detail_of_missing_or_inactive_room_is_404(client, catalog):
 def test_review_form_creates_then_edits_review_and_updates_rating(
     client, catalog, user, django_capture_on_commit_callbacks
 ):
-    import json
-
-    from django_redis import get_redis_connection
-
-    from analytics.buffer import key
 
     room = catalog["저주받은 인형"]
     client.force_login(user)
@@ -124,12 +119,6 @@ def test_review_form_creates_then_edits_review_and_updates_rating(
     assert review.rating == 3
     room.refresh_from_db()
     assert room.review_count == 81
-    # One review.created event for the new review, none for the edit.
-    documents = [json.loads(raw) for raw in get_redis_connection("default").lrange(key("buffer"), 0, -1)]
-    created = [doc for doc in documents if doc["type"] == "review.created"]
-    assert [doc["payload"] for doc in created] == [
-        {"room_id": room.id, "rating": 5, "region": "강남", "genres": ["공포"]}
-    ]
 
 
 def test_review_form_errors_keep_nothing_and_show_next_to_fields(client, catalog, user):
@@ -161,7 +150,7 @@ def test_review_needs_login_and_post(client, catalog):
 
 
 def test_browse_search_text_goes_through_hybrid_search(client):
-    catalog_create(embed=False)
+    small_catalogue_build(embed=False)
 
     response = client.get("/rooms/", {"q": "병원 수술실"})
 
@@ -169,47 +158,6 @@ def test_browse_search_text_goes_through_hybrid_search(client):
     names = card_names(response)
     assert names[0] in {"폐병원 403호", "마지막 수술"}
     assert {"폐병원 403호", "마지막 수술"} <= set(names[:3])
-
-
-def test_detail_records_view_and_recommendation_click(client, catalog, user, django_capture_on_commit_callbacks):
-    import json
-
-    from django_redis import get_redis_connection
-
-    from analytics.buffer import key
-    from chat.models import ChatMessage, ChatSession, RecommendationFeedback
-
-    room = catalog["폐병원 403호"]
-    session = ChatSession.objects.create(user=user, title="강남 공포")
-    message = ChatMessage.objects.create(
-        session=session, role="assistant", text="추천해요", recommended_room_ids=[room.id]
-    )
-    client.force_login(user)
-
-    # Events are buffered once the request's transaction commits.
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(f"/rooms/{room.id}/", {"from": str(message.id)})
-        client.get(f"/rooms/{room.id}/", {"from": str(message.id)})  # a second click is the same click
-        client.get(f"/rooms/{room.id}/", {"from": "<script>"})
-        other = catalog["셜록의 서재"]
-        client.get(f"/rooms/{other.id}/", {"from": str(message.id)})  # not a room that message recommended
-
-    assert list(RecommendationFeedback.objects.values_list("room_id", "message_id", "kind")) == [
-        (room.id, message.id, "clicked")
-    ]
-    documents = [json.loads(raw) for raw in get_redis_connection("default").lrange(key("buffer"), 0, -1)]
-    kinds = [(doc["type"], doc["payload"].get("room_id")) for doc in documents]
-    assert kinds == [
-        ("room.viewed", room.id),
-        ("recommendation.clicked", room.id),
-        ("room.viewed", room.id),
-        ("room.viewed", room.id),
-        ("room.viewed", other.id),
-    ]
-    click = documents[1]
-    assert click["user_id"] == user.id
-    assert click["payload"]["message_id"] == message.id
-    assert click["payload"]["feedback"] == "clicked"
 
 
 def test_rooms_paths_serve_api_clients_json_and_browsers_html(catalog, user):
