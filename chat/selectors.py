@@ -9,6 +9,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.db.models import Count, QuerySet, Value
 from django.db.models.functions import Greatest, Replace
 
+from analytics.models import Event
 from chat.models import ChatMessage, ChatSession, RecommendationFeedback
 from ml.datasets import Step
 from ml.inference import session_quality_assess
@@ -88,6 +89,15 @@ def session_quality_report(*, user_id: int, session_id: int) -> dict | None:
     if session is None:
         return None
     messages = list(session_messages(session=session))
+    # How many rooms each turn's search found, from the turns' events once they are flushed (the rows keep
+    # only the rooms shown, which is the answer before that).
+    found = {
+        payload["message_id"]: payload["result_count"]
+        for payload in Event.objects.filter(type="chat.message", chat_session_id=session.id).values_list(
+            "payload", flat=True
+        )
+        if isinstance(payload.get("message_id"), int) and isinstance(payload.get("result_count"), int)
+    }
     steps = [
         Step(
             role=message.role,
@@ -95,7 +105,7 @@ def session_quality_report(*, user_id: int, session_id: int) -> dict | None:
             entities=message.entities or {},
             chars=len(message.text),
             at=message.created_at,
-            results=len(message.recommended_room_ids or []),
+            results=found.get(message.id, len(message.recommended_room_ids or [])),
             latency_ms=message.latency_ms or 0,
             recommended=len(message.recommended_room_ids or []),
         )

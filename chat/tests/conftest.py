@@ -8,8 +8,8 @@ from langchain_core.messages import AIMessage
 
 from chat.llm.calls import breaker
 from chat.selectors import catalogue_room_names_forget
-from rooms.models import Room, Store
-from rooms.services import room_create
+from rooms.models import Room
+from testing.factories import RoomFactory, StoreFactory, catalogue_build
 
 ROOMS = [
     # name, region, genres, difficulty, fear, min, max, minutes, price, rating, reviews
@@ -42,32 +42,38 @@ def _fresh_llm_state(settings):
 
 
 def _build_catalogue() -> dict[str, Room]:
-    stores = {}
-    for region in ("강남", "홍대", "신촌"):
-        stores[region] = Store.objects.create(
+    """The seven open rooms by name, and a closed one in 강남 that no answer may show."""
+    stores = {
+        region: StoreFactory(
             name=f"테스트{region}점",
             region=region,
             address=f"서울 {region} 테스트로 1",
-            booking_url=f"https://booking.example.com/{len(stores) + 1}",
+            phone="",
+            booking_url=f"https://booking.example.com/{number}",
         )
-    rooms = {}
-    for name, region, genres, difficulty, fear, low, high, minutes, price, rating, reviews in ROOMS:
-        rooms[name] = room_create(
-            store=stores[region],
-            name=name,
-            genres=genres,
-            difficulty=difficulty,
-            fear=fear,
-            activity=3,
-            min_players=low,
-            max_players=high,
-            duration_minutes=minutes,
-            price=price,
-            rating=rating,
-            review_count=reviews,
-            description=f"{region}의 {'·'.join(genres)} 테마 {name}.",
-        )
-    closed = room_create(
+        for number, region in enumerate(("강남", "홍대", "신촌"), start=1)
+    }
+    rooms = catalogue_build(
+        (
+            {
+                "store": stores[region],
+                "name": name,
+                "genres": genres,
+                "difficulty": difficulty,
+                "fear": fear,
+                "min_players": low,
+                "max_players": high,
+                "duration_minutes": minutes,
+                "price": price,
+                "rating": rating,
+                "review_count": reviews,
+                "description": f"{region}의 {'·'.join(genres)} 테마 {name}.",
+            }
+            for name, region, genres, difficulty, fear, low, high, minutes, price, rating, reviews in ROOMS
+        ),
+        activity=3,
+    )
+    RoomFactory(
         store=stores["강남"],
         name="폐쇄된 방",
         genres=["공포"],
@@ -79,8 +85,8 @@ def _build_catalogue() -> dict[str, Room]:
         duration_minutes=60,
         price=20000,
         description="운영하지 않는 테마.",
+        is_active=False,
     )
-    Room.objects.filter(id=closed.id).update(is_active=False)
     return rooms
 
 

@@ -9,6 +9,7 @@ from chat.llm.providers import chat_model_override
 from chat.models import ChatSession, RecommendationFeedback
 from chat.tests.conftest import fake_model, nlu_message, reply_message
 from rooms.serializers import RoomOutputSerializer
+from testing.factories import UserFactory
 
 CHAT_URL = "/chat/"
 
@@ -65,8 +66,8 @@ def test_exactly_1000_characters_is_accepted(auth_client, catalogue):
     assert auth_client.post(CHAT_URL, {"message": "강" * 1000}, format="json").status_code == 200
 
 
-def test_another_users_session_is_404_and_untouched(auth_client, catalogue, django_user_model, api_client):
-    other = django_user_model.objects.create_user(username="other", email="o@example.com", password="Escape!2026x")
+def test_another_users_session_is_404_and_untouched(auth_client, catalogue, api_client):
+    other = UserFactory(username="other", email="o@example.com", password="Escape!2026x")
     api_client.force_authenticate(other)
     theirs = api_client.post(CHAT_URL, {"message": "강남 공포"}, format="json").json()["session_id"]
     response = auth_client.post(CHAT_URL, {"message": "홍대", "session_id": theirs}, format="json")
@@ -129,7 +130,7 @@ def test_feedback_on_a_recommended_room(auth_client, user, catalogue):
     assert kinds == ["clicked", "disliked"]  # clicking twice is one click; disliking replaced the like
 
 
-def test_feedback_bad_input(auth_client, catalogue, django_user_model, api_client):
+def test_feedback_bad_input(auth_client, catalogue, api_client):
     body = _recommend(auth_client)
     url = f"/chat/recommendations/{body['message_id']}/feedback"
     not_recommended = catalogue["검은 숲"].id
@@ -139,7 +140,7 @@ def test_feedback_bad_input(auth_client, catalogue, django_user_model, api_clien
     assert auth_client.post(url, {"kind": "liked"}, format="json").status_code == 400
     missing = auth_client.post("/chat/recommendations/999999/feedback", {"room_id": 1, "kind": "liked"}, format="json")
     assert missing.status_code == 404
-    other = django_user_model.objects.create_user(username="other", email="o@example.com", password="Escape!2026x")
+    other = UserFactory(username="other", email="o@example.com", password="Escape!2026x")
     api_client.force_authenticate(other)
     response = api_client.post(url, {"room_id": body["recommendations"][0]["id"], "kind": "liked"}, format="json")
     assert response.status_code == 404

@@ -3,11 +3,10 @@
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
-from django.contrib.auth import get_user_model
 
 from chat.consumers import ChatConsumer
 from chat.models import ChatSession
-from web.tests.catalog import catalog_create
+from testing.factories import ChatSessionFactory, UserFactory, small_catalogue_build
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -45,16 +44,13 @@ def _close_worker_connections():
 
 @pytest.fixture
 def users():
-    model = get_user_model()
-    return (
-        model.objects.create_user(username="minji", email="minji@example.com", password="Escape!2026"),
-        model.objects.create_user(username="other", email="other@example.com", password="Escape!2026"),
-    )
+    minji = UserFactory(username="minji", email="minji@example.com")
+    return minji, UserFactory(username="other", email="other@example.com")
 
 
 async def test_chips_read_and_remove_conditions_of_the_dialogue_state(users, settings):
     settings.CHAT_RECOMMENDATION_LIMIT = 10
-    await sync_to_async(catalog_create)(embed=True)
+    await sync_to_async(small_catalogue_build)(embed=True)
     user, _ = users
     communicator = await connect(user)
 
@@ -106,7 +102,7 @@ async def test_chips_read_and_remove_conditions_of_the_dialogue_state(users, set
 
 async def test_state_messages_reject_bad_input_and_foreign_sessions(users):
     user, other = users
-    session = await sync_to_async(ChatSession.objects.create)(user=other, state={"region": "홍대"})
+    session = await sync_to_async(ChatSessionFactory)(user=other, state={"region": "홍대"})
     communicator = await connect(user)
 
     await communicator.send_json_to({"type": "state.get", "session_id": session.id})
@@ -129,7 +125,7 @@ async def test_an_idle_socket_stays_usable(users):
     import asyncio
 
     user, _ = users
-    session = await sync_to_async(ChatSession.objects.create)(user=user, state={"region": "홍대"})
+    session = await sync_to_async(ChatSessionFactory)(user=user, state={"region": "홍대"})
     communicator = await connect(user)
 
     await asyncio.sleep(7)

@@ -12,6 +12,7 @@ from accounts.tokens import tokens_issue
 from chat.consumers import UNAUTHENTICATED_CLOSE_CODE
 from chat.models import ChatMessage, ChatSession
 from escape_ai.asgi import application
+from testing.factories import ChatSessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://testserver")
@@ -101,11 +102,9 @@ async def test_unauthenticated_gets_an_error_frame_and_is_closed(committed_catal
     assert (await comm.receive_output(timeout=5))["code"] == UNAUTHENTICATED_CLOSE_CODE
 
 
-async def test_bad_input_is_an_error_frame_and_the_connection_stays(committed_catalogue, token, django_user_model):
-    other = await database_sync_to_async(django_user_model.objects.create_user)(
-        username="other", email="o@example.com", password="Escape!2026x"
-    )
-    theirs = await database_sync_to_async(ChatSession.objects.create)(user=other, title="남의 대화")
+async def test_bad_input_is_an_error_frame_and_the_connection_stays(committed_catalogue, token):
+    other = await database_sync_to_async(UserFactory)(username="other", email="o@example.com", password="Escape!2026x")
+    theirs = await database_sync_to_async(ChatSessionFactory)(user=other, title="남의 대화")
     comm = communicator(f"/ws/chat/?token={token}")
     assert (await comm.connect())[0]
     cases = [

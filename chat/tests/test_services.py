@@ -14,6 +14,7 @@ from chat.models import ChatMessage, ChatSession
 from chat.replies import CLARIFY
 from chat.services import ChatInputInvalid, ChatSessionNotFound, conversation_reply
 from chat.tests.conftest import fake_model, nlu_message, reply_message
+from testing.factories import UserFactory
 
 
 def say(user, text, session=None):
@@ -104,12 +105,12 @@ def test_general_chat_and_injection_attempts(user, catalogue):
     assert "<script>" not in script.reply and ChatMessage.objects.filter(text__contains="<script>").count() == 1
 
 
-def test_bad_input_and_foreign_sessions(user, catalogue, django_user_model):
+def test_bad_input_and_foreign_sessions(user, catalogue):
     with pytest.raises(ChatInputInvalid):
         say(user, "   ")
     with pytest.raises(ChatInputInvalid):
         say(user, "가" * 1001)
-    other = django_user_model.objects.create_user(username="other", email="o@example.com", password="x" * 10)
+    other = UserFactory(username="other", email="o@example.com", password="x" * 10)
     session = say(other, "강남 추천").session
     with pytest.raises(ChatSessionNotFound):
         say(user, "홍대 추천", session)

@@ -2,8 +2,8 @@ import pytest
 from django.test import Client
 
 from rooms.models import Review, Room
-from rooms.services import review_upsert, rooms_embed
-from rooms.tests.factories import StoreFactory, room_make
+from rooms.services import rooms_embed
+from testing.factories import ReviewFactory, RoomFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def staff_client(staff_user):
 @pytest.fixture
 def two_rooms():
     store = StoreFactory(name="관리자 테스트점", region="홍대")
-    return room_make(store=store, name="관리 공포", genres=["공포"]), room_make(store=store, name="관리 추리")
+    return RoomFactory(store=store, name="관리 공포", genres=["공포"]), RoomFactory(store=store, name="관리 추리")
 
 
 def test_room_changelist_filters_search_and_shows_embedding_status(staff_client, two_rooms):
@@ -55,7 +55,7 @@ def test_bulk_activate_deactivate_and_reembed(staff_client, two_rooms):
 
 def test_room_change_page_shows_inline_reviews_and_saves_through_the_service(staff_client, two_rooms, user):
     horror, _ = two_rooms
-    review_upsert(user=user, room=horror, rating=5, text="최고의 공포 테마")
+    ReviewFactory(user=user, room=horror, rating=5, text="최고의 공포 테마")
     response = staff_client.get(f"/admin/rooms/room/{horror.id}/change/")
     assert response.status_code == 200
     assert "최고의 공포 테마" in response.content.decode()
@@ -107,7 +107,7 @@ def test_store_region_change_reaches_its_rooms(staff_client, two_rooms):
 
 def test_deleting_a_review_in_admin_keeps_the_rating_exact(staff_client, two_rooms, user):
     horror, _ = two_rooms
-    review = review_upsert(user=user, room=horror, rating=5)[0]
+    review = ReviewFactory(user=user, room=horror, rating=5)
     response = staff_client.post(f"/admin/rooms/review/{review.id}/delete/", {"post": "yes"})
     assert response.status_code == 302
     horror.refresh_from_db()

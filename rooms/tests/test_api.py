@@ -3,7 +3,7 @@ from django.db.models import Avg
 
 from rooms.models import Review, Room
 from rooms.services import rooms_embed
-from rooms.tests.factories import StoreFactory, room_make
+from testing.factories import RoomFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,9 +13,9 @@ def rooms():
     gangnam = StoreFactory(name="비밀의열쇠 강남점", region="강남", booking_url="https://booking.example.com/gangnam")
     hongdae = StoreFactory(name="퍼즐하우스 홍대점", region="홍대")
     made = [
-        room_make(store=gangnam, name="폐병원 404호", genres=["공포"], fear=5, description="무서운 폐병원 탈출."),
-        room_make(store=gangnam, name="탐정 사무소", genres=["추리"], description="탐정이 되어 범인을 찾습니다."),
-        room_make(store=hongdae, name="저주받은 저택", genres=["공포", "스릴러"], fear=4, max_players=6),
+        RoomFactory(store=gangnam, name="폐병원 404호", genres=["공포"], fear=5, description="무서운 폐병원 탈출."),
+        RoomFactory(store=gangnam, name="탐정 사무소", genres=["추리"], description="탐정이 되어 범인을 찾습니다."),
+        RoomFactory(store=hongdae, name="저주받은 저택", genres=["공포", "스릴러"], fear=4, max_players=6),
     ]
     rooms_embed(room_ids=[room.id for room in made])
     return made
@@ -114,7 +114,7 @@ def test_review_needs_login(api_client, rooms):
     assert not Review.objects.exists()
 
 
-def test_review_create_then_edit_keeps_one_review_and_exact_rating(auth_client, user, rooms, django_user_model):
+def test_review_create_then_edit_keeps_one_review_and_exact_rating(auth_client, user, rooms):
     room = rooms[0]
     url = f"/rooms/{room.id}/reviews"
     response = auth_client.post(
@@ -128,7 +128,7 @@ def test_review_create_then_edit_keeps_one_review_and_exact_rating(auth_client, 
     assert response.json()["room"] == {"id": room.id, "rating": 2.0, "review_count": 1}
     assert Review.objects.filter(user=user, room=room).count() == 1
 
-    other = django_user_model.objects.create_user(username="jiho", email="jiho@example.com", password="Escape!2026")
+    other = UserFactory(username="jiho", email="jiho@example.com")
     from rooms.services import review_upsert
 
     review_upsert(user=other, room=room, rating=5)
@@ -177,10 +177,10 @@ def test_review_on_missing_room_is_404(auth_client):
     assert response.json()["detail"] == "테마를 찾을 수 없습니다."
 
 
-def test_bulk_reviews_add_to_room_ratings(rooms, user, django_user_model):
+def test_bulk_reviews_add_to_room_ratings(rooms, user):
     from rooms.services import reviews_bulk_create
 
-    other = django_user_model.objects.create_user(username="bulk", email="bulk@example.com", password="Escape!2026")
+    other = UserFactory(username="bulk", email="bulk@example.com")
     Room.objects.filter(id=rooms[0].id).update(rating=4.0, rating_sum=8, review_count=2)
     reviews_bulk_create(
         reviews=[

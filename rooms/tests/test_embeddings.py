@@ -7,6 +7,7 @@ from django.db import transaction
 from rooms.embeddings import OpenAIBackend, UseBackend, embed_texts, embedding_backend
 from rooms.models import Room
 from rooms.services import (
+    room_create,
     room_update,
     rooms_embed,
     rooms_embed_dirty,
@@ -14,7 +15,7 @@ from rooms.services import (
     rooms_embedding_todo,
 )
 from rooms.tasks import rooms_embed_dirty_task, rooms_embed_task
-from rooms.tests.factories import StoreFactory, room_make
+from testing.factories import RoomFactory, StoreFactory
 
 
 def test_local_model_gives_normalised_512_dimension_vectors():
@@ -39,7 +40,7 @@ def test_backend_is_chosen_by_setting_and_needs_a_key(settings):
 
 @pytest.mark.django_db
 def test_embedding_is_idempotent_and_clears_the_dirty_flag():
-    rooms = [room_make(name=f"방 {index}") for index in range(3)]
+    rooms = [RoomFactory(name=f"방 {index}") for index in range(3)]
     assert all(room.embedding_dirty and room.embedding is None for room in rooms)
     assert rooms_embed_task([room.id for room in rooms]) == 3
     first = {room.id: list(room.embedding) for room in Room.objects.filter(id__in=[r.id for r in rooms])}
@@ -53,7 +54,7 @@ def test_embedding_is_idempotent_and_clears_the_dirty_flag():
 
 @pytest.mark.django_db
 def test_text_change_marks_dirty_and_other_changes_do_not():
-    room = room_make(name="바뀌는 방")
+    room = RoomFactory(name="바뀌는 방")
     rooms_embed(room_ids=[room.id])
     room = room_update(room=Room.objects.get(id=room.id), price=31000)
     assert not room.embedding_dirty
@@ -65,7 +66,7 @@ def test_text_change_marks_dirty_and_other_changes_do_not():
 
 @pytest.mark.django_db
 def test_a_stale_vector_never_overwrites_a_newer_edit():
-    room = room_make(name="경합하는 방")
+    room = RoomFactory(name="경합하는 방")
     todo = rooms_embedding_todo(room_ids=[room.id])
     vectors = embed_texts([text for _, text, _ in todo])
     # The room is edited while its vector is being computed.
@@ -83,7 +84,7 @@ def test_beat_task_embeds_dirty_rooms_in_batches(settings):
     settings.ROOMS_EMBEDDING_BATCH_SIZE = 2
     store = StoreFactory()
     for index in range(3):
-        room_make(store=store, name=f"배치 {index}")
+        RoomFactory(store=store, name=f"배치 {index}")
     assert rooms_embed_dirty_task() == 2
     assert Room.objects.filter(embedding_dirty=True).count() == 1
     assert rooms_embed_dirty_task() == 1
@@ -98,7 +99,20 @@ def test_saving_a_room_queues_its_embedding_to_a_real_worker():
 
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
         with transaction.atomic():
-            room = room_make(name="워커가 임베딩하는 방", description="우주정거장에서 탈출하는 SF 테마입니다.")
+            # Through the service on purpose: saving a room is what queues its embedding.
+            room = room_create(
+                store=StoreFactory(),
+                name="워커가 임베딩하는 방",
+                genres=["추리"],
+                difficulty=3,
+                fear=0,
+                activity=2,
+                min_players=2,
+                max_players=4,
+                duration_minutes=70,
+                price=25000,
+                description="우주정거장에서 탈출하는 SF 테마입니다.",
+            )
             # Nothing is sent before commit: the worker cannot see an uncommitted room.
             assert Room.objects.get(id=room.id).embedding is None
         deadline = time.monotonic() + 90

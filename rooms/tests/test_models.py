@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from rooms.models import Review, Room
-from rooms.tests.factories import StoreFactory, room_make
+from testing.factories import RoomFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,11 +55,11 @@ def test_database_rejects_unknown_store_region():
 
 
 def test_one_review_per_user_and_room_and_rating_range(user):
-    room = room_make()
+    room = RoomFactory()
     Review.objects.create(user=user, room=room, rating=4)
     with pytest.raises(IntegrityError), transaction.atomic():
         Review.objects.create(user=user, room=room, rating=5)
-    other = room_make(name="다른 테마")
+    other = RoomFactory(name="다른 테마")
     with pytest.raises(IntegrityError), transaction.atomic():
         Review.objects.create(user=user, room=other, rating=0)
     assert Review.objects.count() == 1
@@ -67,6 +67,6 @@ def test_one_review_per_user_and_room_and_rating_range(user):
 
 def test_room_takes_region_and_booking_url_from_its_store():
     store = StoreFactory(region="홍대", booking_url="https://example.com/hongdae")
-    room = room_make(store=store)
+    room = RoomFactory(store=store)
     assert room.region == "홍대"
     assert room.booking_url == "https://example.com/hongdae"

@@ -9,7 +9,7 @@ from rooms.selectors import search
 from rooms.selectors.rooms import room_find_by_name, room_get
 from rooms.selectors.search import RoomSearchFilters, keyword_leg, room_search_hybrid, semantic_leg
 from rooms.services import rooms_embed, rooms_set_active
-from rooms.tests.factories import StoreFactory, room_make
+from testing.factories import RoomFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def catalogue():
     hongdae = StoreFactory(name="퍼즐하우스 홍대점", region="홍대")
     daehakro = StoreFactory(name="잠긴서재 대학로점", region="대학로")
     rooms = {
-        "horror_gangnam": room_make(
+        "horror_gangnam": RoomFactory(
             store=gangnam,
             name="폐병원 404호",
             genres=["공포"],
@@ -31,7 +31,7 @@ def catalogue():
             price=27000,
             description="버려진 폐병원에서 귀신의 발소리를 피해 탈출해야 합니다. 무서운 연출이 가득합니다.",
         ),
-        "mystery_gangnam": room_make(
+        "mystery_gangnam": RoomFactory(
             store=gangnam,
             name="탐정 사무소의 진범",
             genres=["추리"],
@@ -41,8 +41,10 @@ def catalogue():
             max_players=4,
             price=23000,
             description="탐정이 되어 강남 한복판에서 벌어진 사건의 범인을 추리합니다. 알리바이를 무너뜨리세요.",
+            rating=4.5,
+            review_count=80,
         ),
-        "romance_gangnam": room_make(
+        "romance_gangnam": RoomFactory(
             store=gangnam,
             name="벚꽃길 고백",
             genres=["로맨스", "감성"],
@@ -53,7 +55,7 @@ def catalogue():
             price=20000,
             description="첫사랑의 추억이 담긴 벚꽃길에서 고백을 완성하는 달콤한 연애 이야기입니다.",
         ),
-        "horror_hongdae": room_make(
+        "horror_hongdae": RoomFactory(
             store=hongdae,
             name="저주받은 저택",
             genres=["공포", "스릴러"],
@@ -64,7 +66,7 @@ def catalogue():
             price=26000,
             description="저주받은 저택에 갇혔습니다. 소름 돋는 비명과 함께 공포가 다가옵니다.",
         ),
-        "sf_hongdae": room_make(
+        "sf_hongdae": RoomFactory(
             store=hongdae,
             name="우주정거장 탈출 프로토콜",
             genres=["SF"],
@@ -75,7 +77,7 @@ def catalogue():
             price=30000,
             description="서기 2099년 우주정거장의 시스템이 멈췄습니다. 인공지능을 멈추고 지구로 귀환하세요.",
         ),
-        "comic_daehakro": room_make(
+        "comic_daehakro": RoomFactory(
             store=daehakro,
             name="분식집 대소동",
             genres=["코믹"],
@@ -85,10 +87,10 @@ def catalogue():
             max_players=8,
             price=21000,
             description="엉뚱한 사장님이 사라진 분식집에서 벌어지는 유쾌한 소동극입니다.",
+            rating=4.8,
+            review_count=120,
         ),
     }
-    Room.objects.filter(id=rooms["comic_daehakro"].id).update(rating=4.8, review_count=120)
-    Room.objects.filter(id=rooms["mystery_gangnam"].id).update(rating=4.5, review_count=80)
     return rooms
 
 
@@ -207,9 +209,8 @@ def _random_catalogue(count: int, seed: int = 7) -> list[int]:
     busan, gangnam = StoreFactory(region="부산"), StoreFactory(region="강남")
     rooms = Room.objects.bulk_create(
         [
-            Room(
+            RoomFactory.build(
                 store=busan if index % 10 == 0 else gangnam,
-                region="부산" if index % 10 == 0 else "강남",
                 max_players=6 if index % 10 == 0 else 4,
                 name=f"무작위 {index}",
                 genres=["추리"],
@@ -331,7 +332,7 @@ def test_keyword_leg_caps_a_broad_word_by_tier_then_rating(settings):
     the rooms that only mention the word, the best-rated."""
     store = StoreFactory(name="보관소 강남점", region="강남")
     plain = [
-        room_make(
+        RoomFactory(
             store=store,
             name=f"평범한 방 {index}",
             genres=["추리"],
@@ -339,7 +340,7 @@ def test_keyword_leg_caps_a_broad_word_by_tier_then_rating(settings):
         )
         for index in range(6)
     ]
-    in_name = room_make(store=store, name="보물 사냥꾼", genres=["모험"], description="섬을 탐험합니다.")
+    in_name = RoomFactory(store=store, name="보물 사냥꾼", genres=["모험"], description="섬을 탐험합니다.")
     Room.objects.filter(id=plain[4].id).update(rating=4.9, review_count=10)
     Room.objects.filter(id=plain[2].id).update(rating=4.5, review_count=10)
     groups = (("보물",),)
@@ -360,13 +361,19 @@ def test_keyword_leg_caps_a_broad_word_by_tier_then_rating(settings):
 
 def test_keyword_leg_keeps_rooms_matching_every_word_above_the_rest(settings):
     store = StoreFactory(region="강남")
-    both = room_make(store=store, name="평범한 방", genres=["추리"], description="보물과 유령이 나옵니다.")
+    both = RoomFactory(store=store, name="평범한 방", genres=["추리"], description="보물과 유령이 나옵니다.")
+    # Better rated and a stronger match for one word: still below.
     ghosts = [
-        room_make(store=store, name=f"유령의 집 {index}", genres=["공포"], description="유령 유령 유령이 나옵니다.")
+        RoomFactory(
+            store=store,
+            name=f"유령의 집 {index}",
+            genres=["공포"],
+            description="유령 유령 유령이 나옵니다.",
+            rating=5,
+            review_count=50,
+        )
         for index in range(4)
     ]
-    for room in ghosts:  # better rated and a stronger match for one word: still below
-        Room.objects.filter(id=room.id).update(rating=5, review_count=50)
     settings.ROOMS_KEYWORD_RANK_MAX_ROWS = 1
 
     leg = keyword_leg(groups=(("보물",), ("유령",)), filters=RoomSearchFilters(), limit=4)
@@ -397,13 +404,14 @@ def treasure_rooms():
     rooms = []
     for index in range(12):
         in_name = index % 2 == 0
-        room = room_make(
+        room = RoomFactory(
             store=store,
             name=f"보물 창고 {index}" if in_name else f"낡은 창고 {index}",
             genres=["공포"] if index == 3 else ["모험"],
             description="섬을 탐험합니다." if in_name else "섬에서 보물을 찾습니다.",
+            rating=index % 5,
+            review_count=index,
         )
-        Room.objects.filter(id=room.id).update(rating=index % 5, review_count=index)
         rooms.append(room)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE rooms_room")  # the room count the choice between walk and bitmap reads
@@ -508,11 +516,11 @@ def test_a_search_finding_every_worker_busy_runs_its_legs_in_turn(catalogue, set
 def test_region_and_genre_filters_narrow_the_gin_reads_without_letting_a_mention_through():
     gangnam = StoreFactory(name="열쇠공방", region="강남")
     hongdae = StoreFactory(name="퍼즐공방", region="홍대")
-    horror = room_make(store=gangnam, name="눈물의 병동", genres=["공포"], description="슬픈 이야기에 눈물이 납니다.")
-    comic = room_make(
+    horror = RoomFactory(store=gangnam, name="눈물의 병동", genres=["공포"], description="슬픈 이야기에 눈물이 납니다.")
+    comic = RoomFactory(
         store=gangnam, name="눈물 젖은 빵", genres=["코믹"], description="공포 없이 웃다 보면 눈물이 납니다."
     )
-    room_make(store=hongdae, name="강남 가는 길", genres=["공포"], description="강남에서 온 편지에 눈물이 납니다.")
+    RoomFactory(store=hongdae, name="강남 가는 길", genres=["공포"], description="강남에서 온 편지에 눈물이 납니다.")
     groups = (("눈물",), ("이야기",))
 
     with CaptureQueriesContext(connection) as captured:

@@ -3,9 +3,9 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from testing.factories import UserFactory
 from web.tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -14,7 +14,7 @@ PASSWORD = "Escape!2026"
 
 
 def test_signup_errors_next_to_fields_then_signup_logout_login(new_page):
-    get_user_model().objects.create_user(username="taken", email="taken@example.com", password=PASSWORD)
+    UserFactory(username="taken", email="taken@example.com", password=PASSWORD)
     page = new_page()
 
     page.goto("/signup/")
@@ -53,7 +53,7 @@ def test_signup_errors_next_to_fields_then_signup_logout_login(new_page):
 
 
 def test_keyboard_only_login_with_visible_focus(new_page):
-    get_user_model().objects.create_user(username="minji", email="minji@example.com", password=PASSWORD)
+    UserFactory(username="minji", email="minji@example.com", password=PASSWORD)
     page = new_page()
 
     page.goto("/signup/")

@@ -3,12 +3,12 @@ sign up → chat → streamed reply and matching cards → remove a chip → ope
 the room page and on /me/. Plus reconnection, the staff insights charts, and 360 px layouts."""
 
 import re
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -16,7 +16,7 @@ from analytics.ingest import events_insert
 from analytics.schema import event_document
 from chat.models import ChatSession, RecommendationFeedback
 from rooms.models import Review, Room
-from web.tests.catalog import catalog_create
+from testing.factories import UserFactory, small_catalogue_build
 from web.tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -47,6 +47,15 @@ RECORDER = """
 """
 
 
+def wait_until(predicate, timeout: float = 10.0) -> None:
+    """The browser's beacon reaches the server on its own time: poll the database for what it wrote."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s")
+        time.sleep(0.1)
+
+
 def signup(page, username: str) -> None:
     page.goto("/signup/")
     page.get_by_label("아이디").fill(username)
@@ -71,7 +80,7 @@ def wait_done(page, count: int) -> None:
 
 
 def test_signup_chat_chip_card_review_and_my_page(new_page):
-    catalog_create(embed=True)
+    small_catalogue_build(embed=True)
     page = new_page()
     page.add_init_script(RECORDER)
     signup(page, "jisoo")
@@ -126,9 +135,12 @@ def test_signup_chat_chip_card_review_and_my_page(new_page):
     name = first_name.inner_text()
     first_name.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
-    assert re.search(r"\?from=\d+$", page.url)
+    # The click went out as a POST beacon; the room page's URL carries nothing that writes on GET.
+    assert re.search(r"/rooms/\d+/$", page.url)
     room = Room.objects.get(id=room_ids[0])
-    assert RecommendationFeedback.objects.filter(room=room, kind="clicked", user__username="jisoo").exists()
+    wait_until(
+        lambda: RecommendationFeedback.objects.filter(room=room, kind="clicked", user__username="jisoo").exists()
+    )
 
     page.locator("label[for=rating-5]").click()
     page.get_by_role("textbox", name="후기 (선택)").fill("조명이 꺼질 때 심장이 멎는 줄 알았어요 <i>진짜로</i>")
@@ -156,7 +168,7 @@ def test_signup_chat_chip_card_review_and_my_page(new_page):
 
 
 def test_chat_reconnects_and_keeps_the_conversation(new_page):
-    catalog_create(embed=True)
+    small_catalogue_build(embed=True)
     page = new_page()
     page.add_init_script(RECORDER)
     signup(page, "reconnect")
@@ -198,7 +210,7 @@ def _store_events(type_: str, payloads: list[dict], occurred_at=None) -> None:
 
 
 def test_staff_sees_insight_charts(new_page):
-    get_user_model().objects.create_user(username="staff", email="staff@example.com", password=PASSWORD, is_staff=True)
+    UserFactory(username="staff", email="staff@example.com", password=PASSWORD, is_staff=True)
     _store_events(
         "search.performed",
         [{"query": "q", "region": region, "genres": [genre]} for region, genre in [("강남", "공포")] * 5]
@@ -242,10 +254,8 @@ PAGES_360 = ["/", "/rooms/", "/rooms/{room}/", "/signup/", "/login/", "/me/", "/
 
 
 def test_nothing_overflows_at_360px(new_page):
-    rooms = catalog_create(embed=True)
-    get_user_model().objects.create_user(
-        username="narrow", email="narrow@example.com", password=PASSWORD, is_staff=True
-    )
+    rooms = small_catalogue_build(embed=True)
+    UserFactory(username="narrow", email="narrow@example.com", password=PASSWORD, is_staff=True)
     page = new_page(width=360, height=740)
     page.goto("/login/")
     page.get_by_label("아이디").fill("narrow")
@@ -263,7 +273,7 @@ def test_nothing_overflows_at_360px(new_page):
     screenshot(page, "360-chat")
 
     for path in PAGES_360:
-        url = path.format(room=rooms[0].id)
+        url = path.format(room=rooms["폐병원 403호"].id)
         page.goto(url)
         page.wait_for_load_state("load")
         widths[url] = page.evaluate("document.scrollingElement.scrollWidth")

@@ -3,11 +3,10 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from rooms.models import Review
-from web.tests.catalog import catalog_create
+from testing.factories import UserFactory, small_catalogue_build
 from web.tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -16,8 +15,8 @@ PASSWORD = "Escape!2026"
 
 
 def test_browse_filter_open_room_and_review(new_page):
-    rooms = {room.name: room for room in catalog_create(embed=False)}
-    get_user_model().objects.create_user(username="minji", email="minji@example.com", password=PASSWORD)
+    rooms = small_catalogue_build(embed=False)
+    UserFactory(username="minji", email="minji@example.com", password=PASSWORD)
     page = new_page()
 
     page.goto("/rooms/")
