@@ -8,7 +8,10 @@ ends well more often when its recommendations fit the user's hidden taste, found
 and answered fast, with recent turns weighing more than early ones.
 
 Everything is written through the same tables real activity uses; events are validated and
-stored by analytics (`event_document` + `events_insert`), so its rollups stay right.
+stored by analytics (`event_document` + `events_insert`), so its rollups stay right, and reviews
+go through `reviews_bulk_create`, so a room's rating and review count are those of its reviews.
+Each room has a hidden quality (`demo.catalog.room_quality`): better rooms are chosen more often
+and rated higher, which is where their ratings come from.
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from demo.catalog import room_quality
 from rooms.models import Review, Room
+from rooms.services import reviews_bulk_create
 from rooms.vocabulary import GENRE_NAMES
 
 DEMO_USER_PREFIX = "demo_user_"
@@ -66,8 +72,10 @@ class RoomInfo:
     fear: int
     min_players: int
     max_players: int
-    rating: float
-    review_count: int
+    activity: int
+    # Hidden: how good the room is (demo.catalog.room_quality). Players enjoy better rooms more, so
+    # they pick them more often and rate them higher; the room's rating comes from those reviews.
+    quality: float
 
 
 @dataclass
@@ -129,7 +137,7 @@ def utility(taste: Taste, room: RoomInfo) -> float:
     value = 2.2 * genre + (1.4 if room.region in taste.regions else 0.0)
     value -= 0.5 * abs(room.difficulty - taste.difficulty)
     value -= 0.8 * max(0, room.fear - taste.fear)
-    value += 0.25 * (room.rating - 4.0) + 0.12 * math.log1p(room.review_count)
+    value += 0.5 * room.quality
     if not room.min_players <= taste.party <= room.max_players:
         value -= 0.7
     return value
@@ -163,6 +171,64 @@ def _user_text(rng: random.Random, intent: str, entities: dict, room_name: str |
     if entities.get("difficulty") == "easy":
         parts.append("쉬운")
     return " ".join([*parts, rng.choice(("테마 추천해줘", "할 만한 곳 있어요?", "추천 부탁해요"))])
+
+
+# Review texts: a verdict that matches the stars, then a remark or two about what the player met
+# (fear, difficulty, movement, the play itself) and how the game went. Never the story or answers.
+_VERDICTS = {
+    5: (
+        "인생 테마 등극입니다.",
+        "정말 재밌게 했어요.",
+        "올해 해 본 테마 중 최고였어요.",
+        "또 하고 싶을 만큼 만족스러웠어요.",
+    ),
+    4: ("재밌게 잘 했어요.", "전반적으로 만족스러웠어요.", "시간 가는 줄 몰랐어요.", "추천할 만해요."),
+    3: ("무난하게 즐겼어요.", "나쁘지 않았어요.", "평범했지만 할 만했어요.", "호불호가 갈릴 것 같아요."),
+    2: ("조금 아쉬웠어요.", "기대에 비해 아쉬움이 남아요.", "다시 하고 싶지는 않아요."),
+    1: ("많이 실망했어요.", "추천하기 어렵네요.", "저희 팀과는 정말 안 맞았어요."),
+}
+_REMARKS_GOOD = (
+    "인테리어가 예뻐서 사진 찍고 싶었어요.",
+    "장치가 신기해서 계속 감탄했어요.",
+    "스토리에 푹 빠져서 했어요.",
+    "직원분이 친절하게 안내해 주셨어요.",
+    "문제 흐름이 자연스러워서 막힘이 없었어요.",
+    "연출이 좋아서 몰입감이 대단했어요.",
+)
+_REMARKS_MIXED = (
+    "인테리어는 괜찮았는데 문제가 평범했어요.",
+    "스토리가 조금 약했어요.",
+    "중간에 한 번 흐름이 끊겼어요.",
+    "문제 난이도는 적당했어요.",
+)
+_REMARKS_BAD = (
+    "장치가 제대로 작동하지 않아서 흐름이 끊겼어요.",
+    "관리 상태가 아쉬웠어요.",
+    "힌트 안내가 불친절했어요.",
+    "문제 연결이 억지스러웠어요.",
+)
+
+
+def review_text(rng: random.Random, *, room: RoomInfo, rating: int, escaped: bool, hints: int) -> str:
+    """A short review for about half of the plays (the rest leave the stars only), without spoilers."""
+    if rng.random() < 0.45:
+        return ""
+    remarks = []
+    if room.fear >= 4:
+        remarks.append("무서워서 소리 지르면서 했어요." if rating >= 4 else "너무 무서워서 문제에 집중을 못 했어요.")
+    if room.difficulty >= 4:
+        remarks.append("어려웠지만 풀 때마다 쾌감이 컸어요." if rating >= 4 else "문제가 너무 어려웠어요.")
+    elif room.difficulty <= 2:
+        remarks.append("방탈출 처음인 친구도 금방 적응했어요." if rating >= 3 else "너무 쉬워서 금방 끝났어요.")
+    if room.activity >= 4:
+        remarks.append("많이 움직여야 해서 땀났지만 신났어요." if rating >= 4 else "움직일 일이 많아 좀 힘들었어요.")
+    remarks.append(rng.choice(_REMARKS_GOOD if rating >= 4 else _REMARKS_MIXED if rating == 3 else _REMARKS_BAD))
+    if escaped:
+        remarks.append("노힌트로 탈출 성공했어요." if hints == 0 else f"힌트 {hints}개 쓰고 탈출했어요.")
+    else:
+        remarks.append("아쉽게 탈출은 못 했어요.")
+    picked = rng.sample(remarks, k=min(len(remarks), rng.choice((1, 1, 2))))
+    return " ".join([rng.choice(_VERDICTS[rating]), *picked])
 
 
 def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, today: date) -> Plan:
@@ -211,15 +277,18 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
 
     def add_review(u: int, room: RoomInfo, moment: datetime) -> None:
         played.add((u, room.id))
-        quality = room_scores[u][room_position[room.id]]
-        rating = max(1, min(5, round(3.0 + 0.45 * quality + rng.gauss(0, 0.6))))
+        fit = room_scores[u][room_position[room.id]]
+        rating = max(1, min(5, round(2.7 + 0.35 * fit + 0.35 * room.quality + rng.gauss(0, 0.6))))
+        escaped = rng.random() < 0.35 + 0.1 * (5 - room.difficulty)
+        hints = rng.randint(0, 4)
         plan.reviews.append(
             {
                 "user": u,
                 "room": room.id,
                 "rating": rating,
-                "escaped": rng.random() < 0.35 + 0.1 * (5 - room.difficulty),
-                "hints_used": rng.randint(0, 4),
+                "text": review_text(rng, room=room, rating=rating, escaped=escaped, hints=hints),
+                "escaped": escaped,
+                "hints_used": hints,
                 "played_on": moment.date(),
                 "created_at": moment + timedelta(hours=rng.randint(2, 72)),
             }
@@ -328,7 +397,8 @@ def _session_plan(rng, u, taste, month, progress, rooms, by_region, room_scores,
             if entities.get("difficulty") == "easy":
                 pool = [r for r in pool if r.difficulty <= 2]
             result_count = len(pool)
-            ranked = sorted(pool, key=lambda r: (-(r.rating + 0.3 * rng.random()), r.id))
+            # Search ranks the best-rated first; ratings come to follow quality.
+            ranked = sorted(pool, key=lambda r: (-(0.4 * r.quality + 0.3 * rng.random()), r.id))
             recommended = [r.id for r in ranked[:3]]
         dislikes = []
         if recommended:
@@ -407,9 +477,35 @@ def demo_activity_delete() -> int:
     users = get_user_model().objects.filter(username__startswith=DEMO_USER_PREFIX)
     with transaction.atomic():
         Event.objects.filter(user__in=users).delete()
+        _reviews_take_out(reviews=Review.objects.filter(user__in=users))
         count, _ = users.delete()
         rollups_rebuild()
     return count
+
+
+def _reviews_take_out(*, reviews: QuerySet[Review]) -> None:
+    """Delete these reviews and take them out of their rooms' ratings (the inverse of
+    `reviews_bulk_create`; any imported totals the rooms carry stay)."""
+    totals = {
+        row["room_id"]: (row["total"], row["count"])
+        for row in reviews.values("room_id").annotate(total=Sum("rating"), count=Count("id"))
+    }
+    room_ids = sorted(totals)
+    list(Room.objects.select_for_update().filter(id__in=room_ids).order_by("id").values_list("id", flat=True))
+    reviews.delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE rooms_room r SET
+                rating_sum = GREATEST(0, r.rating_sum - d.total),
+                review_count = GREATEST(0, r.review_count - d.count),
+                rating = CASE WHEN r.review_count > d.count AND r.rating_sum >= d.total
+                    THEN round(((r.rating_sum - d.total)::numeric / (r.review_count - d.count)), 4) ELSE 0 END
+            FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS d(id, total, count)
+            WHERE r.id = d.id
+            """,
+            [room_ids, [totals[i][0] for i in room_ids], [totals[i][1] for i in room_ids]],
+        )
 
 
 @transaction.atomic
@@ -436,13 +532,14 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
         ]
     )
     user_ids = [user.id for user in created_users]
-    reviews = Review.objects.bulk_create(
-        [
+    # Through the review service, so each room's rating and review count are those of its reviews.
+    reviews = reviews_bulk_create(
+        reviews=[
             Review(
                 user_id=user_ids[r["user"]],
                 room_id=r["room"],
                 rating=r["rating"],
-                text="",
+                text=r["text"],
                 escaped=r["escaped"],
                 hints_used=r["hints_used"],
                 played_on=r["played_on"],
@@ -618,9 +715,8 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
 
 def room_infos() -> list[RoomInfo]:
     """Active rooms in a stable order (store and room names), so the same catalogue gives the same plan."""
-    return [
-        RoomInfo(**row)
-        for row in Room.objects.filter(is_active=True)
+    rows = (
+        Room.objects.filter(is_active=True)
         .order_by("store__name", "name")
         .values(
             "id",
@@ -631,7 +727,12 @@ def room_infos() -> list[RoomInfo]:
             "fear",
             "min_players",
             "max_players",
-            "rating",
-            "review_count",
+            "activity",
+            "store__name",
         )
-    ]
+    )
+    infos = []
+    for row in rows:
+        store_name = row.pop("store__name")
+        infos.append(RoomInfo(**row, quality=room_quality(store_name=store_name, room_name=row["name"])))
+    return infos

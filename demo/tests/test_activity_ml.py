@@ -47,8 +47,6 @@ def catalogue(db):
                     duration_minutes=60,
                     price=22000 + 1000 * n,
                     description="테스트 테마",
-                    rating=3.5 + (n % 4) * 0.3,
-                    review_count=10 * (n + 1) + s,
                 )
             )
     return rooms

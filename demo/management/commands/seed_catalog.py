@@ -3,26 +3,15 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from demo.catalog import DEFAULT_ROOMS, catalogue_build
-from rooms.models import Room, Store
+from rooms.models import ROOM_FACT_FIELDS, Room, Store
 from rooms.services import rooms_embed, rooms_embedding_queue, rooms_search_vector_refresh
 
-_ROOM_VALUE_FIELDS = (
-    "region",
-    "genres",
-    "difficulty",
-    "fear",
-    "activity",
-    "min_players",
-    "max_players",
-    "duration_minutes",
-    "price",
-    "description",
-    "rating",
-    "rating_sum",
-    "review_count",
-)
+# What the seed writes: the room's facts and its store's region. Rating and review count are not
+# seeded: they come from the room's reviews (demo activity writes them through the review service).
+_ROOM_VALUE_FIELDS = ("region", *ROOM_FACT_FIELDS)
 _BATCH = 2000
 
 
@@ -48,6 +37,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             store_ids, stores_written = self._stores(catalogue.stores)
             changed_ids, created, updated = self._rooms(catalogue.rooms, store_ids)
+            updated += self._ratings_from_reviews(set(store_ids.values()))
             for start in range(0, len(changed_ids), _BATCH):
                 rooms_search_vector_refresh(room_ids=changed_ids[start : start + _BATCH])
             if embed == "queue":
@@ -96,22 +86,8 @@ class Command(BaseCommand):
         new, changed, changed_ids = [], [], []
         for spec in specs:
             store_id = store_ids[spec.store_key]
-            values = {
-                "region": spec.region,
-                "genres": list(spec.genres),
-                "difficulty": spec.difficulty,
-                "fear": spec.fear,
-                "activity": spec.activity,
-                "min_players": spec.min_players,
-                "max_players": spec.max_players,
-                "duration_minutes": spec.duration_minutes,
-                "price": spec.price,
-                "description": spec.description,
-                # Kept equal to rating_sum / review_count, the invariant review writes maintain.
-                "rating": round(round(spec.rating * spec.review_count) / spec.review_count, 4),
-                "rating_sum": round(spec.rating * spec.review_count),
-                "review_count": spec.review_count,
-            }
+            values = {name: getattr(spec, name) for name in _ROOM_VALUE_FIELDS}
+            values["genres"] = list(spec.genres)
             room = existing.get((store_id, spec.name))
             if room is None:
                 new.append(Room(store_id=store_id, name=spec.name, **values))
@@ -126,3 +102,23 @@ class Command(BaseCommand):
             room.save()
             changed_ids.append(room.id)
         return changed_ids, len(new), len(changed)
+
+    def _ratings_from_reviews(self, store_ids: set[int]) -> int:
+        """Put back the rating and review count of rooms whose numbers differ from their reviews
+        (a database seeded before ratings came from reviews); rooms that agree are not touched."""
+        rooms = Room.objects.filter(store_id__in=store_ids)
+        stale = [
+            room.id
+            for room in rooms.annotate(reviews_total=Sum("reviews__rating"), reviews_count=Count("reviews")).only(
+                "id", "rating_sum", "review_count"
+            )
+            if (room.rating_sum, room.review_count) != (room.reviews_total or 0, room.reviews_count)
+        ]
+        # Locked like a review write, then recounted under the lock.
+        for room in rooms.select_for_update().filter(id__in=stale).order_by("id"):
+            totals = room.reviews.aggregate(total=Sum("rating"), count=Count("id"))
+            total, count = totals["total"] or 0, totals["count"]
+            Room.objects.filter(id=room.id).update(
+                rating_sum=total, review_count=count, rating=round(total / count, 4) if count else 0
+            )
+        return len(stale)
