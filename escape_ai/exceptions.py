@@ -17,6 +17,14 @@ logger = logging.getLogger(__name__)
 # connects to it in its AppConfig.ready() to count the error and record an `error` event.
 api_error_unhandled = Signal()  # kwargs: exc, request
 
+
+class Conflict(exceptions.ValidationError):
+    """409: the input is well formed but clashes with what is stored (a taken username). Same error shape."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "이미 있는 값과 충돌합니다."
+    default_code = "conflict"
+
 _KOREAN_DETAIL = {
     exceptions.ParseError: "요청 본문을 해석할 수 없습니다. 올바른 JSON인지 확인해 주세요.",
     InvalidToken: "토큰이 유효하지 않거나 만료되었습니다.",
@@ -40,7 +48,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         data = exc.detail
         if isinstance(data, dict):
-            errors = {key: value if isinstance(value, list) else [value] for key, value in data.items()}
+            errors = errors_flatten(data)
             first = next(iter(errors.values()), [""])
             message = str(first[0]) if first else "입력값이 올바르지 않습니다."
             response.data = {"detail": message, "errors": errors}
@@ -70,6 +78,25 @@ def api_exception_handler(exc, context):
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "detail" not in (response.data or {}):
         response.data = {"detail": "인증이 필요합니다."}
     return response
+
+
+def errors_flatten(data, prefix: str = "") -> dict[str, list[str]]:
+    """{field: [message]} at one level: a list item's errors are under "field.0", a nested object's "field.key"."""
+    errors: dict[str, list[str]] = {}
+    items = data.items() if isinstance(data, dict) else [("", data)]
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix and key != "" else (str(key) or prefix or "non_field_errors")
+        if isinstance(value, dict):
+            errors.update(errors_flatten(value, name))
+        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            for index, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    errors.update(errors_flatten(item if isinstance(item, dict) else {"": item}, f"{name}.{index}"))
+                else:
+                    errors.setdefault(name, []).append(str(item))
+        else:
+            errors.setdefault(name, []).extend(str(item) for item in (value if isinstance(value, list) else [value]))
+    return errors
 
 
 def _is_korean(text: str) -> bool:

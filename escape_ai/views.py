@@ -1,4 +1,5 @@
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from escape_ai.health import services_status
@@ -13,3 +14,11 @@ def healthz(request):
     if not healthy:
         body["down"] = [name for name, item in services.items() if not item["ok"]]
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@csrf_exempt  # it only redirects; the view it points at makes its own checks
+def trailing_slash_redirect(request, *args, **kwargs):
+    """308 to the canonical path (the same without its trailing slash); method, body and query are kept."""
+    target = request.path.rstrip("/")
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target, preserve_request=True)
