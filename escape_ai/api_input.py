@@ -117,6 +117,14 @@ def _json_type_error(field: serializers.Field, value: Any) -> str | None:
     return None
 
 
+def _raw_length_error(field: serializers.Field, value: Any) -> str | None:
+    """A string longer than the field's max_length as sent: DRF counts it after trimming, the schema before."""
+    if isinstance(field, serializers.CharField) and field.max_length is not None and isinstance(value, str):
+        if len(value) > field.max_length:
+            return str(field.error_messages["max_length"]).format(max_length=field.max_length)
+    return None
+
+
 class JsonBodySerializer(serializers.Serializer):
     """A JSON body: every value has the JSON type the schema states before DRF converts it."""
 
@@ -126,7 +134,7 @@ class JsonBodySerializer(serializers.Serializer):
             for name, field in self.fields.items():
                 if field.read_only or name not in data:
                     continue
-                error = _json_type_error(field, data[name])
+                error = _json_type_error(field, data[name]) or _raw_length_error(field, data[name])
                 if error:
                     errors[name] = [error]
             if errors:
@@ -163,6 +171,16 @@ class QuerySerializer(serializers.Serializer):
         instance = cls(data={**data, **extra})
         instance.repeated_errors = repeated
         return instance
+
+    def to_internal_value(self, data):
+        errors = {}
+        for name, field in self.fields.items():
+            error = _raw_length_error(field, data.get(name)) if isinstance(data, Mapping) else None
+            if error:
+                errors[name] = [error]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
 
     def is_valid(self, *, raise_exception=False):
         repeated = getattr(self, "repeated_errors", None)

@@ -18,7 +18,10 @@ Nested `InputSerializer`/`OutputSerializer` classes are named after their view (
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+from escape_ai.api_input import NON_BLANK_PATTERN
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
@@ -60,6 +63,19 @@ class AutoSchema(SpectacularAutoSchema):
         if outer:  # a serializer nested in its view: "LoginApi.InputSerializer" → "LoginInput"
             return outer.split(".")[-1].removesuffix("Api") + inner.removesuffix("Serializer")
         return type(serializer).__name__
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, serializers.CharField):
+            # What DRF refuses in every string (NUL; blank unless allowed, after trimming if it trims) is stated
+            # as a pattern, unless the field brings its own (TextField, RegexField) or a format/enum says more.
+            own_pattern = any(isinstance(v, RegexValidator) for v in field.validators)
+            if not own_pattern and not any(key in schema for key in ("pattern", "format", "enum")):
+                trims_to_blank = field.trim_whitespace and not field.allow_blank
+                schema["pattern"] = NON_BLANK_PATTERN.replace("\\Z", "$") if trims_to_blank else "^[^\\x00]*$"
+            if not field.allow_blank and "enum" not in schema:
+                schema["minLength"] = max(schema.get("minLength", 0), 1)
+        return schema
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)

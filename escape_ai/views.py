@@ -1,4 +1,5 @@
 from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -22,3 +23,21 @@ def trailing_slash_redirect(request, *args, **kwargs):
     target = request.path.rstrip("/")
     query = request.META.get("QUERY_STRING", "")
     return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target, preserve_request=True)
+
+
+def _wants_html(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
+def page_not_found(request, exception):
+    """No such URL: the site's page for browsers, the API's error shape for every other client."""
+    if _wants_html(request):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse({"detail": "찾을 수 없습니다."}, status=404)
+
+
+def server_error(request):
+    if _wants_html(request):
+        return defaults.server_error(request)
+    return JsonResponse({"detail": "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}, status=500)

@@ -1,0 +1,158 @@
+"""The OpenAPI schema is the contract: schemathesis holds the running API to it, operation by operation.
+
+schemathesis (its CLI, against uvicorn on loopback and the test database) runs every operation of the
+schema, the auth endpoints included, through all its phases (the schema's examples, coverage of each
+constraint's edges, random fuzzing, and stateful sequences that follow the links it infers between
+responses and requests) with all its checks, and must report no failure. The auth endpoints' throttles and
+the login guard are raised for the run (a fuzzer is a brute-force attacker by design); everything else is
+as deployed. Identities: `minji` and `jiho` (ordinary users, peers that must not see each other's objects)
+and `staff`, which schemathesis escalates to for staff-only operations.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from testing.live_server import asgi_server_running
+
+PASSWORD = "Contract!Escape-2026"
+USERS = {"minji": False, "jiho": False, "staff": True}  # name: is_staff
+# The run's size: examples per operation and phase. Raise it (or change the seed) to search harder.
+MAX_EXAMPLES = int(__import__("os").environ.get("CONTRACT_MAX_EXAMPLES", "12"))
+SEED = int(__import__("os").environ.get("CONTRACT_SEED", "14"))
+SCHEMA_OPERATIONS = 18
+
+# A fuzzer is a brute-force attacker by design: the auth scope, the chat scope and the login guard are raised
+# for this server only. The default anon/user throttles stay as the test settings set them.
+CONTRACT_SERVER_ENV = {
+    "THROTTLE_AUTH": "100000/min",
+    "THROTTLE_CHAT": "100000/min",
+    "LOGIN_FAILURE_LIMIT": "100000",
+    "LLM_PROVIDER": "local",
+}
+
+
+@pytest.fixture(scope="module")
+def contract_server(django_db_setup, django_db_blocker):
+    with asgi_server_running(log_name="contract-tests", extra_env=CONTRACT_SERVER_ENV) as url:
+        # The first search loads the Korean analyser and the sentence encoder (seconds): not the API's pace.
+        request = urllib.request.Request(f"{url}/rooms/search?q=%EA%B3%B5%ED%8F%AC", headers={"Accept": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (loopback)
+            assert response.status == 200
+        yield url
+
+
+@pytest.fixture
+def contract_data(transactional_db):
+    """Three users, a small catalogue with reviews, and a conversation of minji's, committed for the server."""
+    from testing.factories import ChatMessageFactory, ChatSessionFactory, ReviewFactory, UserFactory
+    from testing.factories import small_catalogue_build
+
+    users = {}
+    for name, is_staff in USERS.items():
+        users[name] = UserFactory(username=name, email=f"{name}@example.com", is_staff=is_staff)
+        users[name].set_password(PASSWORD)
+        users[name].save()
+    rooms = small_catalogue_build()
+    first = next(iter(rooms.values()))
+    ReviewFactory(room=first, user=users["jiho"], rating=4)
+    session = ChatSessionFactory(user=users["minji"])
+    ChatMessageFactory(session=session, role="user", text="강남 공포 테마 추천해줘")
+    ChatMessageFactory(session=session, role="assistant", text="추천해요", recommended_room_ids=[first.id])
+    return users
+
+
+def _wfc_document() -> dict:
+    def entry(name: str) -> dict:
+        return {
+            "name": name,
+            "loginEndpointAuth": {
+                "endpoint": "/auth/login",
+                "verb": "POST",
+                "contentType": "application/json",
+                "payloadUserPwd": {
+                    "username": name,
+                    "usernameField": "username",
+                    "password": PASSWORD,
+                    "passwordField": "password",
+                },
+                "token": {
+                    "extractFrom": "body",
+                    "extractSelector": "/access",
+                    "sendIn": "header",
+                    "sendName": "Authorization",
+                    "sendTemplate": "Bearer {token}",
+                },
+            },
+        }
+
+    # Document order is the escalation order: an ordinary user first, staff where minji is refused.
+    return {"auth": [entry("minji"), entry("staff"), entry("jiho")]}
+
+
+def _run_schemathesis(url: str, workdir: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    wfc = workdir / "wfc.json"
+    wfc.write_text(json.dumps(_wfc_document()))
+    config = workdir / "schemathesis.toml"
+    config.write_text(
+        "\n".join(
+            [
+                'hooks = "escape_ai.tests.contract_hooks"',
+                "[auth.wfc]",
+                f'path = "{wfc}"',
+                'peers = ["minji", "jiho"]',
+            ]
+        )
+    )
+    report = workdir / "report.json"
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"),
+        "--config-file",
+        str(config),
+        "run",
+        f"{url}/api/schema/",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "2",
+        "--request-timeout",
+        "30",
+        # A loaded CI machine (2 cores shared) is slow at times; this is a contract test, not a benchmark.
+        "--max-response-time",
+        "30",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+        "--no-color",
+    ]
+    env = {
+        **__import__("os").environ,
+        "PYTHONPATH": str(settings.BASE_DIR),
+        "ANALYTICS_INSIGHTS_MAX_DAYS": str(settings.ANALYTICS_INSIGHTS_MAX_DAYS),
+    }
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=workdir)  # noqa: S603
+    log = Path(settings.BASE_DIR) / "var" / "log" / "contract-schemathesis.log"
+    log.write_text(done.stdout + done.stderr)
+    body = json.loads(report.read_text()) if report.exists() else {}
+    return done, body
+
+
+def test_schemathesis_finds_no_failure_in_any_operation(contract_server, contract_data, tmp_path):
+    done, report = _run_schemathesis(contract_server, tmp_path)
+    output = done.stdout[-20000:] + done.stderr[-5000:]
+
+    assert done.returncode == 0, output
+    assert "No issues found" in done.stdout or " 0 failures" in done.stdout or "failures" not in done.stdout, output
+    assert report, output
