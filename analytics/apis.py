@@ -8,9 +8,9 @@ import re
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.http import HttpResponse
 from django.utils import timezone
-from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission

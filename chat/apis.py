@@ -14,12 +14,11 @@ from chat.llm.budget import seconds_until_reset
 from chat.models import ChatMessage, RecommendationFeedback
 from chat.selectors import session_get, session_list, session_messages, session_quality_report
 from chat.services import ChatBudgetExceeded, ChatError, conversation_reply, recommendation_feedback_record
-from ml.apis import NOT_FOUND, owner_or_staff_check
 from escape_ai.api_input import JsonBodySerializer, TextField
 from escape_ai.openapi import ErrorSerializer
 from escape_ai.pagination import PagePagination
+from ml.apis import NOT_FOUND, owner_or_staff_check
 from rooms.serializers import RoomOutputSerializer
-
 
 FEEDBACK_KINDS = tuple(RecommendationFeedback.Kind.values)
 

@@ -119,9 +119,9 @@ def _json_type_error(field: serializers.Field, value: Any) -> str | None:
 
 def _raw_length_error(field: serializers.Field, value: Any) -> str | None:
     """A string longer than the field's max_length as sent: DRF counts it after trimming, the schema before."""
-    if isinstance(field, serializers.CharField) and field.max_length is not None and isinstance(value, str):
-        if len(value) > field.max_length:
-            return str(field.error_messages["max_length"]).format(max_length=field.max_length)
+    limit = field.max_length if isinstance(field, serializers.CharField) else None
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        return str(field.error_messages["max_length"]).format(max_length=limit)
     return None
 
 
@@ -146,7 +146,7 @@ class JsonBodySerializer(serializers.Serializer):
 
 
 def _split_names(raw_values: list[str]) -> list[str]:
-    """`genres=공포,추리` and `genres=공포&genres=추리` both give ["공포", "추리"]; an empty item stays, to be refused."""
+    """`genres=공포,추리` and `genres=공포&genres=추리` both give ["공포", "추리"]; an empty item stays (refused)."""
     return [part.strip() for value in raw_values for part in value.split(",")]
 
 

@@ -25,6 +25,7 @@ class Conflict(exceptions.ValidationError):
     default_detail = "이미 있는 값과 충돌합니다."
     default_code = "conflict"
 
+
 _KOREAN_DETAIL = {
     exceptions.ParseError: "요청 본문을 해석할 수 없습니다. 올바른 JSON인지 확인해 주세요.",
     InvalidToken: "토큰이 유효하지 않거나 만료되었습니다.",

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-
-from escape_ai.api_input import NON_BLANK_PATTERN
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+
+from escape_ai.api_input import NON_BLANK_PATTERN
 
 ERROR_DESCRIPTIONS = {
     400: "입력값이 올바르지 않습니다. `errors`에 필드별 메시지가 있습니다.",

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from escape_ai.api_input import JsonBodySerializer, QuerySerializer, TextField, text_pattern
 from escape_ai.pagination import PagePagination
-
 from rooms.models import Review, Room
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import METHODS, RoomSearchFilters, room_search_hybrid

@@ -68,7 +68,7 @@ def asgi_server_running(*, log_name: str, extra_env: dict[str, str] | None = Non
     log_path = Path(settings.BASE_DIR) / "var" / "log" / f"{log_name}-uvicorn.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [
                 sys.executable,
                 "-m",

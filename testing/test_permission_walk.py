@@ -137,7 +137,7 @@ def _request(user, method: str, path: str, body: dict | None, *, api: bool):
 
 
 def _is_api(callback) -> bool:
-    return isinstance(getattr(callback, "cls", None), type) and issubclass(callback.cls, APIView) or hasattr(
+    return (isinstance(getattr(callback, "cls", None), type) and issubclass(callback.cls, APIView)) or hasattr(
         callback, "api_view"
     )
 

@@ -1,4 +1,4 @@
-"""schemathesis hooks for the API contract test (test_api_contract.py loads them with `hooks = ...`).
+"""schemathesis hooks for the API contract test (testing/test_api_contract.py loads them with `hooks = ...`).
 
 A JSON Schema states each value on its own. A few rules relate values to each other or to today, so the schema
 states them in words (descriptions) and the server answers 400 when they are broken. Schema-valid (positive)
@@ -58,7 +58,7 @@ def _difficulty_in_order(query: dict) -> None:
 
 def _insights_range(query: dict) -> None:
     day_from, day_to = _date(query.get("from")), _date(query.get("to"))
-    if "from" in query and day_from is None or "to" in query and day_to is None:
+    if ("from" in query and day_from is None) or ("to" in query and day_to is None):
         return  # not a date: nothing to order
     if day_to is None:
         day_to = max(_today(), day_from) if day_from else _today()
