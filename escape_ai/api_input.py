@@ -126,7 +126,8 @@ def _raw_length_error(field: serializers.Field, value: Any) -> str | None:
 
 
 class JsonBodySerializer(serializers.Serializer):
-    """A JSON body: every value has the JSON type the schema states before DRF converts it."""
+    # A JSON body: every value has the JSON type the schema states before DRF converts it. (A comment, not a
+    # docstring: spectacular would print a docstring as the description of every input component.)
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -151,7 +152,7 @@ def _split_names(raw_values: list[str]) -> list[str]:
 
 
 class QuerySerializer(serializers.Serializer):
-    """Query parameters: scalars at most once (a repeated one is ambiguous), lists from repeats and commas."""
+    # Query parameters: scalars at most once (a repeated one is ambiguous), lists from repeats and commas.
 
     @classmethod
     def from_query(cls, query_params, **extra) -> QuerySerializer:

@@ -45,7 +45,12 @@ def _int_field(label: str, low: int, high: int, **kwargs) -> serializers.Integer
 
 
 def _spellings(table: dict[str, tuple[str, ...]]) -> list[str]:
-    return [spelling for canonical, aliases in table.items() for spelling in (canonical, *aliases)]
+    """Every accepted spelling once: case and spaces are ignored, so "sf" adds nothing to "SF"."""
+    seen: dict[str, str] = {}
+    for canonical, aliases in table.items():
+        for spelling in (canonical, *aliases):
+            seen.setdefault("".join(spelling.split()).lower(), spelling)
+    return list(seen.values())
 
 
 @extend_schema_field(
