@@ -81,23 +81,17 @@ def api_exception_handler(exc, context):
     return response
 
 
-def errors_flatten(data, prefix: str = "") -> dict[str, list[str]]:
-    """{field: [message]} at one level: a list item's errors are under "field.0", a nested object's "field.key"."""
-    errors: dict[str, list[str]] = {}
-    items = data.items() if isinstance(data, dict) else [("", data)]
-    for key, value in items:
-        name = f"{prefix}.{key}" if prefix and key != "" else (str(key) or prefix or "non_field_errors")
-        if isinstance(value, dict):
-            errors.update(errors_flatten(value, name))
-        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
-            for index, item in enumerate(value):
-                if isinstance(item, dict | list):
-                    errors.update(errors_flatten(item if isinstance(item, dict) else {"": item}, f"{name}.{index}"))
-                else:
-                    errors.setdefault(name, []).append(str(item))
-        else:
-            errors.setdefault(name, []).extend(str(item) for item in (value if isinstance(value, list) else [value]))
-    return errors
+def errors_flatten(data) -> dict[str, list[str]]:
+    """{field: [messages]}: the messages of a list's items (DRF nests them as {index: [...]}) are the field's own."""
+    return {str(key): _messages(value) for key, value in data.items()}
+
+
+def _messages(value) -> list[str]:
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in _messages(item)]
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]
 
 
 def _is_korean(text: str) -> bool:

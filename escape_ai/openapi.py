@@ -41,7 +41,7 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="입력 오류일 때 필드 이름별 메시지 목록 (목록 항목의 오류는 `필드.번호`)",
+        help_text="입력 오류일 때 필드 이름별 메시지 목록",
     )
 
     class Meta:
