@@ -60,7 +60,11 @@ class InsightsApi(APIView):
             # The regex sees the text as sent; DateField parses it afterwards.
             for name in ("from", "to"):
                 value = data.get(name)
-                if isinstance(value, str) and value and not re.search(DATE_PATTERN, value):
+                if not isinstance(value, str) or not value:
+                    continue
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                    raise serializers.ValidationError({name: [_DATE_ERRORS["invalid"]]})
+                if not re.search(DATE_PATTERN, value):
                     raise serializers.ValidationError({name: ["날짜는 1970-01-01부터 2999-12-31 사이여야 합니다."]})
             return super().to_internal_value(data)
 

@@ -125,6 +125,18 @@ def _raw_length_error(field: serializers.Field, value: Any) -> str | None:
     return None
 
 
+def _field_message(field: serializers.Field, value: Any, *, fallback: str) -> str:
+    """The field's own message for a value of the wrong type (views word them), else the generic one."""
+    key = "not_a_list" if isinstance(field, serializers.ListField) else "invalid"
+    message = field.error_messages.get(key)
+    if not message or not any("\uac00" <= ch <= "\ud7a3" for ch in str(message)):
+        return fallback
+    try:
+        return str(message).format(input_type=type(value).__name__, datatype=type(value).__name__)
+    except (KeyError, IndexError):
+        return fallback
+
+
 class JsonBodySerializer(serializers.Serializer):
     # A JSON body: every value has the JSON type the schema states before DRF converts it. (A comment, not a
     # docstring: spectacular would print a docstring as the description of every input component.)
@@ -135,9 +147,13 @@ class JsonBodySerializer(serializers.Serializer):
             for name, field in self.fields.items():
                 if field.read_only or name not in data:
                     continue
-                error = _json_type_error(field, data[name]) or _raw_length_error(field, data[name])
-                if error:
-                    errors[name] = [error]
+                type_error = _json_type_error(field, data[name])
+                if type_error:
+                    errors[name] = [_field_message(field, data[name], fallback=type_error)]
+                    continue
+                length_error = _raw_length_error(field, data[name])
+                if length_error:
+                    errors[name] = [length_error]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
