@@ -1,13 +1,19 @@
-from drf_spectacular.utils import extend_schema
+"""Auth API: register, log in, refresh, log out, and the signed-in user's profile (JWT bearer tokens)."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.login_guard import LoginLocked
+from accounts.models import USERNAME_PATTERN
 from accounts.services import InvalidCredentials, user_login, user_register, user_update_preferences
 from accounts.tokens import access_token_revoke, refresh_token_blacklist, tokens_issue, tokens_rotate
+from escape_ai.api_input import JsonBodySerializer, TextField
+from escape_ai.openapi import ErrorSerializer
 from rooms.vocabulary import GENRE_NAMES, REGION_NAMES
 
 
@@ -21,7 +27,16 @@ class UserOutputSerializer(serializers.Serializer):
     is_staff = serializers.BooleanField()
 
 
-class PreferencesSerializer(serializers.Serializer):
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="액세스 토큰 (Authorization: Bearer …)")
+    refresh = serializers.CharField(help_text="리프레시 토큰 (/auth/refresh, /auth/logout)")
+
+
+class SessionSerializer(TokenPairSerializer):
+    user = UserOutputSerializer()
+
+
+class PreferencesSerializer(JsonBodySerializer):
     favorite_regions = serializers.ListField(
         child=serializers.ChoiceField(choices=REGION_NAMES), required=False, max_length=len(REGION_NAMES)
     )
@@ -32,7 +47,8 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 class AuthAPIView(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    # The default throttles plus the tighter `auth` scope (THROTTLE_AUTH) for credential guessing.
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle]
     throttle_scope = "auth"
 
     def get_authenticate_header(self, request):
@@ -45,16 +61,30 @@ class RegisterApi(AuthAPIView):
     authentication_classes: list = []
 
     class InputSerializer(PreferencesSerializer):
-        username = serializers.RegexField(
-            r"^[\w.@+-]+$",
+        username = TextField(
+            pattern=USERNAME_PATTERN,
+            pattern_message="아이디는 영문, 한글, 숫자와 @ . + - _ 만 쓸 수 있습니다.",
             max_length=30,
             min_length=3,
-            error_messages={"invalid": "아이디는 글자, 숫자와 @ . + - _ 만 쓸 수 있습니다."},
+            trim_whitespace=False,
         )
-        email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+        email = serializers.EmailField(max_length=254, trim_whitespace=False)
+        password = serializers.CharField(
+            min_length=8,
+            max_length=128,
+            write_only=True,
+            trim_whitespace=False,
+            style={"input_type": "password"},
+            help_text="8자 이상, 숫자만으로는 안 되며 흔한 비밀번호나 아이디·이메일과 비슷한 것은 거절됩니다 (400)",
+        )
 
-    @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: SessionSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="이미 사용 중인 아이디나 이메일입니다."),
+        },
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -67,11 +97,17 @@ class LoginApi(AuthAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    class InputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
-        password = serializers.CharField(max_length=128, trim_whitespace=False)
+    class InputSerializer(JsonBodySerializer):
+        username = serializers.CharField(max_length=150, trim_whitespace=False)
+        password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: SessionSerializer,
+            401: OpenApiResponse(ErrorSerializer, description="아이디 또는 비밀번호가 올바르지 않습니다."),
+        },
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -96,10 +132,16 @@ class RefreshApi(AuthAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    class InputSerializer(serializers.Serializer):
-        refresh = serializers.CharField(max_length=2000)
+    class InputSerializer(JsonBodySerializer):
+        refresh = serializers.CharField(max_length=2000, trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(ErrorSerializer, description="리프레시 토큰이 유효하지 않거나 이미 쓰였습니다."),
+        },
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -109,10 +151,12 @@ class RefreshApi(AuthAPIView):
 class LogoutApi(AuthAPIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
-        refresh = serializers.CharField(max_length=2000, required=False)
+    class InputSerializer(JsonBodySerializer):
+        refresh = serializers.CharField(
+            max_length=2000, required=False, trim_whitespace=False, help_text="함께 폐기할 리프레시 토큰"
+        )
 
-    @extend_schema(request=InputSerializer, responses={204: None})
+    @extend_schema(request=InputSerializer, responses={204: OpenApiResponse(description="로그아웃했습니다.")})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,3 +1,4 @@
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
@@ -15,3 +16,9 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class RevocableJWTScheme(SimpleJWTScheme):
+    """The schema's bearer JWT scheme (`jwtAuth`) for our authentication class."""
+
+    target_class = RevocableJWTAuthentication

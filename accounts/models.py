@@ -5,6 +5,10 @@ from django.db.models.functions import Lower
 
 from rooms.vocabulary import GENRE_CHOICES, REGION_CHOICES
 
+# A username: ASCII letters, digits, Hangul and @ . + - _ (the API's schema states the same pattern; `\Z` is
+# the end of the text, written `$` in the schema).
+USERNAME_PATTERN = r"^[0-9A-Za-z_.@+\-\u3131-\u318e\uac00-\ud7a3]+\Z"
+
 
 class User(AbstractUser):
     """Our user from the first migration, with the preferences recommendations start from."""

@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.selectors import user_email_taken, user_username_taken
 from accounts.tokens import tokens_issue
 from analytics.services import event_record
+from escape_ai.exceptions import Conflict
 
 
 class InvalidCredentials(Exception):
@@ -26,18 +27,18 @@ def user_register(
     favorite_genres: list[str] | None = None,
     usual_party_size: int | None = None,
 ) -> User:
-    errors: dict[str, list[str]] = {}
+    conflicts: dict[str, list[str]] = {}
     if user_username_taken(username=username):
-        errors["username"] = ["이미 사용 중인 아이디입니다."]
+        conflicts["username"] = ["이미 사용 중인 아이디입니다."]
     if user_email_taken(email=email):
-        errors["email"] = ["이미 가입된 이메일입니다."]
+        conflicts["email"] = ["이미 가입된 이메일입니다."]
     candidate = User(username=username, email=email)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
-        errors["password"] = list(exc.messages)
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError({**conflicts, "password": list(exc.messages)}) from exc
+    if conflicts:  # well-formed, but someone has it: 409, not 400
+        raise Conflict(conflicts)
 
     candidate.favorite_regions = favorite_regions or []
     candidate.favorite_genres = favorite_genres or []
@@ -47,7 +48,7 @@ def user_register(
         with transaction.atomic():
             candidate.save()
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
-        raise ValidationError({"username": ["이미 사용 중인 아이디 또는 이메일입니다."]}) from exc
+        raise Conflict({"username": ["이미 사용 중인 아이디 또는 이메일입니다."]}) from exc
     event_record(type="user.registered", user_id=candidate.pk)  # published after the commit
     return candidate
 

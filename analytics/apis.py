@@ -4,18 +4,21 @@ import base64
 import binascii
 import hmac
 import ipaddress
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.selectors import insights_compute
+from escape_ai.api_input import QuerySerializer
 
 
 class IsStaff(BasePermission):
@@ -26,31 +29,49 @@ class IsStaff(BasePermission):
 
 
 _DATE_ERRORS = {"invalid": "날짜 형식이 올바르지 않습니다. YYYY-MM-DD로 입력해 주세요."}
+# Years 1970-2999 (time zone arithmetic near year 1 or 9999 overflows): the schema states it as a pattern.
+DATE_PATTERN = r"^(19[7-9][0-9]|2[0-9]{3})-[0-9]{2}-[0-9]{2}\Z"
+
+
+def _date_field(help_text: str) -> serializers.DateField:
+    return serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text=help_text,
+        validators=[RegexValidator(DATE_PATTERN, message="날짜는 1970-01-01부터 2999-12-31 사이여야 합니다.")],
+        error_messages=_DATE_ERRORS,
+    )
 
 
 class InsightsApi(APIView):
+    """Staff dashboard figures for a range of days (at most ANALYTICS_INSIGHTS_MAX_DAYS)."""
+
     permission_classes = [IsStaff]
 
-    class InputSerializer(serializers.Serializer):
-        # `from` is a Python keyword: the fields are renamed in to_internal_value.
-        day_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], error_messages=_DATE_ERRORS)
-        day_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], error_messages=_DATE_ERRORS)
+    class InputSerializer(QuerySerializer):
+        def get_fields(self):
+            # `from` is a Python keyword, so the fields are named here rather than declared.
+            return {
+                "from": _date_field("시작일 YYYY-MM-DD (기본: to의 29일 전; to보다 늦을 수 없음)"),
+                "to": _date_field("종료일 YYYY-MM-DD (기본: 오늘)"),
+            }
 
         def to_internal_value(self, data):
-            renamed = {}
-            for outer, inner in (("from", "day_from"), ("to", "day_to")):
-                if data.get(outer) not in (None, ""):
-                    renamed[inner] = data.get(outer)
-            try:
-                return super().to_internal_value(renamed)
-            except serializers.ValidationError as exc:
-                names = {"day_from": "from", "day_to": "to"}
-                raise serializers.ValidationError({names.get(k, k): v for k, v in exc.detail.items()}) from exc
+            # The regex sees the text as sent; DateField parses it afterwards.
+            for name in ("from", "to"):
+                value = data.get(name)
+                if not isinstance(value, str) or not value:
+                    continue
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                    raise serializers.ValidationError({name: [_DATE_ERRORS["invalid"]]})
+                if not re.search(DATE_PATTERN, value):
+                    raise serializers.ValidationError({name: ["날짜는 1970-01-01부터 2999-12-31 사이여야 합니다."]})
+            return super().to_internal_value(data)
 
         def validate(self, attrs):
             today = timezone.localdate()
-            day_to = attrs.get("day_to") or today
-            day_from = attrs.get("day_from") or day_to - timedelta(days=29)
+            day_to = attrs.get("to") or today
+            day_from = attrs.get("from") or max(day_to - timedelta(days=29), date(1970, 1, 1))
             if day_from > day_to:
                 raise serializers.ValidationError({"from": ["시작일(from)이 종료일(to)보다 늦을 수 없습니다."]})
             limit = settings.ANALYTICS_INSIGHTS_MAX_DAYS
@@ -74,22 +95,17 @@ class InsightsApi(APIView):
         errors_by_type = serializers.ListField(child=serializers.DictField())
 
         class Meta:
-            ref_name = "AnalyticsInsights"  # nested "Output" serializers of other views must not collide
+            ref_name = "AnalyticsInsights"
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("from", str, description="시작일 YYYY-MM-DD (기본: to의 29일 전)"),
-            OpenApiParameter("to", str, description="종료일 YYYY-MM-DD (기본: 오늘)"),
-        ],
-        responses=OutputSerializer,
-    )
+        def get_fields(self):
+            return {"from": serializers.DateField(), "to": serializers.DateField(), **super().get_fields()}
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
-        serializer = self.InputSerializer(data=request.query_params)
+        serializer = self.InputSerializer.from_query(request.query_params)
         serializer.is_valid(raise_exception=True)
         insights = insights_compute(**serializer.validated_data)
-        body = {"from": insights.pop("from").isoformat(), "to": insights.pop("to").isoformat()}
-        body.update(self.OutputSerializer(insights).data)
-        return Response(body)
+        return Response(self.OutputSerializer(insights).data)
 
 
 def _client_allowed(address: str) -> bool:

@@ -1,20 +1,26 @@
 """Chat REST API: thin views that validate, call one service or selector, and serialize."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from chat.llm.budget import seconds_until_reset
-from chat.models import RecommendationFeedback
+from chat.models import ChatMessage, RecommendationFeedback
 from chat.selectors import session_get, session_list, session_messages, session_quality_report
 from chat.services import ChatBudgetExceeded, ChatError, conversation_reply, recommendation_feedback_record
+from escape_ai.api_input import JsonBodySerializer, TextField
+from escape_ai.openapi import ErrorSerializer
+from escape_ai.pagination import PagePagination
 from ml.apis import NOT_FOUND, owner_or_staff_check
 from rooms.serializers import RoomOutputSerializer
+
+FEEDBACK_KINDS = tuple(RecommendationFeedback.Kind.values)
 
 
 def _error_response(exc: ChatError) -> Response:
@@ -35,11 +41,13 @@ class EntitiesSerializer(serializers.Serializer):
 
 
 class ChatApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    permission_classes = [IsAuthenticated]
+    # The default throttles plus the `chat` scope (THROTTLE_CHAT): each turn may call the LLM.
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle]
     throttle_scope = "chat"
 
-    class InputSerializer(serializers.Serializer):
-        message = serializers.CharField(
+    class InputSerializer(JsonBodySerializer):
+        message = TextField(
             max_length=settings.CHAT_MAX_MESSAGE_CHARS,
             trim_whitespace=True,
             error_messages={
@@ -54,6 +62,7 @@ class ChatApi(APIView):
             required=False,
             allow_null=True,
             min_value=1,
+            help_text="이어 갈 대화 (없으면 새 대화)",
             error_messages={"invalid": "session_id는 정수여야 합니다.", "min_value": "session_id가 올바르지 않습니다."},
         )
 
@@ -65,7 +74,16 @@ class ChatApi(APIView):
         entities = EntitiesSerializer()
         recommendations = RoomOutputSerializer(source="rooms", many=True)
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="session_id의 대화가 없거나 다른 사용자의 것입니다."),
+            429: OpenApiResponse(
+                ErrorSerializer, description="요청이 너무 많거나 오늘의 토큰 한도를 다 썼습니다 (Retry-After)."
+            ),
+        },
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,6 +99,9 @@ class ChatApi(APIView):
 
 
 class SessionListApi(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = PagePagination
+
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         title = serializers.CharField()
@@ -91,14 +112,14 @@ class SessionListApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(session_list(user=request.user), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
 class MessageOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=ChatMessage.Role.choices)
     text = serializers.CharField()
     intent = serializers.CharField()
     entities = serializers.JSONField()
@@ -108,6 +129,8 @@ class MessageOutputSerializer(serializers.Serializer):
 
 
 class SessionDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         title = serializers.CharField()
@@ -133,13 +156,12 @@ class SessionDetailApi(APIView):
 
 
 class RecommendationFeedbackApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "user"
+    permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(JsonBodySerializer):
         room_id = serializers.IntegerField(min_value=1, error_messages={"required": "room_id를 보내 주세요."})
         kind = serializers.ChoiceField(
-            choices=RecommendationFeedback.Kind.values,
+            choices=FEEDBACK_KINDS,
             error_messages={"invalid_choice": "kind는 clicked, liked, disliked 중 하나여야 합니다."},
         )
 
@@ -147,10 +169,18 @@ class RecommendationFeedbackApi(APIView):
         id = serializers.IntegerField()
         message_id = serializers.IntegerField()
         room_id = serializers.IntegerField()
-        kind = serializers.CharField()
+        kind = serializers.ChoiceField(choices=FEEDBACK_KINDS)
         created_at = serializers.DateTimeField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, description="내 추천 메시지가 아니거나, 그 메시지가 이 테마를 추천하지 않았습니다."
+            ),
+        },
+    )
     def post(self, request, message_id: int):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -163,9 +193,27 @@ class RecommendationFeedbackApi(APIView):
         return Response(self.OutputSerializer(feedback).data, status=status.HTTP_201_CREATED)
 
 
-class SessionQualityApi(APIView):
-    """`/analytics/session-quality/<user>/<session>`: how likely the session ends well (ml's model), per message."""
+class SessionQualityMessageSerializer(serializers.Serializer):
+    message_id = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=ChatMessage.Role.choices)
+    attention = serializers.FloatField(allow_null=True, help_text="이 메시지에 준 주의 가중치 (모델이 없으면 null)")
 
+
+class SessionQualityApi(APIView):
+    """`/analytics/session-quality/<user>/<session>`: how likely the session ends well (ml's model), per message.
+
+    Your own sessions; staff may read anyone's. Someone else's is answered 404, as if it did not exist."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        session_id = serializers.IntegerField()
+        user_id = serializers.IntegerField()
+        score = serializers.FloatField(help_text="대화가 잘 끝날 확률 (0~1)")
+        model_version = serializers.CharField()
+        messages = SessionQualityMessageSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
     def get(self, request, user_id: int, session_id: int):
         owner_or_staff_check(request, user_id)
         result = session_quality_report(user_id=user_id, session_id=session_id)

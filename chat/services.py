@@ -502,7 +502,7 @@ def recommendation_feedback_record(*, user, message_id: int, room_id: int, kind:
     if message is None:
         raise FeedbackTargetNotFound("추천을 찾을 수 없습니다.")
     if room_id not in (message.recommended_room_ids or []):
-        raise FeedbackInvalid("이 추천에 포함되지 않은 테마입니다.")
+        raise FeedbackTargetNotFound("이 추천에 포함되지 않은 테마입니다.")  # no such recommendation: 404
     room = Room.objects.filter(id=room_id).first()
     if room is None:
         raise FeedbackTargetNotFound("테마를 찾을 수 없습니다.")

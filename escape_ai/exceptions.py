@@ -17,6 +17,15 @@ logger = logging.getLogger(__name__)
 # connects to it in its AppConfig.ready() to count the error and record an `error` event.
 api_error_unhandled = Signal()  # kwargs: exc, request
 
+
+class Conflict(exceptions.ValidationError):
+    """409: the input is well formed but clashes with what is stored (a taken username). Same error shape."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "이미 있는 값과 충돌합니다."
+    default_code = "conflict"
+
+
 _KOREAN_DETAIL = {
     exceptions.ParseError: "요청 본문을 해석할 수 없습니다. 올바른 JSON인지 확인해 주세요.",
     InvalidToken: "토큰이 유효하지 않거나 만료되었습니다.",
@@ -40,7 +49,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         data = exc.detail
         if isinstance(data, dict):
-            errors = {key: value if isinstance(value, list) else [value] for key, value in data.items()}
+            errors = errors_flatten(data)
             first = next(iter(errors.values()), [""])
             message = str(first[0]) if first else "입력값이 올바르지 않습니다."
             response.data = {"detail": message, "errors": errors}
@@ -70,6 +79,19 @@ def api_exception_handler(exc, context):
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "detail" not in (response.data or {}):
         response.data = {"detail": "인증이 필요합니다."}
     return response
+
+
+def errors_flatten(data) -> dict[str, list[str]]:
+    """{field: [messages]}: the messages of a list's items (DRF nests them as {index: [...]}) are the field's own."""
+    return {str(key): _messages(value) for key, value in data.items()}
+
+
+def _messages(value) -> list[str]:
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in _messages(item)]
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]
 
 
 def _is_korean(text: str) -> bool:

@@ -30,3 +30,7 @@ urlpatterns = [
     path("rooms/", include("rooms.urls")),
     path("staff/", include("web.urls.insights")),
 ]
+
+# Unknown URLs and crashes answer browsers with the site's pages, API clients with the API's error shape.
+handler404 = "escape_ai.views.page_not_found"
+handler500 = "escape_ai.views.server_error"

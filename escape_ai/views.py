@@ -1,4 +1,6 @@
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from escape_ai.health import services_status
@@ -13,3 +15,29 @@ def healthz(request):
     if not healthy:
         body["down"] = [name for name, item in services.items() if not item["ok"]]
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@csrf_exempt  # it only redirects; the view it points at makes its own checks
+def trailing_slash_redirect(request, *args, **kwargs):
+    """308 to the canonical path (the same without its trailing slash); method, body and query are kept."""
+    target = request.path.rstrip("/")
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target, preserve_request=True)
+
+
+def _wants_html(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
+def page_not_found(request, exception):
+    """No such URL: the site's page for browsers, the API's error shape for every other client."""
+    if _wants_html(request):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse({"detail": "찾을 수 없습니다."}, status=404)
+
+
+def server_error(request):
+    if _wants_html(request):
+        return defaults.server_error(request)
+    return JsonResponse({"detail": "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}, status=500)

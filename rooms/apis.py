@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from escape_ai.api_input import JsonBodySerializer, QuerySerializer, TextField, text_pattern
+from escape_ai.pagination import PagePagination
 from rooms.models import Review, Room
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import METHODS, RoomSearchFilters, room_search_hybrid
 from rooms.serializers import RoomDetailOutputSerializer, RoomOutputSerializer
 from rooms.services import review_upsert, room_view_record
-from rooms.vocabulary import canonical_genre, canonical_region
+from rooms.vocabulary import GENRES, REGIONS, canonical_genre, canonical_region
 
 __all__ = ["RoomOutputSerializer"]  # chat imports it from here or from rooms.serializers
 
 QUERY_MAX_LENGTH = 500
 # tsquery operators and quotes: rejected with a message instead of reaching (or confusing) the parser.
-_FORBIDDEN_QUERY_CHARS = re.compile(r"[&|!():*'\"<>\\]")
+QUERY_FORBIDDEN_CHARS = "&|!():*'\"<>\\"
 
 
 def _int_field(label: str, low: int, high: int, **kwargs) -> serializers.IntegerField:
@@ -46,61 +44,70 @@ def _int_field(label: str, low: int, high: int, **kwargs) -> serializers.Integer
     )
 
 
-def _names(raw_values: list[str]) -> list[str]:
-    """Query values as a list: `genres=공포,추리` and `genres=공포&genres=추리` both work."""
-    return [part.strip() for value in raw_values for part in value.split(",") if part.strip()]
+def _spellings(table: dict[str, tuple[str, ...]]) -> list[str]:
+    """Every accepted spelling once: case and spaces are ignored, so "sf" adds nothing to "SF"."""
+    seen: dict[str, str] = {}
+    for canonical, aliases in table.items():
+        for spelling in (canonical, *aliases):
+            seen.setdefault("".join(spelling.split()).lower(), spelling)
+    return list(seen.values())
 
 
-class RoomFiltersSerializer(serializers.Serializer):
-    region = serializers.CharField(required=False, max_length=30, allow_blank=True)
-    genres = serializers.ListField(
-        child=serializers.CharField(max_length=30),
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": _spellings(REGIONS),
+        "description": "지역: 정식 이름이나 별칭 (대소문자·공백 무시). 예: 강남, 강남역, gangnam",
+    }
+)
+class RegionField(serializers.CharField):
+    def to_internal_value(self, data):
+        region = canonical_region(super().to_internal_value(data))
+        if region is None:
+            raise serializers.ValidationError(f"알 수 없는 지역입니다: {data}")
+        return region
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": _spellings(GENRES),
+        "description": "장르: 정식 이름이나 별칭 (대소문자·공백 무시). 예: 공포, 호러, horror",
+    }
+)
+class GenreField(serializers.CharField):
+    def to_internal_value(self, data):
+        genre = canonical_genre(super().to_internal_value(data))
+        if genre is None:
+            raise serializers.ValidationError(f"알 수 없는 장르입니다: {data}")
+        return genre
+
+
+def _genre_list(label: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=GenreField(max_length=30),
         required=False,
         max_length=14,
-        error_messages={"max_length": "장르는 14개 이하로 지정해 주세요."},
+        help_text=f"{label}: 되풀이(`genres=공포&genres=추리`)나 쉼표(`genres=공포,추리`)로 여러 개",
+        error_messages={"max_length": f"{label}는 14개 이하로 지정해 주세요."},
     )
-    exclude_genres = serializers.ListField(
-        child=serializers.CharField(max_length=30),
-        required=False,
-        max_length=14,
-        error_messages={"max_length": "제외 장르는 14개 이하로 지정해 주세요."},
-    )
+
+
+class RoomFiltersSerializer(QuerySerializer):
+    region = RegionField(required=False, max_length=30)
+    genres = _genre_list("장르")
+    exclude_genres = _genre_list("제외 장르")
     players = _int_field("인원", 1, 20)
     difficulty_min = _int_field("최소 난이도", 1, 5)
     difficulty_max = _int_field("최대 난이도", 1, 5)
     max_price = _int_field("최대 가격", 0, 1_000_000)
     max_fear = _int_field("최대 공포도", 0, 5)
 
-    @classmethod
-    def from_query(cls, query_params, **extra) -> RoomFiltersSerializer:
-        data = {key: query_params.get(key) for key in cls().fields if key in query_params}
-        for key in ("genres", "exclude_genres"):
-            if key in query_params:
-                data[key] = _names(query_params.getlist(key))
-        return cls(data={**data, **extra})
-
-    def validate_region(self, value: str) -> str | None:
-        if not value.strip():
-            return None
-        region = canonical_region(value)
-        if region is None:
-            raise serializers.ValidationError(f"알 수 없는 지역입니다: {value}")
-        return region
-
-    def _genres(self, values: list[str]) -> tuple[str, ...]:
-        genres = []
-        for value in values:
-            genre = canonical_genre(value)
-            if genre is None:
-                raise serializers.ValidationError(f"알 수 없는 장르입니다: {value}")
-            genres.append(genre)
-        return tuple(dict.fromkeys(genres))
-
     def validate_genres(self, values):
-        return self._genres(values)
+        return tuple(dict.fromkeys(values))
 
     def validate_exclude_genres(self, values):
-        return self._genres(values)
+        return tuple(dict.fromkeys(values))
 
     def validate(self, attrs):
         low, high = attrs.get("difficulty_min"), attrs.get("difficulty_max")
@@ -122,17 +129,37 @@ class RoomFiltersSerializer(serializers.Serializer):
         )
 
 
+class RoomSearchHitSerializer(RoomOutputSerializer):
+    score = serializers.FloatField(help_text="결합 점수 (클수록 잘 맞음)")
+    keyword_rank = serializers.IntegerField(allow_null=True, help_text="키워드 검색에서의 순위 (없으면 null)")
+    semantic_rank = serializers.IntegerField(allow_null=True, help_text="의미 검색에서의 순위 (없으면 null)")
+
+    class Meta(RoomOutputSerializer.Meta):
+        fields = (*RoomOutputSerializer.Meta.fields, "score", "keyword_rank", "semantic_rank")
+        read_only_fields = fields
+
+
+class RoomSearchResultSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    method = serializers.ChoiceField(choices=METHODS)
+    count = serializers.IntegerField(min_value=0)
+    results = RoomSearchHitSerializer(many=True)
+
+
 class CatalogueApi(APIView):
+    """Public reads (a staff token also sees inactive rooms); throttled per user or address by default."""
+
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
 
 
 class RoomListApi(CatalogueApi):
+    pagination_class = PagePagination
+
     @extend_schema(parameters=[RoomFiltersSerializer], responses=RoomOutputSerializer(many=True))
     def get(self, request):
         filters = RoomFiltersSerializer.from_query(request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(room_list(filters=filters.filters()), request, view=self)
         return paginator.get_paginated_response(RoomOutputSerializer(page, many=True).data)
 
@@ -149,33 +176,26 @@ class RoomDetailApi(CatalogueApi):
 
 class RoomSearchApi(CatalogueApi):
     class InputSerializer(RoomFiltersSerializer):
-        q = serializers.CharField(
+        q = TextField(
             max_length=QUERY_MAX_LENGTH,
-            trim_whitespace=True,
+            pattern=text_pattern(forbidden=QUERY_FORBIDDEN_CHARS),
+            pattern_message="검색어에 특수문자(& | ! ( ) : * ' \" < > \\)나 제어 문자는 쓸 수 없습니다.",
+            help_text="검색어 (특수문자 & | ! ( ) : * ' \" < > \\ 제외)",
             error_messages={
                 "required": "검색어(q)를 입력해 주세요.",
                 "blank": "검색어(q)를 입력해 주세요.",
                 "max_length": f"검색어는 {QUERY_MAX_LENGTH}자 이하로 입력해 주세요.",
             },
         )
-        limit = _int_field("결과 개수", 1, 50)
+        limit = _int_field("결과 개수", 1, 50, help_text="결과 개수 (기본 10)")
         method = serializers.ChoiceField(
-            choices=METHODS, required=False, error_messages={"invalid_choice": "알 수 없는 검색 방식입니다."}
+            choices=METHODS,
+            required=False,
+            help_text="순위 결합 방식 (기본: 설정의 ROOMS_SEARCH_METHOD)",
+            error_messages={"invalid_choice": "알 수 없는 검색 방식입니다."},
         )
 
-        def validate_q(self, value: str) -> str:
-            if _FORBIDDEN_QUERY_CHARS.search(value):
-                raise serializers.ValidationError("검색어에 특수문자(& | ! ( ) : * ' \" < > \\)는 쓸 수 없습니다.")
-            if "\x00" in value:
-                raise serializers.ValidationError("검색어에 쓸 수 없는 문자가 있습니다.")
-            return value
-
-    class OutputSerializer(RoomOutputSerializer):
-        score = serializers.FloatField()
-        keyword_rank = serializers.IntegerField(allow_null=True)
-        semantic_rank = serializers.IntegerField(allow_null=True)
-
-    @extend_schema(parameters=[InputSerializer])
+    @extend_schema(parameters=[InputSerializer], responses=RoomSearchResultSerializer)
     def get(self, request):
         serializer = self.InputSerializer.from_query(request.query_params)
         serializer.is_valid(raise_exception=True)
@@ -212,8 +232,20 @@ class ReviewOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class RoomRatingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    rating = serializers.FloatField(help_text="후기 평점의 평균")
+    review_count = serializers.IntegerField(min_value=0)
+
+
+class ReviewSavedSerializer(ReviewOutputSerializer):
+    room = RoomRatingSerializer(help_text="저장 뒤의 테마 평점")
+
+
 class RoomReviewsApi(CatalogueApi):
-    class InputSerializer(serializers.Serializer):
+    pagination_class = PagePagination
+
+    class InputSerializer(JsonBodySerializer):
         rating = serializers.IntegerField(
             min_value=1,
             max_value=5,
@@ -225,7 +257,7 @@ class RoomReviewsApi(CatalogueApi):
                 "max_value": "평점은 1~5 사이여야 합니다.",
             },
         )
-        text = serializers.CharField(
+        text = TextField(
             required=False,
             allow_blank=True,
             max_length=2000,
@@ -243,6 +275,7 @@ class RoomReviewsApi(CatalogueApi):
         played_on = serializers.DateField(
             required=False,
             allow_null=True,
+            help_text="플레이한 날 (오늘 이전)",
             error_messages={"invalid": "플레이한 날(played_on)은 YYYY-MM-DD 형식으로 입력해 주세요."},
         )
 
@@ -259,12 +292,18 @@ class RoomReviewsApi(CatalogueApi):
     @extend_schema(responses=ReviewOutputSerializer(many=True))
     def get(self, request, room_id: int):
         room = get_object_or_404(Room, id=room_id, is_active=True)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         reviews = Review.objects.filter(room=room).select_related("user").order_by("-updated_at", "-id")
         page = paginator.paginate_queryset(reviews, request, view=self)
         return paginator.get_paginated_response(ReviewOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: ReviewOutputSerializer, 200: ReviewOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OpenApiResponse(ReviewSavedSerializer, description="새 후기"),
+            200: OpenApiResponse(ReviewSavedSerializer, description="이 테마에 쓴 후기를 고쳤습니다 (한 사람에 하나)"),
+        },
+    )
     def post(self, request, room_id: int):
         room = room_get(room_id=room_id)
         if room is None:

@@ -45,10 +45,10 @@ def test_register_creates_user_with_preferences_and_returns_tokens(api_client):
     assert me.json()["username"] == "jisoo"
 
 
-def test_register_duplicate_username_is_400_in_korean_and_creates_nothing(api_client, user):
+def test_register_duplicate_username_is_409_in_korean_and_creates_nothing(api_client, user):
     response = register(api_client, username="MINJI", email="other@example.com")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"]["username"] == ["이미 사용 중인 아이디입니다."]
     assert User.objects.count() == 1
 
@@ -56,7 +56,7 @@ def test_register_duplicate_username_is_400_in_korean_and_creates_nothing(api_cl
 def test_register_duplicate_email_ignores_case(api_client, user):
     response = register(api_client, email="MinJi@Example.com")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "email" in response.json()["errors"]
 
 

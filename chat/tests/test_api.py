@@ -134,7 +134,8 @@ def test_feedback_bad_input(auth_client, catalogue, api_client):
     body = _recommend(auth_client)
     url = f"/chat/recommendations/{body['message_id']}/feedback"
     not_recommended = catalogue["검은 숲"].id
-    assert auth_client.post(url, {"room_id": not_recommended, "kind": "liked"}, format="json").status_code == 400
+    # Not among the message's recommendations: no such recommendation, 404.
+    assert auth_client.post(url, {"room_id": not_recommended, "kind": "liked"}, format="json").status_code == 404
     response = auth_client.post(url, {"room_id": body["recommendations"][0]["id"], "kind": "love"}, format="json")
     assert response.status_code == 400 and "clicked, liked, disliked" in response.json()["detail"]
     assert auth_client.post(url, {"kind": "liked"}, format="json").status_code == 400

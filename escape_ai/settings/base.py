@@ -163,8 +163,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "escape_ai.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "escape_ai.pagination.PagePagination",
+    # Every view is throttled (scoped views add their scope); THROTTLE_* set the rates.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "escape_ai.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
@@ -188,6 +193,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Region and genre choices appear in several serializers: one enum component each.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionEnum": "rooms.vocabulary.REGION_CHOICES",
+        "GenreEnum": "rooms.vocabulary.GENRE_CHOICES",
+        "FeedbackKindEnum": "chat.apis.FEEDBACK_KINDS",
+        "TrendKindEnum": "ml.apis.TREND_KINDS",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "escape_ai.openapi.schema_info_ascii",
+    ],
 }
 
 # --- i18n: Korean first ---

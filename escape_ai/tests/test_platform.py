@@ -93,3 +93,49 @@ def test_embedded_server_build_check_tells_the_installed_binary_from_another():
     running = embedded_db._running_info(PGDATA_DIR)
     assert embedded_db._runs_installed_build(running) is True
     assert embedded_db._runs_installed_build(SimpleNamespace(pid=os.getpid())) is False  # this python process
+
+
+def test_schema_generates_without_warnings_and_states_the_contract(tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    path = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))  # raises on any warning
+    schema = yaml.safe_load(path.read_text())
+
+    paths = schema["paths"]
+    assert "/rooms/search" in paths and "/rooms/search/" not in paths
+    assert "/rooms/{room_id}/reviews" in paths and "/rooms/{room_id}/reviews/" not in paths
+    operation_ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(operation_ids) == len(set(operation_ids)) == 19
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert schema["info"]["x-client-package-name"].isidentifier()
+    for path_name in ("/rooms/", "/chat/sessions/", "/rooms/{room_id}/reviews"):
+        page = schema["components"]["schemas"][
+            paths[path_name]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        ]
+        assert set(page["required"]) == {"count", "next", "previous", "results"}
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation["responses"]
+            assert responses["429"]["headers"]["Retry-After"]["required"] is True
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    assert response["content"]["application/json"]["schema"] == error_ref, (operation, code)
+
+
+@pytest.mark.django_db
+def test_the_slashed_spelling_redirects_308_to_the_canonical_path(api_client, user):
+    from testing.factories import RoomFactory
+
+    room = RoomFactory()
+    search = api_client.get("/rooms/search/?q=%EA%B3%B5%ED%8F%AC")
+    review = api_client.post(f"/rooms/{room.id}/reviews/", {"rating": 5}, format="json")
+
+    assert search.status_code == 308 and search["Location"] == "/rooms/search?q=%EA%B3%B5%ED%8F%AC"
+    assert review.status_code == 308 and review["Location"] == f"/rooms/{room.id}/reviews"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
-from accounts.models import User
+from accounts.models import USERNAME_PATTERN, User
 from accounts.selectors import user_email_taken, user_username_taken
 from rooms.vocabulary import GENRE_CHOICES, REGION_CHOICES
 
@@ -13,12 +13,12 @@ from rooms.vocabulary import GENRE_CHOICES, REGION_CHOICES
 class SignupForm(forms.Form):
     username = forms.RegexField(
         label="아이디",
-        regex=r"^[\w.@+-]+$",
+        regex=USERNAME_PATTERN,
         min_length=3,
         max_length=30,
-        help_text="3~30자, 글자·숫자와 @ . + - _ 만 쓸 수 있어요.",
+        help_text="3~30자, 영문·한글·숫자와 @ . + - _ 만 쓸 수 있어요.",
         error_messages={
-            "invalid": "아이디는 글자, 숫자와 @ . + - _ 만 쓸 수 있습니다.",
+            "invalid": "아이디는 영문, 한글, 숫자와 @ . + - _ 만 쓸 수 있습니다.",
             "required": "아이디를 입력해 주세요.",
             "min_length": "아이디는 3자 이상이어야 합니다.",
             "max_length": "아이디는 30자 이하여야 합니다.",

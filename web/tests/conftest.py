@@ -1,26 +1,21 @@
-"""Browser-test fixtures: a live ASGI server (HTTP and WebSockets) on the test database, and Chromium.
-
-pytest-django's `live_server` is WSGI-only and cannot serve /ws/chat/, so uvicorn runs in a subprocess
-with the test settings, pointed at the test database. Tests use `transactional_db` so that what they
-create is committed and visible to that server; the table flush after each test cleans it up.
+"""Browser-test fixtures: a live ASGI server (HTTP and WebSockets, testing/live_server.py) on the test
+database, and Chromium. Tests use `transactional_db` so that what they create is committed and visible to
+that server; the table flush after each test cleans it up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+
+from testing.live_server import asgi_server_running
 
 SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -33,38 +28,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SERVER_START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_env(test_db_name: str) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "escape_ai.settings.test", "WHITENOISE_USE_FINDERS": "true"}
-    # Same database server, but the test database pytest-django created.
-    if env.get("DATABASE_URL"):
-        parts = urlsplit(env["DATABASE_URL"])
-        env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + test_db_name))
-    else:
-        env["EMBEDDED_DB_NAME"] = test_db_name
-    return env
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url + "/login/", timeout=2) as response:  # noqa: S310 (loopback only)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"uvicorn did not answer within {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
 
 
 def _warm_up(url: str) -> None:
@@ -77,47 +40,11 @@ def _warm_up(url: str) -> None:
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The base URL of uvicorn serving escape_ai.asgi on a free loopback port, on the test database."""
-    from django.db import connection
-
-    test_db_name = connection.settings_dict["NAME"]
-    port = _free_port()
-    log_path = Path(settings.BASE_DIR) / "var" / "log" / "browser-tests-uvicorn.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "escape_ai.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--log-level",
-                "warning",
-            ],
-            cwd=settings.BASE_DIR,
-            env=_server_env(test_db_name),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url, process, log_path)
+    with asgi_server_running(log_name="browser-tests") as url:
         # The server's first search loads the Korean analyser and the sentence encoder (seconds); start
         # that now, in the background, while the tests build their data.
         threading.Thread(target=_warm_up, args=(url,), daemon=True).start()
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -177,7 +177,7 @@ def test_the_click_beacon_refuses_what_is_not_a_recommendation(rooms, user, page
     anonymous = Client().post(f"/rooms/{room.id}/click", {"message_id": str(message.id)})
     as_get = page.get(f"/rooms/{room.id}/click", {"message_id": str(message.id)})
 
-    assert not_recommended.status_code == 400 and "추천에 포함되지 않은" in not_recommended.json()["detail"]
+    assert not_recommended.status_code == 404 and "추천에 포함되지 않은" in not_recommended.json()["detail"]
     assert garbage.status_code == 400
     assert anonymous.status_code == 401
     assert as_get.status_code == 405

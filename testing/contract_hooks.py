@@ -1,0 +1,106 @@
+"""schemathesis hooks for the API contract test (testing/test_api_contract.py loads them with `hooks = ...`).
+
+A JSON Schema states each value on its own. A few rules relate values to each other or to today, so the schema
+states them in words (descriptions) and the server answers 400 when they are broken. Schema-valid (positive)
+cases are made to follow those rules here, nothing else: negative cases are left as generated.
+
+- `difficulty_min` ≤ `difficulty_max` (rooms list, search);
+- insights: `from` ≤ `to`, at most ANALYTICS_INSIGHTS_MAX_DAYS days;
+- a review's `played_on` is not after today (Asia/Seoul);
+- a new password is strong (Django's validators: not common, not like the username): format `password`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import string
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
+SEOUL = ZoneInfo("Asia/Seoul")
+INSIGHTS_MAX_DAYS = int(os.environ.get("ANALYTICS_INSIGHTS_MAX_DAYS", "366"))
+
+# Random passwords of 16+ characters from a wide alphabet are never common nor close to a username.
+schemathesis.openapi.format(
+    "password", st.text(alphabet=string.ascii_letters + string.digits + "!#%&*+-=?@^_~", min_size=16, max_size=64)
+)
+
+
+def _today() -> date:
+    return datetime.now(SEOUL).date()
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _integer(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _difficulty_in_order(query: dict) -> None:
+    low, high = _integer(query.get("difficulty_min")), _integer(query.get("difficulty_max"))
+    if low is not None and high is not None and low > high:
+        query["difficulty_min"], query["difficulty_max"] = query["difficulty_max"], query["difficulty_min"]
+
+
+def _insights_range(query: dict) -> None:
+    day_from, day_to = _date(query.get("from")), _date(query.get("to"))
+    if ("from" in query and day_from is None) or ("to" in query and day_to is None):
+        return  # not a date: nothing to order
+    if day_to is None:
+        day_to = max(_today(), day_from) if day_from else _today()
+        if day_from is not None:
+            query["to"] = day_to.isoformat()
+    if day_from is None:
+        return  # the server's default start is inside the range
+    if day_from > day_to:
+        day_from, day_to = day_to, day_from
+    if (day_to - day_from).days + 1 > INSIGHTS_MAX_DAYS:
+        day_from = day_to - timedelta(days=INSIGHTS_MAX_DAYS - 1)
+    query["from"], query["to"] = day_from.isoformat(), day_to.isoformat()
+
+
+def _played_on_not_future(body: dict) -> None:
+    played_on = _date(body.get("played_on"))
+    if played_on is not None and played_on > _today() - timedelta(days=1):
+        body["played_on"] = (_today() - timedelta(days=1)).isoformat()
+
+
+def _strong_password(body: dict) -> None:
+    """A password as long as the drawn one but strong: edges of its length stay tested, weak ones do not reach
+    Django's validators (common passwords, all digits, close to the username)."""
+    password = body.get("password")
+    if isinstance(password, str) and len(password) >= 8:
+        seed = hashlib.sha256(password.encode("utf-8", "surrogatepass")).hexdigest()
+        strong = "".join(ch.upper() if i % 3 == 0 else ch for i, ch in enumerate(seed)) + "!Zq"
+        body["password"] = (strong * (len(password) // len(strong) + 1))[: len(password) - 3] + "#Q7"
+
+
+@schemathesis.hook
+def map_case(context, case):
+    if case.meta is None or case.meta.generation.mode != GenerationMode.POSITIVE:
+        return case
+    path, method = case.operation.path, case.method.upper()
+    if isinstance(case.query, dict):
+        if path in ("/rooms/", "/rooms/search"):
+            _difficulty_in_order(case.query)
+        elif path == "/analytics/insights":
+            _insights_range(case.query)
+    if path == "/rooms/{room_id}/reviews" and method == "POST" and isinstance(case.body, dict):
+        _played_on_not_future(case.body)
+    if path == "/auth/register" and isinstance(case.body, dict):
+        _strong_password(case.body)
+    return case
