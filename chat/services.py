@@ -10,6 +10,7 @@ consumer turns them into {"type": "error", "message"} frames.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import time
@@ -489,7 +490,8 @@ def conversation_reply(*, user, session_id: int | None, text: str) -> Conversati
         async for _ in _run(user=user, session_id=session_id, text=text, run=run, to_thread=sync_to_async):
             pass
 
-    async_to_sync(collect)()
+    # The turn's chat session is in the log and event context while the turn runs, not in the caller's after it.
+    contextvars.copy_context().run(async_to_sync(collect))
     assert run.result is not None
     return run.result
 

@@ -1,7 +1,7 @@
 import re
 import uuid
 
-from escape_ai.logging import request_id_var, user_id_var
+from escape_ai.logging import chat_session_id_var, request_id_var, user_id_var
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -18,6 +18,7 @@ class RequestIdMiddleware:
         request.request_id = request_id
         token = request_id_var.set(request_id)
         user_token = user_id_var.set(None)
+        session_token = chat_session_id_var.set(None)  # a thread serves many requests: none inherits a chat
         try:
             response = self.get_response(request)
             user = getattr(request, "user", None)
@@ -26,5 +27,6 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
             user_id_var.reset(user_token)
+            chat_session_id_var.reset(session_token)
         response["X-Request-ID"] = request_id
         return response

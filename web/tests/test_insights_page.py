@@ -109,11 +109,13 @@ def test_insights_period_is_one_of_the_offered_ones(staff_user):
 
 
 def test_insights_draw_monthly_demand_with_forecast(staff_user):
-    from datetime import timedelta
+    from datetime import datetime
 
-    now = timezone.now()
+    today = timezone.localdate()
     for months_ago, count in ((3, 2), (2, 4), (1, 6)):
-        moment = now - timedelta(days=31 * months_ago)
+        # The middle of each of the last three complete months (local time), whatever today's date is.
+        index = today.year * 12 + today.month - 1 - months_ago
+        moment = datetime(index // 12, index % 12 + 1, 15, 12, tzinfo=timezone.get_current_timezone())
         store_events(
             "search.performed", [{"query": "q", "region": "강남", "genres": ["공포"]}] * count, occurred_at=moment
         )
