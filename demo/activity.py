@@ -697,9 +697,33 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
                 },
             )
         )
+    # Reviews reach the insights as events, as a review written on the site does (rooms.services.review_upsert).
+    facts = dict(
+        (room_id, (region, list(genres)))
+        for room_id, region, genres in Room.objects.filter(id__in={r["room"] for r in plan.reviews}).values_list(
+            "id", "region", "genres"
+        )
+    )
+    for spec in plan.reviews:
+        region, genres = facts[spec["room"]]
+        documents["review.created"].append(
+            _event(
+                "review.created",
+                rng=rng,
+                user_id=user_ids[spec["user"]],
+                at=spec["created_at"],
+                payload={"room_id": spec["room"], "rating": spec["rating"], "region": region, "genres": genres},
+            )
+        )
     events = 0
     # Recommendations before the clicks on them (analytics joins a click to its recommendation).
-    for type_ in ("search.performed", "chat.message", "recommendation.shown", "recommendation.clicked"):
+    for type_ in (
+        "search.performed",
+        "chat.message",
+        "recommendation.shown",
+        "recommendation.clicked",
+        "review.created",
+    ):
         rows = documents[type_]
         for start in range(0, len(rows), 2000):
             events += events_insert(documents=rows[start : start + 2000])

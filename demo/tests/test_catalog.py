@@ -16,7 +16,9 @@ from django.db.models import Avg, Count, Sum
 from demo.activity import RoomInfo, activity_plan
 from demo.catalog import DEFAULT_ROOMS, OWNERS, SETTINGS, catalogue_build, josa
 from demo.management.commands.load_demo_data import DEMO_SEEDERS
+from analytics.models import Event
 from rooms.models import Review, Room, Store
+from testing.factories import RoomFactory
 from rooms.text import query_analyze
 from rooms.vocabulary import GENRE_NAMES, REGION_NAMES
 
@@ -224,9 +226,30 @@ def test_room_ratings_and_review_counts_are_those_of_their_reviews():
     call_command("seed_catalog", scale=30, embed="none", stdout=out)
     assert "0 created, 1 updated" in out.getvalue()
     _assert_room_numbers_are_their_reviews()
+    # Every demo review reached the insights as a review.created event, like one written on the site.
+    reviews = {(r.user_id, r.room_id, r.rating) for r in Review.objects.all()}
+    events = {
+        (e.user_id, e.payload["room_id"], e.payload["rating"]) for e in Event.objects.filter(type="review.created")
+    }
+    assert events == reviews and len(reviews) > 20
     # Reloading the activity takes the old reviews out of the numbers before adding the new ones.
     call_command("seed_activity", users=12, months=13, seed=6, reset=True, train=False, stdout=StringIO())
     _assert_room_numbers_are_their_reviews()
+
+
+def test_seed_catalog_removes_rooms_its_stores_no_longer_have():
+    call_command("seed_catalog", scale=30, embed="none", stdout=StringIO())
+    store = Store.objects.order_by("id").first()
+    old = RoomFactory(store=store, name="옛 생성기의 테마")
+
+    out = StringIO()
+    call_command("seed_catalog", scale=30, embed="none", stdout=out)
+
+    assert "0 created, 0 updated, 1 removed" in out.getvalue()
+    assert not Room.objects.filter(id=old.id).exists() and Room.objects.count() == 30
+    out = StringIO()
+    call_command("seed_catalog", scale=30, embed="none", stdout=out)
+    assert "0 created, 0 updated)" in out.getvalue()  # nothing to remove the second time, and it says nothing
 
 
 def test_better_rooms_get_more_and_better_reviews():

@@ -97,17 +97,21 @@
     var store = room.store || {};
     titleBox.appendChild(el("p", "room-card__store", store.name || ""));
     head.appendChild(titleBox);
-    var rating = el("span", "rating");
-    rating.setAttribute("role", "img");
-    var ratingValue = Number(room.rating || 0).toFixed(1);
-    rating.setAttribute("aria-label", "평점 " + ratingValue + "/5");
-    var star = el("span", "rating__star", "★");
-    star.setAttribute("aria-hidden", "true");
-    rating.appendChild(star);
-    var ratingText = el("span", null, ratingValue);
-    ratingText.setAttribute("aria-hidden", "true");
-    rating.appendChild(ratingText);
-    head.appendChild(rating);
+    if (room.review_count) {
+      var rating = el("span", "rating");
+      rating.setAttribute("role", "img");
+      var ratingValue = Number(room.rating || 0).toFixed(1);
+      rating.setAttribute("aria-label", "평점 " + ratingValue + "/5");
+      var star = el("span", "rating__star", "★");
+      star.setAttribute("aria-hidden", "true");
+      rating.appendChild(star);
+      var ratingText = el("span", null, ratingValue);
+      ratingText.setAttribute("aria-hidden", "true");
+      rating.appendChild(ratingText);
+      head.appendChild(rating);
+    } else {
+      head.appendChild(el("span", "rating rating--none", "후기 없음"));
+    }
     card.appendChild(head);
 
     var tags = el("ul", "tags");
@@ -131,7 +135,7 @@
     var party = room.min_players === room.max_players ? room.min_players + "인" : room.min_players + "-" + room.max_players + "인";
     facts.appendChild(el("li", null, party));
     facts.appendChild(el("li", null, room.duration_minutes + "분"));
-    facts.appendChild(el("li", null, "후기 " + (room.review_count || 0) + "개"));
+    if (room.review_count) facts.appendChild(el("li", null, "후기 " + room.review_count + "개"));
     card.appendChild(facts);
 
     var foot = el("div", "room-card__foot");

@@ -182,3 +182,27 @@ def test_rooms_paths_serve_api_clients_json_and_browsers_html(catalog, user):
     assert page["Content-Type"].startswith("text/html")
     assert "Accept" in page["Vary"]
     assert "Accept" in listing["Vary"]
+
+
+def test_browse_says_how_many_rooms_meet_the_conditions_and_a_search_says_it_is_ranked(client, catalog):
+    everything = client.get("/rooms/", {"region": ""}).content.decode()
+    gangnam = client.get("/rooms/", {"region": "강남"}).content.decode()
+    searched = client.get("/rooms/", {"q": "병원"}).content.decode()
+
+    assert "조건에 맞는 테마 8개" in everything
+    assert f"조건에 맞는 테마 {sum(1 for room in catalog.values() if room.region == '강남')}개" in gangnam
+    assert "관련도 높은 순으로" in searched and "이상" not in searched.split("result-meta", 1)[1][:80]
+
+
+def test_a_room_without_reviews_says_so_instead_of_zero_stars(client, catalog):
+    from rooms.models import Room
+
+    room = catalog["셜록의 서재"]
+    Room.objects.filter(id=room.id).update(rating=0, rating_sum=0, review_count=0)
+
+    detail = client.get(f"/rooms/{room.id}/").content.decode()
+    listing = client.get("/rooms/", {"region": "강남"}).content.decode()
+
+    assert "아직 후기가 없어요" in detail and "★" not in detail.split("<h1", 1)[1].split("</header>", 1)[0]
+    card = listing.split(f'data-room-id="{room.id}"', 1)[1].split("</article>", 1)[0]
+    assert "후기 없음" in card and "후기 0개" not in card

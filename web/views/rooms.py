@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat.services import ChatError, recommendation_feedback_record
 from rooms.models import Review
-from rooms.selectors.rooms import room_get
+from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import room_search_hybrid
 from rooms.services import review_upsert, room_view_record
 from web.forms.rooms import ReviewForm, RoomFilterForm
@@ -39,7 +39,11 @@ def rooms_browse_view(request: HttpRequest) -> HttpResponse:
             query = request.GET.copy()
             query["page"] = str(page + 1)
             more_query = query.urlencode()
-    context = {"form": form, "hits": hits, "has_more": has_more, "more_query": more_query}
+    # Browsing by conditions alone has an exact total; a text search ranks by relevance and shows the best.
+    total = None
+    if status == 200 and not form.cleaned_data.get("q"):
+        total = room_list(filters=form.search_filters()).count()
+    context = {"form": form, "hits": hits, "has_more": has_more, "more_query": more_query, "total": total}
     return render(request, "rooms/browse.html", context, status=status)
 
 

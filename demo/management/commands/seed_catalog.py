@@ -29,6 +29,8 @@ class Command(BaseCommand):
             help="queue: Celery embeds new/changed rooms (default); sync: embed here; none: leave them dirty",
         )
 
+    removed = 0
+
     def handle(self, *args, scale: int, embed: str, **options):
         if not 1 <= scale <= 1_000_000:
             raise CommandError("--scale는 1 이상 1,000,000 이하여야 합니다.")
@@ -49,7 +51,8 @@ class Command(BaseCommand):
                 rooms_embed(room_ids=changed_ids[start : start + 256])
         self.stdout.write(
             f"catalogue: {len(catalogue.stores)} stores ({stores_written} written), {len(catalogue.rooms)} rooms "
-            f"({created} created, {updated} updated) in {time.monotonic() - started:.1f}s"
+            f"({created} created, {updated} updated{f', {self.removed} removed' if self.removed else ''}) "
+            f"in {time.monotonic() - started:.1f}s"
         )
 
     def _stores(self, specs) -> tuple[dict[int, int], int]:
@@ -101,6 +104,10 @@ class Command(BaseCommand):
         for room in changed:
             room.save()
             changed_ids.append(room.id)
+        # Rooms of the demo's stores that the catalogue no longer has (an older generator's names) go.
+        wanted = {(store_ids[spec.store_key], spec.name) for spec in specs}
+        gone = [room.id for key, room in existing.items() if key not in wanted]
+        self.removed = Room.objects.filter(id__in=gone).delete()[1].get("rooms.Room", 0) if gone else 0
         return changed_ids, len(new), len(changed)
 
     def _ratings_from_reviews(self, store_ids: set[int]) -> int:
