@@ -13,14 +13,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Avg, Count, Sum
 
+from analytics.models import Event
 from demo.activity import RoomInfo, activity_plan
 from demo.catalog import DEFAULT_ROOMS, OWNERS, SETTINGS, catalogue_build, josa
 from demo.management.commands.load_demo_data import DEMO_SEEDERS
-from analytics.models import Event
 from rooms.models import Review, Room, Store
-from testing.factories import RoomFactory
 from rooms.text import query_analyze
 from rooms.vocabulary import GENRE_NAMES, REGION_NAMES
+from testing.factories import RoomFactory
 
 pytestmark = pytest.mark.django_db
 
