@@ -63,6 +63,8 @@ def champion_cache_clear() -> None:
     """Forget loaded champions (tests; a process that switched tracking stores)."""
     with _slots_lock:
         _slots.clear()
+    with _baseline_lock:  # versions are per tracking store: "v1" of another store is another model
+        _baseline_cache.clear()
 
 
 # --- recommender ------------------------------------------------------------------------------

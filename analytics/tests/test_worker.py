@@ -55,8 +55,9 @@ def test_critical_event_is_stored_at_once_by_the_worker(worker, user):
     line = wait_for(lambda: _log_line(worker, request_id), timeout=10)
     assert line["message"] == "critical event stored" and line["chat_session_id"] == 77
     assert buffer.buffer_length() == 0
-    # The worker's task run time reaches /metrics through the multiprocess directory.
-    assert metric_value("escape_ai_celery_task_seconds_count", task="analytics.event_store") >= 1
+    # The worker's task run time reaches /metrics through the multiprocess directory (observed when the task
+    # has returned, a moment after the row and the log line).
+    wait_for(lambda: metric_value("escape_ai_celery_task_seconds_count", task="analytics.event_store") >= 1)
 
 
 def test_register_and_login_publish_their_events(worker, api_client):
