@@ -351,6 +351,8 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1
 METRICS_BASIC_AUTH = env.str("METRICS_BASIC_AUTH", default="")  # "user:password"; empty = off
 METRICS_JSONL_ENABLED = env.bool("METRICS_JSONL_ENABLED", default=True)
 METRICS_JSONL_DIR = env.str("METRICS_JSONL_DIR", default=str(BASE_DIR / "data" / "metrics"))
+# The Redis that buffers ordinary events until the flush: it needs appendonly yes + noeviction (docs/operations.md).
+ANALYTICS_BUFFER_REDIS_URL = env.str("ANALYTICS_BUFFER_REDIS_URL", default=REDIS_URL)
 ANALYTICS_FLUSH_INTERVAL_SECONDS = env.int("ANALYTICS_FLUSH_INTERVAL_SECONDS", default=300)
 ANALYTICS_FLUSH_BATCH_SIZE = env.int("ANALYTICS_FLUSH_BATCH_SIZE", default=5000)
 ANALYTICS_FLUSH_LOCK_SECONDS = env.int("ANALYTICS_FLUSH_LOCK_SECONDS", default=120)
