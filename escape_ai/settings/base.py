@@ -176,6 +176,7 @@ REST_FRAMEWORK = {
         "chat": env.str("THROTTLE_CHAT", default="30/min"),
         # every frame a user's WebSockets send (messages, state.get, state.remove), on top of `chat` for messages
         "chat_frames": env.str("THROTTLE_CHAT_FRAMES", default="120/min"),
+        "ws_ticket": env.str("THROTTLE_WS_TICKET", default="30/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
     },
@@ -334,6 +335,12 @@ LLM_PRICES_USD_PER_MTOK = {
 }
 CHAT_DAILY_TOKEN_BUDGET = env.int("CHAT_DAILY_TOKEN_BUDGET", default=200_000)  # per user; 0 = unlimited
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=1000)
+# The longest reply an LLM may give: `max_tokens` on every provider call, and a cap on the reply's text.
+LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=400)
+CHAT_REPLY_MAX_CHARS = env.int("CHAT_REPLY_MAX_CHARS", default=600)
+# WebSocket: the largest frame a client may send, and how long a one-time ticket (POST /chat/ws-ticket) lives.
+CHAT_WS_MAX_FRAME_BYTES = env.int("CHAT_WS_MAX_FRAME_BYTES", default=8192)
+CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=30)
 CHAT_RECOMMENDATION_LIMIT = env.int("CHAT_RECOMMENDATION_LIMIT", default=3)
 # Search hits the personal rerank (ml) chooses the shown ones from.
 CHAT_RERANK_CANDIDATES = env.int("CHAT_RERANK_CANDIDATES", default=10)
