@@ -101,6 +101,15 @@ else:
     DATABASES = {"default": embedded_db.connection_settings(PGDATA_DIR, EMBEDDED_DB_NAME)}
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}")}
+# Insights (the staff dashboards' long reads) from a streaming replica when given; tests mirror the primary.
+if env.str("DATABASE_INSIGHTS_URL", default=""):
+    DATABASES["insights"] = {
+        **env.db_url("DATABASE_INSIGHTS_URL"),
+        "ENGINE": "django_prometheus.db.backends.postgresql",
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, sessions (cached_db), channel layer, token revocation, login counters ---

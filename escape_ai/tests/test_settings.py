@@ -226,3 +226,20 @@ def test_debug_is_off_unless_set_and_make_run_sets_it():
     assert "export DEBUG=${DEBUG:-true}" in (BASE_DIR / "scripts" / "run.sh").read_text()
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
     assert "DJANGO_SETTINGS_MODULE=escape_ai.settings.production" in dockerfile
+
+
+def test_insights_read_from_a_replica_when_one_is_named():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'escape_ai.settings.production'; django.setup();"
+        "from django.conf import settings; from analytics.selectors import insights_database;"
+        "print(insights_database(), settings.DATABASES.get('insights', {}).get('HOST'))"
+    )
+    for extra, expected in (
+        ({}, "default None"),
+        ({"DATABASE_INSIGHTS_URL": "postgres://ro:pw@replica.internal:5432/escape_ai"}, "insights replica.internal"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=BASE_DIR, env=_production_env(**extra), capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == expected

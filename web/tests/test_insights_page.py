@@ -111,9 +111,12 @@ def test_insights_period_is_one_of_the_offered_ones(staff_user):
 def test_insights_draw_monthly_demand_with_forecast(staff_user):
     from datetime import timedelta
 
-    now = timezone.now()
+    # Mid-month of each of the three months before this one (31-day steps skip a month near a month's end).
+    this_month = timezone.localtime().replace(day=15, hour=12, minute=0, second=0, microsecond=0)
     for months_ago, count in ((3, 2), (2, 4), (1, 6)):
-        moment = now - timedelta(days=31 * months_ago)
+        moment = this_month
+        for _ in range(months_ago):
+            moment = (moment.replace(day=1) - timedelta(days=1)).replace(day=15)
         store_events(
             "search.performed", [{"query": "q", "region": "강남", "genres": ["공포"]}] * count, occurred_at=moment
         )
