@@ -84,18 +84,19 @@ class ChatApi(APIView):
         return Response(self.OutputSerializer(result).data)
 
 
+class WsTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="seconds: the ticket opens one socket within this time")
+    url = serializers.CharField(help_text="the WebSocket path with the ticket")
+
+
 class WsTicketApi(APIView):
     """A one-time ticket for `/ws/chat/?ticket=…`, so a long-lived token need not sit in a URL."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "ws_ticket"
 
-    class OutputSerializer(serializers.Serializer):
-        ticket = serializers.CharField()
-        expires_in = serializers.IntegerField(help_text="seconds: the ticket opens one socket within this time")
-        url = serializers.CharField(help_text="the WebSocket path with the ticket")
-
-    @extend_schema(request=None, responses={201: OutputSerializer})
+    @extend_schema(request=None, responses={201: WsTicketSerializer})
     def post(self, request):
         token = request.auth  # an access token (JWT), or None for the session cookie
         if token is not None and "jti" in getattr(token, "payload", {}):
@@ -105,7 +106,7 @@ class WsTicketApi(APIView):
             exp = int(time.time() + request.session.get_expiry_age())
         ticket = ws_ticket_issue(user_id=request.user.id, jti=jti, session=session, exp=exp)
         body = {"ticket": ticket, "expires_in": settings.CHAT_WS_TICKET_SECONDS, "url": f"/ws/chat/?ticket={ticket}"}
-        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(WsTicketSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class SessionListApi(APIView):
