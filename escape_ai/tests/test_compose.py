@@ -33,7 +33,7 @@ def _published(service: str) -> list[str]:
 
 
 def test_only_the_proxy_is_published_on_every_interface():
-    for name, service in COMPOSE["services"].items():
+    for name in COMPOSE["services"]:
         for port in _published(name):
             if name != "proxy":
                 assert port.startswith("127.0.0.1:"), (name, port)
