@@ -70,8 +70,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         if self.credential.get("exp"):
             delay = max(0.0, self.credential["exp"] - time.time())
-            loop = asyncio.get_running_loop()
-            self.expiry = loop.call_later(delay, lambda: loop.create_task(self._end(EXPIRED)))
+            self.expiry = asyncio.get_running_loop().call_later(delay, self._expired)
         follow = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("session_id")
         if follow and follow[0].isdigit():
             session = await in_worker_thread(session_get)(user=self.user, session_id=int(follow[0]))
@@ -83,6 +82,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.expiry.cancel()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    def _expired(self) -> None:
+        # Kept on the consumer: the loop holds only a weak reference to a task.
+        self.expiry_task = asyncio.get_running_loop().create_task(self._end(EXPIRED))
 
     async def _end(self, message: str) -> None:
         """An error frame, then close with 4401 (the client should log in again, not reconnect)."""
