@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 
 from accounts.login_guard import LoginLocked
 from accounts.models import USERNAME_PATTERN
-from accounts.services import InvalidCredentials, user_login, user_register, user_update_preferences
-from accounts.tokens import access_token_revoke, refresh_token_blacklist, tokens_issue, tokens_rotate
+from accounts.services import InvalidCredentials, user_login, user_logout, user_register, user_update_preferences
+from accounts.tokens import tokens_issue, tokens_rotate
 from escape_ai.api_input import JsonBodySerializer, TextField
 from escape_ai.openapi import ErrorSerializer
 from rooms.vocabulary import GENRE_NAMES, REGION_NAMES
@@ -160,11 +160,7 @@ class LogoutApi(AuthAPIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = request.auth
-        if token is not None and "jti" in getattr(token, "payload", {}):
-            access_token_revoke(jti=token["jti"], exp=token["exp"])
-        if "refresh" in serializer.validated_data:
-            refresh_token_blacklist(raw_refresh=serializer.validated_data["refresh"], user=request.user)
+        user_logout(user=request.user, access_token=request.auth, raw_refresh=serializer.validated_data.get("refresh"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

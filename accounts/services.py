@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+import hashlib
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
-from accounts.login_guard import login_guard_check, login_guard_record_failure, login_guard_reset
+from accounts.login_guard import login_guard_reserve, login_guard_succeeded
 from accounts.models import User
 from accounts.selectors import user_email_taken, user_username_taken
-from accounts.tokens import tokens_issue
+from accounts.tokens import access_token_revoke, refresh_token_blacklist, tokens_issue
 from analytics.services import event_record
 from escape_ai.exceptions import Conflict
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidCredentials(Exception):
@@ -54,14 +61,8 @@ def user_register(
 
 
 def user_login(*, username: str, password: str, ip: str, request=None) -> tuple[User, dict[str, str]]:
-    """Check the brute-force guard first, then the password; return the user and a token pair."""
-    login_guard_check(username=username, ip=ip)
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        login_guard_record_failure(username=username, ip=ip)
-        raise InvalidCredentials
-    login_guard_reset(username=username)
-    event_record(type="user.logged_in", user_id=user.pk)
+    """The API login: the brute-force guard, the password, then a token pair."""
+    user = user_authenticate(username=username, password=password, ip=ip, request=request)
     return user, tokens_issue(user=user)
 
 
@@ -75,12 +76,51 @@ def user_update_preferences(*, user: User, **fields) -> User:
 
 
 def user_authenticate(*, username: str, password: str, ip: str, request=None) -> User:
-    """The web login's check: the same brute-force guard as the API, but no JWT pair (the site uses sessions)."""
-    login_guard_check(username=username, ip=ip)
+    """Every login (API, site, admin) comes here: an attempt is reserved by the brute-force guard before the
+    password is checked (raises `LoginLocked` past the limit), and given back when the password is right."""
+    login_guard_reserve(username=username, ip=ip)
     user = authenticate(request, username=username, password=password)
     if user is None:
-        login_guard_record_failure(username=username, ip=ip)
         raise InvalidCredentials
-    login_guard_reset(username=username)
+    login_guard_succeeded(username=username, ip=ip)
     event_record(type="user.logged_in", user_id=user.pk)
     return user
+
+
+# --- logout: the credential ends, and so do the sockets opened with it ---------------------------------
+
+
+def user_sockets_group(*, user_id: int) -> str:
+    """The Channels group every WebSocket of this user joins, so that ending a credential reaches them."""
+    return f"auth_user_{user_id}"
+
+
+def session_key_digest(session_key: str | None) -> str | None:
+    # Sockets are told which session ended without the session key itself travelling through Redis.
+    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else None
+
+
+def _sockets_notify(*, user_id: int, jti: str | None = None, session_key: str | None = None) -> None:
+    """Sockets authenticated by this access token (jti) or this session close with 4401. Best effort: the
+    logout itself has happened (a socket also re-checks revocation when it connects, and ends at expiry)."""
+    message = {"type": "auth.revoked", "jti": jti, "session": session_key_digest(session_key)}
+    try:
+        async_to_sync(get_channel_layer().group_send)(user_sockets_group(user_id=user_id), message)
+    except Exception:  # noqa: BLE001 - Redis down: the logout still succeeds
+        logger.warning("could not tell open sockets about a logout", extra={"user_id": user_id})
+
+
+def user_logout(*, user: User, access_token=None, raw_refresh: str | None = None) -> None:
+    """The API logout: the access token is refused from now on (and its sockets close), the refresh token
+    (if given, and the user's own) is blacklisted."""
+    if access_token is not None and "jti" in getattr(access_token, "payload", {}):
+        access_token_revoke(jti=access_token["jti"], exp=access_token["exp"])
+        _sockets_notify(user_id=user.pk, jti=access_token["jti"])
+    if raw_refresh:
+        refresh_token_blacklist(raw_refresh=raw_refresh, user=user)
+
+
+def user_session_ended(*, user: User | None, session_key: str | None) -> None:
+    """A session logout (the site's, the admin's: Django's `user_logged_out`): close that session's sockets."""
+    if user is not None and session_key:
+        _sockets_notify(user_id=user.pk, session_key=session_key)

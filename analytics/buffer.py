@@ -4,6 +4,10 @@ A flush moves a batch from the buffer to the processing list in one atomic step,
 only then removes exactly those items from the processing list. A worker killed in between leaves
 the batch in the processing list, where the next flush finds it first; the idempotent insert makes
 storing it again harmless.
+
+The buffer's Redis is `ANALYTICS_BUFFER_REDIS_URL` (by default the cache's, `REDIS_URL`). It must keep an
+append-only file (`appendonly yes`, `appendfsync everysec`) and never evict (`noeviction`): then a Redis
+restart loses at most the last second of events. A cache-only Redis may be volatile; this one may not.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import os
 import threading
 
+import redis
+from django.conf import settings
 from django.core.cache import cache
-from django_redis import get_redis_connection
+from django.core.signals import setting_changed
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -52,12 +58,32 @@ _scripts: dict[str, object] = {}
 # per process: `buffer_append` runs once per event and its only necessary cost is the RPUSH itself.
 _client: list = []
 _keys: dict[str, str] = {}
+# Seconds to wait for the buffer's Redis before an event goes straight to PostgreSQL instead.
+_TIMEOUT_SECONDS = 2
 
 
 def _redis():
     if not _client:
-        _client.append(get_redis_connection("default"))
+        _client.append(
+            redis.Redis.from_url(
+                settings.ANALYTICS_BUFFER_REDIS_URL,
+                socket_timeout=_TIMEOUT_SECONDS,
+                socket_connect_timeout=_TIMEOUT_SECONDS,
+            )
+        )
     return _client[0]
+
+
+def _forget_client(*, setting: str, **kwargs) -> None:
+    # Settings that name the buffer's Redis or its key prefix changed (tests do): connect and name anew.
+    if setting in ("ANALYTICS_BUFFER_REDIS_URL", "CACHES"):
+        _client.clear()
+        _scripts.clear()
+        _keys.clear()
+        _generation[0] += 1
+
+
+setting_changed.connect(_forget_client, dispatch_uid="analytics.buffer.forget_client")
 
 
 def _script(name: str, source: str):
@@ -80,14 +106,18 @@ def key(name: str) -> str:
 # for it. A new one after a fork, and a fresh one retried once after a dropped connection (a push
 # that landed twice is harmless: the flush stores an event id once).
 _local = threading.local()
+_generation = [0]  # bumped when the client is replaced: every thread's own connection is then remade
 
 
 def _own_connection():
     connection = getattr(_local, "connection", None)
-    if connection is None or _local.pid != os.getpid():
+    if connection is None or _local.pid != os.getpid() or _local.generation != _generation[0]:
+        if connection is not None:
+            connection.disconnect()
         pool = _redis().connection_pool
         connection = _local.connection = pool.connection_class(**pool.connection_kwargs)
         _local.pid = os.getpid()
+        _local.generation = _generation[0]
     return connection
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
+from django.conf import settings
+from django.db import connections
 
 _REGION_GENRE_METRICS = {
     "search": "searches",
@@ -15,8 +16,14 @@ _REGION_GENRE_METRICS = {
 }
 
 
+def insights_database() -> str:
+    """The database alias insights read from: a PostgreSQL replica when `DATABASE_INSIGHTS_URL` names one
+    (long reads for the staff dashboards stay off the primary), else the primary."""
+    return "insights" if "insights" in settings.DATABASES else "default"
+
+
 def _rows(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with connections[insights_database()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -40,8 +40,11 @@ def event_record(
 
     Critical types are published to RabbitMQ (publisher confirms) and stored by a worker at once;
     the others are appended to the Redis buffer that beat flushes. Either happens after the current
-    transaction commits, so a rolled-back action leaves no event. `chat_session_id` defaults to the
-    chat session of the current context (`escape_ai.logging.chat_session_id_var`).
+    transaction commits, so a rolled-back action leaves no event. When neither the broker nor the
+    buffer's Redis can take it, the event goes straight into PostgreSQL with the flush's idempotent
+    insert. Nothing after the commit raises: a committed action never turns into an error because of
+    its event. `chat_session_id` defaults to the chat session of the current context
+    (`escape_ai.logging.chat_session_id_var`).
     """
     event_id = event_id or uuid.uuid4()
     if chat_session_id is None:
@@ -60,10 +63,11 @@ def event_record(
         metrics.EVENTS_REJECTED.labels(exc.reason).inc()
         logger.warning("event rejected", extra={"event_type": str(type)[:50], "reason": exc.reason})
         raise
+    # robust: should anything still raise after the commit, it is logged, never the action's error.
     if type in CRITICAL_TYPES:
-        transaction.on_commit(functools.partial(_publish, document, type))
+        transaction.on_commit(functools.partial(_publish, document, type), robust=True)
     else:
-        transaction.on_commit(functools.partial(_buffer, document, type))
+        transaction.on_commit(functools.partial(_buffer, document, type), robust=True)
     return event_id
 
 
@@ -79,8 +83,26 @@ def _count_recorded(type_: str, route: str) -> None:
 
 
 def _buffer(document: str, type_: str) -> None:
-    buffer.buffer_append(document)
+    try:
+        buffer.buffer_append(document)
+    except Exception:  # noqa: BLE001 - the buffer's Redis is down or unreachable: store the event now
+        logger.warning("event buffer unavailable, event stored directly", extra={"event_type": type_})
+        _store_direct(document, type_)
+        return
     _count_recorded(type_, "buffered")
+
+
+def _store_direct(document: str, type_: str) -> None:
+    """The flush's idempotent insert for one event, when it cannot wait in the buffer. Never raises."""
+    try:
+        inserted = events_insert(documents=[document])
+    except Exception:
+        logger.exception("event lost: its buffer and the database are both unavailable", extra={"event_type": type_})
+        metrics.EVENTS_REJECTED.labels("unavailable").inc()
+        return
+    _count_recorded(type_, "direct")
+    if inserted:
+        metrics.EVENTS_STORED.labels(type_).inc()
 
 
 def _publish(document: str, type_: str) -> None:
@@ -94,9 +116,9 @@ def _publish(document: str, type_: str) -> None:
         logger.warning("broker unavailable, critical event buffered instead", extra={"event_type": type_})
         try:
             buffer.buffer_append(document)
-        except Exception:
-            logger.exception("critical event lost: broker and Redis unavailable", extra={"event_type": type_})
-            metrics.EVENTS_REJECTED.labels("unavailable").inc()
+        except Exception:  # noqa: BLE001 - and Redis too: the database takes it now
+            logger.warning("broker and event buffer unavailable, critical event stored directly")
+            _store_direct(document, type_)
             return
         _count_recorded(type_, "fallback_buffered")
         return

@@ -1,5 +1,7 @@
 """Chat REST API: thin views that validate, call one service or selector, and serialize."""
 
+import time
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -10,10 +12,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.services import session_key_digest
 from chat.llm.budget import seconds_until_reset
 from chat.models import ChatMessage, RecommendationFeedback
 from chat.selectors import session_get, session_list, session_messages, session_quality_report
 from chat.services import ChatBudgetExceeded, ChatError, conversation_reply, recommendation_feedback_record
+from chat.ws_tickets import ws_ticket_issue
 from escape_ai.api_input import JsonBodySerializer, TextField
 from escape_ai.openapi import ErrorSerializer
 from escape_ai.pagination import PagePagination
@@ -96,6 +100,32 @@ class ChatApi(APIView):
         except ChatError as exc:
             return _error_response(exc)
         return Response(self.OutputSerializer(result).data)
+
+
+class WsTicketApi(APIView):
+    """A one-time ticket for `/ws/chat/?ticket=…`, so a long-lived token need not sit in a URL."""
+
+    permission_classes = [IsAuthenticated]
+    # The default throttles plus the `ws_ticket` scope.
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle]
+    throttle_scope = "ws_ticket"
+
+    class OutputSerializer(serializers.Serializer):
+        ticket = serializers.CharField()
+        expires_in = serializers.IntegerField(help_text="seconds: the ticket opens one socket within this time")
+        url = serializers.CharField(help_text="the WebSocket path with the ticket")
+
+    @extend_schema(request=None, responses={201: OutputSerializer})
+    def post(self, request):
+        token = request.auth  # an access token (JWT), or None for the session cookie
+        if token is not None and "jti" in getattr(token, "payload", {}):
+            jti, session, exp = token["jti"], None, int(token["exp"])
+        else:
+            jti, session = None, session_key_digest(request.session.session_key)
+            exp = int(time.time() + request.session.get_expiry_age())
+        ticket = ws_ticket_issue(user_id=request.user.id, jti=jti, session=session, exp=exp)
+        body = {"ticket": ticket, "expires_in": settings.CHAT_WS_TICKET_SECONDS, "url": f"/ws/chat/?ticket={ticket}"}
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class SessionListApi(APIView):

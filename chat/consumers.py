@@ -10,26 +10,40 @@ Conditions (the web chat's chips): {"type": "state.get", "session_id"} answers {
 
 Other sockets of the same user that follow a session (`/ws/chat/?session_id=N`, e.g. a second tab) receive each
 finished reply through the Redis channel layer group `chat_session_<id>`.
+
+Limits: a frame is at most `CHAT_WS_MAX_FRAME_BYTES` (8 KiB) of text; every frame, whatever its type, counts
+against the user's `chat_frames` rate, and a chat message also against the `chat` rate. Both answer with an
+error frame and keep the connection. The socket is closed with 4401 when the credential it was opened with
+ends: its access token (or the session) expires, or its user logs out (accounts tells the user's group
+`auth_user_<id>`; see `chat.ws_auth` for the credentials).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
+from accounts.services import user_sockets_group
+from accounts.tokens import access_token_is_revoked
 from chat.dialogue import state_public
 from chat.selectors import session_get
 from chat.services import ChatError, conversation_stream, in_worker_thread, session_state_remove
-from chat.throttling import chat_rate_allow
+from chat.throttling import chat_frame_rate_allow, chat_rate_allow
 from escape_ai.logging import chat_session_id_var, user_id_var
 
 logger = logging.getLogger(__name__)
 
 UNAUTHENTICATED_CLOSE_CODE = 4401
 _INTERNAL_ERROR = "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."
+LOGGED_OUT = "로그아웃되어 연결을 닫습니다. 다시 로그인해 주세요."
+EXPIRED = "로그인이 만료되어 연결을 닫습니다. 다시 로그인해 주세요."
+TOO_MANY = "요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요."
 
 
 def session_group(session_id: int) -> str:
@@ -40,11 +54,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.user = self.scope.get("user")
         self.groups_joined: set[str] = set()
+        self.expiry: asyncio.TimerHandle | None = None
+        self.ended = False
+        self.credential: dict = {}
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
-            await self.send_json({"type": "error", "message": self.scope.get("auth_error") or "로그인이 필요합니다."})
-            await self.close(code=UNAUTHENTICATED_CLOSE_CODE)
+            await self._end(self.scope.get("auth_error") or "로그인이 필요합니다.")
             return
+        self.credential = self.scope.get("credential") or {}
+        # Joined before the revocation check: a logout from now on reaches this socket, one before it is seen here.
+        await self._join_group(user_sockets_group(user_id=self.user.id))
+        jti = self.credential.get("jti")
+        if jti and await in_worker_thread(access_token_is_revoked)(jti=jti):
+            await self._end(LOGGED_OUT)
+            return
+        if self.credential.get("exp"):
+            delay = max(0.0, self.credential["exp"] - time.time())
+            self.expiry = asyncio.get_running_loop().call_later(delay, self._expired)
         follow = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("session_id")
         if follow and follow[0].isdigit():
             session = await in_worker_thread(session_get)(user=self.user, session_id=int(follow[0]))
@@ -52,20 +78,55 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self._join(session.id)
 
     async def disconnect(self, code):
+        if getattr(self, "expiry", None) is not None:
+            self.expiry.cancel()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def _join(self, session_id: int) -> None:
-        group = session_group(session_id)
+    def _expired(self) -> None:
+        # Kept on the consumer: the loop holds only a weak reference to a task.
+        self.expiry_task = asyncio.get_running_loop().create_task(self._end(EXPIRED))
+
+    async def _end(self, message: str) -> None:
+        """An error frame, then close with 4401 (the client should log in again, not reconnect)."""
+        if self.ended:
+            return
+        self.ended = True
+        await self.send_json({"type": "error", "message": message})
+        await self.close(code=UNAUTHENTICATED_CLOSE_CODE)
+
+    async def auth_revoked(self, event):
+        """accounts' logout: close if it ended this socket's own credential (not the user's other logins)."""
+        mine = self.credential
+        if (event.get("jti") and event["jti"] == mine.get("jti")) or (
+            event.get("session") and event["session"] == mine.get("session")
+        ):
+            await self._end(LOGGED_OUT)
+
+    async def _join_group(self, group: str) -> None:
         if group not in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.add(group)
 
+    async def _join(self, session_id: int) -> None:
+        await self._join_group(session_group(session_id))
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if self.user is None or not self.user.is_authenticated:
+        if self.user is None or not self.user.is_authenticated or self.ended:
+            return
+        allowed, wait = await in_worker_thread(chat_frame_rate_allow)(user_id=self.user.id)
+        if not allowed:
+            await self._error(TOO_MANY.format(wait=wait))
+            return
+        limit = settings.CHAT_WS_MAX_FRAME_BYTES
+        if bytes_data is not None or text_data is None:
+            await self._error("JSON 텍스트 프레임만 받습니다.")
+            return
+        if len(text_data) > limit or len(text_data.encode()) > limit:
+            await self._error(f"메시지가 너무 큽니다. 한 번에 {limit // 1024}KiB 이하로 보내 주세요.")
             return
         try:
-            content = json.loads(text_data) if text_data is not None else None
+            content = json.loads(text_data)
         except ValueError:
             content = None
         if not isinstance(content, dict):
@@ -83,7 +144,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         allowed, wait = await in_worker_thread(chat_rate_allow)(user_id=self.user.id)
         if not allowed:
-            await self._error(f"요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요.")
+            await self._error(TOO_MANY.format(wait=wait))
             return
         user_id_var.set(self.user.id)
         stream = conversation_stream(user=self.user, session_id=session_id, text=content.get("message"))

@@ -14,6 +14,7 @@ import contextvars
 import functools
 import logging
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,13 +28,13 @@ from django.utils import timezone
 from analytics import metrics
 from analytics.services import EventRejected, event_record
 from chat.dialogue import state_empty, state_filters, state_has_condition, state_merge
-from chat.llm.budget import TokenBudgetExceeded, token_budget_check, token_budget_spend
+from chat.llm.budget import TokenBudgetExceeded, token_budget_check
 from chat.llm.calls import LLMCallFailed, LLMUsage, llm_ainvoke
 from chat.llm.grounding import reply_ground
 from chat.llm.prompts import reply_messages
 from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
 from chat.models import ChatMessage, ChatSession, RecommendationFeedback
-from chat.nlu.analyze import amessage_analyze_detailed
+from chat.nlu.analyze import amessage_analyze_detailed, nlu_tokens_bound
 from chat.nlu.local import inquiry_topics, local_analyze
 from chat.nlu.schema import MessageAnalysis
 from chat.replies import (
@@ -129,7 +130,9 @@ class _Run:
 def message_text_clean(text: Any) -> str:
     if not isinstance(text, str):
         raise ChatInputInvalid("메시지는 문자열이어야 합니다.")
-    cleaned = text.strip()
+    # Invisible format characters (zero-width, bidi overrides) hide words from every check that reads the
+    # text: they are dropped at the door, so "시\u200b스템 프롬프트" is read as what it looks like.
+    cleaned = "".join(char for char in text if unicodedata.category(char) != "Cf").strip()
     if not cleaned:
         raise ChatInputInvalid("메시지를 입력해 주세요.")
     if len(cleaned) > settings.CHAT_MAX_MESSAGE_CHARS:
@@ -137,7 +140,8 @@ def message_text_clean(text: Any) -> str:
     return cleaned
 
 
-def _begin(*, user, session_id: int | None, text: str) -> _Turn:
+def _begin(*, user, session_id: int | None, text: str, llm: bool = False) -> _Turn:
+    """Validate the message and the session; with an LLM provider, today's budget must cover the NLU call."""
     text = message_text_clean(text)
     session = None
     if session_id is not None:
@@ -147,7 +151,7 @@ def _begin(*, user, session_id: int | None, text: str) -> _Turn:
         if session is None:
             raise ChatSessionNotFound("대화를 찾을 수 없습니다.")
     try:
-        token_budget_check(user_id=user.id)
+        token_budget_check(user_id=user.id, need=nlu_tokens_bound(text=text) if llm else 0)
     except TokenBudgetExceeded as exc:
         raise ChatBudgetExceeded(BUDGET_EXCEEDED) from exc
     state = dict(session.state) if session and session.state else state_empty()
@@ -244,7 +248,7 @@ async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage:
         messages = reply_messages(
             text=turn.text, task=plan.llm_task or "", rooms=[room_facts(room) for room in plan.rooms], state=plan.state
         )
-        result, call_usage = await llm_ainvoke(model, messages, choice=choice)
+        result, call_usage = await llm_ainvoke(model, messages, choice=choice, user_id=turn.user_id)
         usage.merge(call_usage)
     except LLMCallFailed as exc:
         usage.merge(exc.usage)
@@ -257,7 +261,13 @@ async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage:
         return plan.template
     content = result.content if isinstance(result.content, str) else ""
     names = await to_thread(catalogue_room_names)()
-    grounded = reply_ground(text=content, rooms={room.id: room.name for room in plan.rooms}, catalogue_names=names)
+    grounded = reply_ground(
+        text=content,
+        rooms={room.id: room.name for room in plan.rooms},
+        catalogue_names=names,
+        allowed_urls={room.store.booking_url for room in plan.rooms if room.store.booking_url},
+        max_chars=settings.CHAT_REPLY_MAX_CHARS,
+    )
     if not grounded.ok:
         logger.warning("LLM reply rejected", extra={"problems": grounded.problems, "provider": choice.provider})
         usage.fallback = True
@@ -309,8 +319,6 @@ def _record(
             usage=usage,
             latency_ms=latency_ms,
         )
-    if usage.total_tokens:
-        token_budget_spend(user_id=user.id, tokens=usage.total_tokens)
     _metrics_observe(intent=analysis.intent, plan=plan, usage=usage)
     return ConversationResult(
         session=session,
@@ -407,8 +415,8 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
         turn, analysis, plan = await to_thread(_begin_local)(user=user, session_id=session_id, text=text)
         reply = plan.template
     else:
-        turn = await to_thread(_begin)(user=user, session_id=session_id, text=text)
-        outcome = await amessage_analyze_detailed(text=turn.text, choice=choice)
+        turn = await to_thread(_begin)(user=user, session_id=session_id, text=text, llm=True)
+        outcome = await amessage_analyze_detailed(text=turn.text, choice=choice, user_id=turn.user_id)
         analysis = outcome.analysis
         usage.merge(outcome.usage)
         plan = await to_thread(_plan)(turn=turn, analysis=analysis)

@@ -1,24 +1,21 @@
-"""The `chat` rate for WebSocket messages (REST uses DRF's ScopedRateThrottle with the same rate)."""
+"""Rates for WebSocket frames (REST uses DRF's ScopedRateThrottle with the same `chat` rate)."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
-from rest_framework.throttling import SimpleRateThrottle
+
+from escape_ai.ratelimit import rate_allow
 
 
 def chat_rate_allow(*, user_id: int) -> tuple[bool, int]:
-    """(allowed, seconds to wait): a fixed window per user, counted atomically in Redis."""
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("chat")
-    if not rate:
-        return True, 0
-    limit, period = SimpleRateThrottle.parse_rate(None, rate)
-    window = int(time.time() // period)
-    key = f"chat:ws-rate:{user_id}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    count = cache.incr(key)
-    if count <= limit:
-        return True, 0
-    return False, int(period - time.time() % period) + 1
+    """(allowed, seconds to wait) for one more chat message of this user, over all their sockets."""
+    return rate_allow(scope="chat", ident=str(user_id), rate=_rate("chat"))
+
+
+def chat_frame_rate_allow(*, user_id: int) -> tuple[bool, int]:
+    """Every frame a user's sockets send (messages, state.get, state.remove, and malformed ones) counts here."""
+    return rate_allow(scope="chat-frames", ident=str(user_id), rate=_rate("chat_frames"))
+
+
+def _rate(scope: str) -> str | None:
+    return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(scope)

@@ -6,13 +6,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escape_ai.settings.base")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from chat.ws_auth import CookieOriginValidator  # noqa: E402
 from escape_ai.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        # The Origin must be one of ALLOWED_HOSTS for cookie connections (cross-site hijacking); API clients
+        # with a token or a ticket send none.
+        "websocket": CookieOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -1,5 +1,6 @@
 """Health of the three services the product cannot run without."""
 
+import threading
 import time
 
 from django.conf import settings
@@ -24,17 +25,37 @@ def _check_broker() -> None:
 
 
 CHECKS = {"database": _check_database, "redis": _check_redis, "broker": _check_broker}
+# An AMQP connection costs a TCP and an AMQP handshake (and a login on the broker): load balancers
+# polling /healthz every second must not open one each time. The broker's answer, up or down, is
+# kept per process for HEALTH_BROKER_CACHE_SECONDS.
+_CACHED = {"broker"}
+_cache: dict[tuple[str, str], tuple[float, dict]] = {}
+_cache_lock = threading.Lock()
+
+
+def _run(check) -> dict:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:  # noqa: BLE001 - any failure means the service is down
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _cached_run(name: str, check) -> dict:
+    ttl = settings.HEALTH_BROKER_CACHE_SECONDS
+    key = (name, settings.CELERY_BROKER_URL)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < ttl:
+        return {**hit[1], "age_s": round(now - hit[0], 1)}
+    result = _run(check)
+    with _cache_lock:
+        _cache[key] = (time.monotonic(), result)
+    return result
 
 
 def services_status() -> dict[str, dict]:
     """Run every check; each reports ok with its latency, or the kind of failure (never its text)."""
-    results = {}
-    for name, check in CHECKS.items():
-        started = time.perf_counter()
-        try:
-            check()
-        except Exception as exc:  # noqa: BLE001 - any failure means the service is down
-            results[name] = {"ok": False, "error": type(exc).__name__}
-        else:
-            results[name] = {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
-    return results
+    return {name: _cached_run(name, check) if name in _CACHED else _run(check) for name, check in CHECKS.items()}

@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-escape_ai.settings.base}
+# Development: DEBUG is off unless set (settings/base.py); `make run` is the place that turns it on.
+export DEBUG=${DEBUG:-true}
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
@@ -37,4 +39,5 @@ cat <<MSG
   Celery worker and beat log to var/log/. Press Ctrl+C to stop.
 
 MSG
-.venv/bin/uvicorn escape_ai.asgi:application --host "$HOST" --port "$PORT" --workers 1
+# --ws-max-size: no frame past 64 KiB is even buffered (the chat consumer refuses any past 8 KiB itself).
+.venv/bin/uvicorn escape_ai.asgi:application --host "$HOST" --port "$PORT" --workers 1 --ws-max-size 65536

@@ -52,12 +52,27 @@ fi
 # --- services on loopback -----------------------------------------------------------------------
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Redis holds the event buffer until the 5-minute flush, so it keeps an append-only file fsynced every
+# second: a Redis restart loses at most a second of events (docs/operations.md).
 if [ -z "${REDIS_URL:-}" ]; then
   if ! port_open 6379; then
-    log "starting Redis"
-    mkdir -p /tmp/escape-ai-redis
-    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
-      --dir /tmp/escape-ai-redis --logfile /tmp/escape-ai-redis/redis.log
+    redis_dir="$(pwd)/$var_dir/redis"
+    log "starting Redis (append-only file in $redis_dir)"
+    mkdir -p "$redis_dir"
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+      --appendonly yes --appendfsync everysec --maxmemory-policy noeviction \
+      --dir "$redis_dir" --logfile "$redis_dir/redis.log"
+  elif command -v redis-cli >/dev/null 2>&1 \
+      && [ "$(redis-cli -h 127.0.0.1 -p 6379 CONFIG GET appendonly 2>/dev/null | sed -n 2p)" = no ]; then
+    # A Redis already listening on this machine's loopback is the one the project uses: it gets the same
+    # durability for as long as it runs (CONFIG SET, not its config file: whoever started it keeps its flags
+    # for its next start). One that refuses CONFIG is left as it is, with a warning.
+    if redis-cli -h 127.0.0.1 -p 6379 CONFIG SET appendfsync everysec >/dev/null 2>&1 \
+        && [ "$(redis-cli -h 127.0.0.1 -p 6379 CONFIG SET appendonly yes 2>/dev/null)" = OK ]; then
+      log "turned on Redis's append-only file (appendfsync everysec) on 127.0.0.1:6379"
+    else
+      log "warning: Redis on 127.0.0.1:6379 runs without an append-only file; a restart of it loses buffered events"
+    fi
   fi
 fi
 

@@ -35,6 +35,7 @@ POLICY: dict[str, dict[str, str]] = {
     "auth/logout": {"POST": LOGIN},
     "auth/me": {"GET": LOGIN, "PATCH": LOGIN},
     "chat/": {"POST": LOGIN},
+    "chat/ws-ticket": {"POST": LOGIN},
     "chat/sessions/": {"GET": LOGIN},
     "chat/sessions/<int:session_id>/": {"GET": OWNER},
     "chat/recommendations/<int:message_id>/feedback": {"POST": OWNER},

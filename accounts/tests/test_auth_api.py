@@ -161,14 +161,14 @@ def test_successful_login_resets_username_failures(api_client, user):
     assert login(api_client).status_code == 200
 
 
-def test_login_failures_counted_atomically_in_redis(user):
+def test_login_attempts_are_counted_in_redis_before_the_password_is_checked(user):
     from django.core.cache import cache
     from django_redis import get_redis_connection
 
-    from accounts.login_guard import login_guard_record_failure
+    from accounts.login_guard import login_guard_reserve
 
     for _ in range(4):
-        login_guard_record_failure(username="Minji", ip="1.2.3.4")
+        login_guard_reserve(username="Minji", ip="1.2.3.4")
 
     redis = get_redis_connection("default")
     assert int(redis.get(cache.make_key("login:fail:user:minji"))) == 4

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from pydantic import ValidationError
 
+from chat.llm.budget import TokenBudgetExceeded, TokenReservation, token_budget_reserve, token_budget_settle
 from chat.llm.providers import ProviderChoice
 
 logger = logging.getLogger(__name__)
@@ -120,34 +122,71 @@ def usage_from_message(message: Any) -> tuple[int, int]:
 
 
 _NOT_RETRIED = (ValidationError, ValueError, TypeError)
+# Per message, what a chat format adds around its text (role markers, separators): generous.
+_MESSAGE_OVERHEAD_TOKENS = 16
 
 
-async def llm_ainvoke(runnable: Any, messages: list, *, choice: ProviderChoice) -> tuple[Any, LLMUsage]:
-    """`runnable.ainvoke(messages)` with timeout, retries and the breaker.
+def input_tokens_bound(messages: list, *, extra: int = 0) -> int:
+    """An upper bound of the input tokens of `messages`: their UTF-8 bytes (a byte-level BPE token is at least
+    one byte) plus each message's framing, plus `extra` (e.g. a structured-output tool's JSON schema)."""
+    total = extra
+    for message in messages:
+        content = getattr(message, "content", message)
+        text = content if isinstance(content, str) else str(content)
+        total += len(text.encode()) + _MESSAGE_OVERHEAD_TOKENS
+    return total
+
+
+async def _reserve(user_id: int | None, tokens: int) -> TokenReservation | None:
+    if user_id is None or not settings.CHAT_DAILY_TOKEN_BUDGET:
+        return None
+    return await sync_to_async(token_budget_reserve, thread_sensitive=False)(user_id=user_id, tokens=tokens)
+
+
+async def _settle(reservation: TokenReservation | None, tokens: int) -> None:
+    if reservation is not None:
+        await sync_to_async(token_budget_settle, thread_sensitive=False)(reservation=reservation, tokens=tokens)
+
+
+async def llm_ainvoke(
+    runnable: Any, messages: list, *, choice: ProviderChoice, user_id: int | None = None, extra_input_tokens: int = 0
+) -> tuple[Any, LLMUsage]:
+    """`runnable.ainvoke(messages)` with timeout, retries, the breaker and the user's token budget.
 
     `runnable` is a chat model (returns an AIMessage) or a structured-output runnable built with
     `include_raw=True` (returns {"raw", "parsed", "parsing_error"}). Tokens are counted from the raw message
-    of every attempt that got an answer, since every answer is billed.
+    of every attempt that got an answer, since every answer is billed. With a `user_id`, each attempt first
+    reserves its worst case (`input_tokens_bound` + `LLM_MAX_TOKENS`) in the daily budget and settles to the
+    reported usage after; an attempt that does not fit is not made (`LLMCallFailed("budget")`).
     """
     usage = LLMUsage(provider=choice.provider, model=choice.model)
     if not breaker.allow(choice.provider):
         usage.error = "circuit_open"
         raise LLMCallFailed("circuit_open", usage)
+    worst_case = input_tokens_bound(messages, extra=extra_input_tokens) + settings.LLM_MAX_TOKENS
     attempts = 1 + max(0, settings.LLM_MAX_RETRIES)
     last_error = "error"
     for attempt in range(attempts):
+        try:
+            reservation = await _reserve(user_id, worst_case)
+        except TokenBudgetExceeded as exc:
+            usage.error = "budget"
+            raise LLMCallFailed("budget", usage) from exc
         started = time.perf_counter()
         try:
             result = await asyncio.wait_for(runnable.ainvoke(messages), timeout=settings.LLM_TIMEOUT_SECONDS)
         except TimeoutError:
+            # The provider may have done (and billed) the work: the reservation stays spent.
             last_error = "timeout"
         except _NOT_RETRIED as exc:
+            await _settle(reservation, 0)
             usage.latency_s += time.perf_counter() - started
             usage.calls += 1
             breaker.failure(choice.provider)
             usage.error = f"invalid:{type(exc).__name__}"
             raise LLMCallFailed(usage.error, usage) from exc
         except Exception as exc:  # noqa: BLE001 - any client error (network, auth, rate limit) means "fall back"
+            await _settle(reservation, 0)
             last_error = type(exc).__name__
             logger.warning(
                 "LLM call failed", extra={"provider": choice.provider, "attempt": attempt, "error": last_error}
@@ -157,6 +196,7 @@ async def llm_ainvoke(runnable: Any, messages: list, *, choice: ProviderChoice) 
             usage.calls += 1
             raw = result.get("raw") if isinstance(result, dict) else result
             input_tokens, output_tokens = usage_from_message(raw)
+            await _settle(reservation, input_tokens + output_tokens)
             usage.input_tokens += input_tokens
             usage.output_tokens += output_tokens
             usage.cost_usd += cost_usd(model=choice.model, input_tokens=input_tokens, output_tokens=output_tokens)

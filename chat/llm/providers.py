@@ -86,22 +86,41 @@ def _import_class(path: str):
 
 def _constructor_kwargs(spec: ProviderSpec, model: str) -> dict[str, Any]:
     timeout = settings.LLM_TIMEOUT_SECONDS
+    max_tokens = settings.LLM_MAX_TOKENS  # every provider: no answer longer than this is generated (or billed)
     key = getattr(settings, spec.key_setting, "") if spec.key_setting else ""
     # Retries are ours (chat.llm.calls), so the client itself never retries behind our back.
     if spec.name == "openai":
-        kwargs = {"model": model, "api_key": key, "timeout": timeout, "max_retries": 0, "stream_usage": True}
+        kwargs = {
+            "model": model,
+            "api_key": key,
+            "timeout": timeout,
+            "max_retries": 0,
+            "stream_usage": True,
+            "max_tokens": max_tokens,
+        }
         if getattr(settings, "OPENAI_BASE_URL", ""):
             kwargs["base_url"] = settings.OPENAI_BASE_URL
         return kwargs
     if spec.name == "anthropic":
-        kwargs = {"model": model, "api_key": key, "timeout": timeout, "max_retries": 0}
+        kwargs = {"model": model, "api_key": key, "timeout": timeout, "max_retries": 0, "max_tokens": max_tokens}
         if settings.ANTHROPIC_BASE_URL:
             kwargs["base_url"] = settings.ANTHROPIC_BASE_URL
         return kwargs
     if spec.name == "google":
-        return {"model": model, "google_api_key": key, "timeout": timeout, "max_retries": 0}
+        return {
+            "model": model,
+            "google_api_key": key,
+            "timeout": timeout,
+            "max_retries": 0,
+            "max_output_tokens": max_tokens,
+        }
     if spec.name == "ollama":
-        return {"model": model, "base_url": settings.OLLAMA_BASE_URL, "client_kwargs": {"timeout": timeout}}
+        return {
+            "model": model,
+            "base_url": settings.OLLAMA_BASE_URL,
+            "client_kwargs": {"timeout": timeout},
+            "num_predict": max_tokens,
+        }
     raise ProviderUnavailable(f"unknown provider {spec.name}")
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 
-from chat.llm.calls import LLMCallFailed, LLMUsage, llm_ainvoke
+from chat.llm.calls import LLMCallFailed, LLMUsage, input_tokens_bound, llm_ainvoke
 from chat.llm.prompts import nlu_messages
 from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
 from chat.nlu.local import local_analyze
@@ -22,19 +24,40 @@ class AnalysisOutcome:
     usage: LLMUsage
 
 
+@functools.lru_cache(maxsize=1)
+def schema_tokens_bound() -> int:
+    # The structured-output tool's JSON schema is sent with every NLU call and billed as input.
+    return len(json.dumps(MessageAnalysis.model_json_schema(), ensure_ascii=False).encode())
+
+
+def nlu_tokens_bound(*, text: str) -> int:
+    """The worst case the NLU call for `text` reserves in the token budget."""
+    from django.conf import settings
+
+    return input_tokens_bound(nlu_messages(text=text), extra=schema_tokens_bound()) + settings.LLM_MAX_TOKENS
+
+
 def _structured(model):
     # include_raw keeps the AIMessage, whose usage_metadata carries the tokens we are billed for.
     return model.with_structured_output(MessageAnalysis, include_raw=True)
 
 
-async def amessage_analyze_detailed(*, text: str, choice: ProviderChoice | None = None) -> AnalysisOutcome:
+async def amessage_analyze_detailed(
+    *, text: str, choice: ProviderChoice | None = None, user_id: int | None = None
+) -> AnalysisOutcome:
     choice = choice or provider_choice()
     usage = LLMUsage(provider=choice.provider, model=choice.model)
     if choice.is_local:
         return AnalysisOutcome(local_analyze(text), usage)
     try:
         model = chat_model_get()
-        result, usage = await llm_ainvoke(_structured(model), nlu_messages(text=text), choice=choice)
+        result, usage = await llm_ainvoke(
+            _structured(model),
+            nlu_messages(text=text),
+            choice=choice,
+            user_id=user_id,
+            extra_input_tokens=schema_tokens_bound(),
+        )
         parsed = result.get("parsed") if isinstance(result, dict) else result
         if isinstance(parsed, dict):
             parsed = MessageAnalysis.model_validate(parsed)

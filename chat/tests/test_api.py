@@ -92,11 +92,20 @@ def test_too_fast_is_429(auth_client, catalogue, monkeypatch):
     assert ChatSession.objects.count() == 2
 
 
-def test_daily_token_budget_is_429_past_it(auth_client, user, catalogue, settings):
-    settings.CHAT_DAILY_TOKEN_BUDGET = 500
-    model = fake_model(nlu_message("general_chat"), reply_message("안녕하세요! 무엇을 도와드릴까요?"))
+def test_daily_token_budget_is_429_when_what_is_left_cannot_cover_the_next_call(auth_client, user, catalogue, settings):
+    from chat.llm.budget import tokens_used_today
+    from chat.nlu.analyze import nlu_tokens_bound
+
+    need = nlu_tokens_bound(text="안녕")  # the first call's worst case, reserved before it is made
+    settings.CHAT_DAILY_TOKEN_BUDGET = need + 1000
+    model = fake_model(
+        nlu_message("general_chat", input_tokens=need - 600, output_tokens=30),
+        reply_message("안녕하세요! 무엇을 도와드릴까요?", input_tokens=400, output_tokens=80),
+    )
     with chat_model_override(model):
-        assert auth_client.post(CHAT_URL, {"message": "안녕"}, format="json").status_code == 200  # 630 tokens spent
+        first = auth_client.post(CHAT_URL, {"message": "안녕"}, format="json")
+        assert first.status_code == 200 and first.json()["reply"] == "안녕하세요! 무엇을 도와드릴까요?"
+        assert tokens_used_today(user_id=user.id) == need - 600 + 30 + 480  # settled to what was reported
         response = auth_client.post(CHAT_URL, {"message": "안녕"}, format="json")
     assert response.status_code == 429
     assert "오늘 사용할 수 있는 대화량" in response.json()["detail"] and int(response["Retry-After"]) > 0

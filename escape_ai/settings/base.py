@@ -25,13 +25,14 @@ def _development_secret_key() -> str:
         return secrets.token_urlsafe(50)
 
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` (scripts/run.sh) sets DEBUG=true for development.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.AccountsAdminConfig",  # django.contrib.admin with the guarded login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,7 +43,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
+    "csp",
     "django_prometheus",
     "escape_ai",
     "accounts",
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -97,6 +101,15 @@ else:
     DATABASES = {"default": embedded_db.connection_settings(PGDATA_DIR, EMBEDDED_DB_NAME)}
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}")}
+# Insights (the staff dashboards' long reads) from a streaming replica when given; tests mirror the primary.
+if env.str("DATABASE_INSIGHTS_URL", default=""):
+    DATABASES["insights"] = {
+        **env.db_url("DATABASE_INSIGHTS_URL"),
+        "ENGINE": "django_prometheus.db.backends.postgresql",
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, sessions (cached_db), channel layer, token revocation, login counters ---
@@ -175,6 +188,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
         "chat": env.str("THROTTLE_CHAT", default="30/min"),
+        # every frame a user's WebSockets send (messages, state.get, state.remove), on top of `chat` for messages
+        "chat_frames": env.str("THROTTLE_CHAT_FRAMES", default="120/min"),
+        "ws_ticket": env.str("THROTTLE_WS_TICKET", default="30/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
     },
@@ -185,7 +201,8 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    # An empty (or blank) JWT_SIGNING_KEY never signs: tokens are signed with SECRET_KEY instead.
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="").strip() or SECRET_KEY,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "방탈출 AI API",
@@ -204,6 +221,9 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "escape_ai.openapi.schema_info_ascii",
     ],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN: the CSP allows 'self' only.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- i18n: Korean first ---
@@ -220,7 +240,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# /healthz keeps the broker's status this long per process (no AMQP connection per call).
+HEALTH_BROKER_CACHE_SECONDS = env.float("HEALTH_BROKER_CACHE_SECONDS", default=5.0)
+
 # --- Logs: one JSON object a line, with the request id ---
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
@@ -235,8 +259,28 @@ LOGGING = {
     },
 }
 
+# --- Browser security headers (every environment, so development sees what production sends) ---
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our own origin only. The pages carry no inline script or style
+# (templates/ and static/ keep them in files; `json_script` data blocks are not scripts). WebSockets go to
+# the same host: CSP 3 lets 'self' match ws:/wss: of this origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 DEMO_STAFF_USERNAME = env.str("DEMO_STAFF_USERNAME", default="staff")
 DEMO_STAFF_PASSWORD = env.str("DEMO_STAFF_PASSWORD", default="")
@@ -316,6 +360,12 @@ LLM_PRICES_USD_PER_MTOK = {
 }
 CHAT_DAILY_TOKEN_BUDGET = env.int("CHAT_DAILY_TOKEN_BUDGET", default=200_000)  # per user; 0 = unlimited
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=1000)
+# The longest reply an LLM may give: `max_tokens` on every provider call, and a cap on the reply's text.
+LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=400)
+CHAT_REPLY_MAX_CHARS = env.int("CHAT_REPLY_MAX_CHARS", default=600)
+# WebSocket: the largest frame a client may send, and how long a one-time ticket (POST /chat/ws-ticket) lives.
+CHAT_WS_MAX_FRAME_BYTES = env.int("CHAT_WS_MAX_FRAME_BYTES", default=8192)
+CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=30)
 CHAT_RECOMMENDATION_LIMIT = env.int("CHAT_RECOMMENDATION_LIMIT", default=3)
 # Search hits the personal rerank (ml) chooses the shown ones from.
 CHAT_RERANK_CANDIDATES = env.int("CHAT_RERANK_CANDIDATES", default=10)
@@ -333,6 +383,8 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1
 METRICS_BASIC_AUTH = env.str("METRICS_BASIC_AUTH", default="")  # "user:password"; empty = off
 METRICS_JSONL_ENABLED = env.bool("METRICS_JSONL_ENABLED", default=True)
 METRICS_JSONL_DIR = env.str("METRICS_JSONL_DIR", default=str(BASE_DIR / "data" / "metrics"))
+# The Redis that buffers ordinary events until the flush: it needs appendonly yes + noeviction (docs/operations.md).
+ANALYTICS_BUFFER_REDIS_URL = env.str("ANALYTICS_BUFFER_REDIS_URL", default=REDIS_URL)
 ANALYTICS_FLUSH_INTERVAL_SECONDS = env.int("ANALYTICS_FLUSH_INTERVAL_SECONDS", default=300)
 ANALYTICS_FLUSH_BATCH_SIZE = env.int("ANALYTICS_FLUSH_BATCH_SIZE", default=5000)
 ANALYTICS_FLUSH_LOCK_SECONDS = env.int("ANALYTICS_FLUSH_LOCK_SECONDS", default=120)

@@ -107,7 +107,7 @@ def test_schema_generates_without_warnings_and_states_the_contract(tmp_path):
     assert "/rooms/search" in paths and "/rooms/search/" not in paths
     assert "/rooms/{room_id}/reviews" in paths and "/rooms/{room_id}/reviews/" not in paths
     operation_ids = [op["operationId"] for item in paths.values() for op in item.values()]
-    assert len(operation_ids) == len(set(operation_ids)) == 19
+    assert len(operation_ids) == len(set(operation_ids)) == 20
     assert schema["components"]["securitySchemes"]["jwtAuth"] == {
         "type": "http",
         "scheme": "bearer",
@@ -139,3 +139,43 @@ def test_the_slashed_spelling_redirects_308_to_the_canonical_path(api_client, us
 
     assert search.status_code == 308 and search["Location"] == "/rooms/search?q=%EA%B3%B5%ED%8F%AC"
     assert review.status_code == 308 and review["Location"] == f"/rooms/{room.id}/reviews"
+
+
+@pytest.mark.django_db
+def test_healthz_opens_no_amqp_connection_per_call(client, settings):
+    """A listener of our own stands in for the broker's port and counts the TCP connections it gets."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(time.monotonic())
+            conn.close()  # not AMQP: the check fails at once and the broker is reported down
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{listener.getsockname()[1]}//"
+    settings.HEALTH_BROKER_CACHE_SECONDS = 1.5
+    try:
+        bodies = [client.get("/healthz").json() for _ in range(10)]
+        first_window = len(accepted)
+        print(f"healthz: 10 calls, {first_window} connection(s) to the broker port")
+        time.sleep(1.6)
+        after = client.get("/healthz").json()
+    finally:
+        listener.close()
+
+    assert all(body["down"] == ["broker"] for body in bodies)  # the failure is cached too
+    # One check in the window (kombu may retry its TCP connect once inside it), not ten.
+    assert 1 <= first_window <= 2, accepted
+    assert "age_s" in bodies[-1]["services"]["broker"] and "age_s" not in bodies[0]["services"]["broker"]
+    assert len(accepted) > first_window and "age_s" not in after["services"]["broker"]  # checked again

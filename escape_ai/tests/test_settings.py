@@ -1,6 +1,7 @@
 """Importing settings only reads the environment; production settings refuse to guess."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,109 @@ def test_production_settings_sign_tokens_with_the_secret_key_when_the_jwt_key_is
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False", "['escape.example.com',", "'api.example.com']", "db.internal"]
+
+
+def _production_env(**extra: str) -> dict[str, str]:
+    import secrets
+
+    return _clean_env(
+        DJANGO_SETTINGS_MODULE="escape_ai.settings.production",
+        DATABASE_URL="postgres://app:pw@db.internal:5432/escape_ai",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="escape.example.com",
+        **extra,
+    )
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    # Each issue is a line "<object>: (<check id>) <message>".
+    issues = re.findall(r"^\S*: \(([\w.]+)\) ", output, flags=re.MULTILINE)
+    assert issues == [], output  # the schema's checks (drf_spectacular) included
+    assert result.returncode == 0, output
+
+
+def test_production_settings_serve_https_only_and_trust_the_proxy_only_when_told():
+    code = (
+        "import escape_ai.settings.production as s;"
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_PRELOAD, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT,"
+        " s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, getattr(s, 'SECURE_PROXY_SSL_HEADER', None) is not None,"
+        " s.SILENCED_SYSTEM_CHECKS)"
+    )
+
+    def run(**extra):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=BASE_DIR,
+            env=_production_env(**extra),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert run() == "31536000 True True True True True False []"
+    assert run(BEHIND_PROXY="true") == "31536000 True True True True True True []"
+    # Preload is a choice: turned off, the deploy check's reminder about it is silenced, nothing else.
+    assert run(SECURE_HSTS_PRELOAD="false") == "31536000 False True True True True False ['security.W021']"
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_a_blank_jwt_signing_key_never_signs_in_any_settings(value):
+    code = (
+        "import escape_ai.settings.{module} as s;"
+        "key = s.SIMPLE_JWT['SIGNING_KEY'];"
+        "print(bool(key.strip()), key == s.SECRET_KEY)"
+    )
+    for module, env in (("base", _clean_env(JWT_SIGNING_KEY=value)), ("production", _production_env())):
+        env = {**env, "JWT_SIGNING_KEY": value}
+        result = subprocess.run(
+            [sys.executable, "-c", code.format(module=module)],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["True", "True"], module
+
+
+def test_debug_is_off_unless_set_and_make_run_sets_it():
+    code = "import escape_ai.settings.base as s; print(s.DEBUG)"
+    for extra, expected in (({}, "False"), ({"DEBUG": "true"}, "True")):
+        env = _clean_env(**extra)
+        if not extra:
+            env.pop("DEBUG", None)
+        result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected
+    assert "export DEBUG=${DEBUG:-true}" in (BASE_DIR / "scripts" / "run.sh").read_text()
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    assert "DJANGO_SETTINGS_MODULE=escape_ai.settings.production" in dockerfile
+
+
+def test_insights_read_from_a_replica_when_one_is_named():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'escape_ai.settings.production'; django.setup();"
+        "from django.conf import settings; from analytics.selectors import insights_database;"
+        "print(insights_database(), settings.DATABASES.get('insights', {}).get('HOST'))"
+    )
+    for extra, expected in (
+        ({}, "default None"),
+        ({"DATABASE_INSIGHTS_URL": "postgres://ro:pw@replica.internal:5432/escape_ai"}, "insights replica.internal"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=BASE_DIR, env=_production_env(**extra), capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == expected

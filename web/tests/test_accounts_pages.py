@@ -192,3 +192,30 @@ def test_me_lists_my_reviews_chats_and_rooms_picked_for_me(client, user):
     assert "연남동 연애편지" not in picked  # already played
     assert all(room.pick_reason for room in response.context["recommendations"])
     assert response.context["recommendations"][0].pick_reason in html
+
+
+def _auth_rate(settings, rate: str) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": rate},
+    }
+
+
+def test_signup_and_login_posts_are_throttled_per_ip(client, user, settings):
+    _auth_rate(settings, "3/min")
+    settings.LOGIN_FAILURE_LIMIT = 100  # the rate, not the brute-force guard, is what stops these
+
+    codes = [client.post("/login/", {"username": "minji", "password": "wrong"}).status_code for _ in range(3)]
+    throttled = client.post("/login/", {"username": "minji", "password": PASSWORD})
+    signup_throttled = signup(client)
+
+    assert codes == [401, 401, 401]
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+    assert "요청이 너무 많습니다." in throttled.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert signup_throttled.status_code == 429
+    assert not get_user_model().objects.filter(username="jisoo").exists()
+    # The form pages themselves still open, and another address is not affected.
+    assert client.get("/login/").status_code == 200
+    other = Client(REMOTE_ADDR="198.51.100.23")
+    assert other.post("/login/", {"username": "minji", "password": PASSWORD}).status_code == 302

@@ -75,8 +75,12 @@ def ask(page, text: str) -> bool:
     )
 
 
-def wait_done(page, count: int) -> None:
-    page.wait_for_function(f"window.__frames.filter(f => f.type === 'done').length >= {count}", timeout=30_000)
+def wait_done(page, count: int, timeout: float = 30.0) -> None:
+    # Polled from here: wait_for_function evaluates its predicate with eval(), which the page's CSP refuses.
+    deadline = time.monotonic() + timeout
+    while page.evaluate("window.__frames.filter(f => f.type === 'done').length") < count:
+        assert time.monotonic() < deadline, f"fewer than {count} replies after {timeout} s"
+        page.wait_for_timeout(100)
 
 
 def test_signup_chat_chip_card_review_and_my_page(new_page):

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.login_guard import LoginLocked
 from accounts.services import InvalidCredentials, user_authenticate, user_register, user_update_preferences
+from accounts.throttling import TOO_MANY, auth_rate_allow
 from chat.selectors import session_list
 from ml.inference import personalized_rooms
 from rooms.models import Review
@@ -32,11 +33,35 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("chat-home")
 
 
+def _throttled(request: HttpRequest) -> int:
+    """Seconds to wait when this address has used up the `auth` rate (POSTs only count); 0 when allowed."""
+    if request.method != "POST":
+        return 0
+    allowed, wait = auth_rate_allow(ip=request.META.get("REMOTE_ADDR", ""))
+    return 0 if allowed else wait
+
+
+def _with_retry_after(response: HttpResponse, wait: int) -> HttpResponse:
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _throttled_page(request: HttpRequest, template: str, form, *, next_url: str, wait: int) -> HttpResponse:
+    """The form again, as typed, with only the rate message: 429 with Retry-After."""
+    form.is_valid()
+    form.errors.clear()
+    form.add_error(None, TOO_MANY.format(wait=wait))
+    return _with_retry_after(render(request, template, {"form": form, "next": next_url}, status=429), wait)
+
+
 @require_http_methods(["GET", "POST"])
 def signup_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next_url(request))
     form = SignupForm(request.POST or None)
+    wait = _throttled(request)
+    if wait:
+        return _throttled_page(request, "accounts/signup.html", form, next_url=request.GET.get("next", ""), wait=wait)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -58,6 +83,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     # A signed-in visitor still gets the form (to switch accounts): redirecting to `next` could loop
     # back here from a page this account may not see.
     form = LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    wait = _throttled(request)
+    if wait:
+        return _throttled_page(request, "accounts/login.html", form, next_url=next_url, wait=wait)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +98,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         except LoginLocked as locked:
             form.add_error(None, f"로그인 시도가 너무 많습니다. {locked.retry_after}초 후에 다시 시도해 주세요.")
-            status = 429
+            return _with_retry_after(
+                render(request, "accounts/login.html", {"form": form, "next": next_url}, status=429), locked.retry_after
+            )
         except InvalidCredentials:
             form.add_error(None, "아이디 또는 비밀번호가 올바르지 않습니다.")
             status = 401
@@ -79,8 +110,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
-    return render(request, "accounts/login.html", context, status=status)
+    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 
 
 @require_POST
