@@ -30,3 +30,5 @@ urlpatterns = [
     path("rooms/", include("rooms.urls")),
     path("staff/", include("web.urls.insights")),
 ]
+
+handler500 = "escape_ai.views.server_error"
