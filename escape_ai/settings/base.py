@@ -362,6 +362,9 @@ ANALYTICS_WORKER_METRICS_ADDRESS = env.str("ANALYTICS_WORKER_METRICS_ADDRESS", d
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- web ---
+# Web processes: uvicorn --workers WEB_CONCURRENCY (scripts/run.sh, Dockerfile; default: the number of cores).
+# Each loads the Korean analyser and the sentence encoder before it serves.
+WEB_WARMUP = env.bool("WEB_WARMUP", default=True)
 # WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with
 # DEBUG, and the browser tests' live server.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
