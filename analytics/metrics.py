@@ -110,7 +110,9 @@ def jsonl_write(record: dict) -> None:
     if not settings.METRICS_JSONL_ENABLED:
         return
     now = datetime.now(UTC)
-    line = json.dumps({"time": now.isoformat(timespec="milliseconds"), **record}, ensure_ascii=False, default=str)
+    line = json.dumps(
+        {"time": now.isoformat(timespec="milliseconds"), "pid": os.getpid(), **record}, ensure_ascii=False, default=str
+    )
     data = (line.replace("\n", " ") + "\n").encode()
     try:
         pid, path = os.getpid(), _jsonl_path(now.date().isoformat())
