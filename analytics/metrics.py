@@ -212,12 +212,11 @@ def llm_call_observe(
     """One LLM call. `error` is the exception's type name when it failed; `fallback` when another provider answered."""
     provider, model = provider or "unknown", model or "unknown"
     LLM_CALLS.labels(provider, model, "error" if error else "ok").inc()
-    if input_tokens:
-        LLM_TOKENS.labels(provider, model, "input").inc(input_tokens)
-    if output_tokens:
-        LLM_TOKENS.labels(provider, model, "output").inc(output_tokens)
-    if cost_usd:
-        LLM_COST.labels(provider, model).inc(cost_usd)
+    # Zero increments too: a provider that costs nothing (the offline `local` one) still has its series,
+    # so cost and token panels show it at 0 instead of nothing.
+    LLM_TOKENS.labels(provider, model, "input").inc(input_tokens)
+    LLM_TOKENS.labels(provider, model, "output").inc(output_tokens)
+    LLM_COST.labels(provider, model).inc(cost_usd)
     if latency_s is not None:
         LLM_SECONDS.labels(provider, model).observe(latency_s)
     if error:

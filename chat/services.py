@@ -403,8 +403,12 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
     choice = provider_choice()
     usage = LLMUsage(provider=choice.provider, model=choice.model)
     if choice.is_local:
+        started = time.perf_counter()
         turn, analysis, plan = await to_thread(_begin_local)(user=user, session_id=session_id, text=text)
         reply = plan.template
+        # The offline provider's work (understanding and the grounded template) is its "call": it counts in the
+        # LLM families like any provider, at no cost.
+        usage.calls, usage.latency_s = 1, time.perf_counter() - started
     else:
         turn = await to_thread(_begin)(user=user, session_id=session_id, text=text)
         outcome = await amessage_analyze_detailed(text=turn.text, choice=choice)

@@ -179,3 +179,33 @@ def test_nlu_failure_answers_from_templates_and_is_counted(user, catalogue):
     assert {room.region for room in result.rooms} == {"홍대"}
     assert fallbacks._value.get() == before + 1
     assert replies._sum.get() > replies_before  # the turn was timed as chat.reply
+
+
+def _series(name: str, **labels: str) -> list[float]:
+    """Every sample of a metric with these labels, over all processes (an absent series is an empty list)."""
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return [
+        sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(key) == value for key, value in labels.items())
+    ]
+
+
+def test_the_offline_provider_counts_in_the_llm_families_at_no_cost(user, catalogue):
+    calls_before = sum(_series("escape_ai_llm_calls_total", provider="local", outcome="ok"))
+    timed_before = sum(_series("escape_ai_llm_latency_seconds_count", provider="local"))
+
+    say(user, "강남 공포 추천해줘")
+    say(user, "고마워요")
+
+    assert sum(_series("escape_ai_llm_calls_total", provider="local", outcome="ok")) - calls_before == 2
+    assert sum(_series("escape_ai_llm_latency_seconds_count", provider="local")) - timed_before == 2
+    # Cost and tokens have a series for the local provider (the panels show it), always at 0.
+    assert _series("escape_ai_llm_cost_usd_total", provider="local") and not any(
+        _series("escape_ai_llm_cost_usd_total", provider="local")
+    )
+    assert _series("escape_ai_llm_tokens_total", provider="local", direction="output")
