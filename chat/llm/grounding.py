@@ -63,3 +63,42 @@ def reply_ground(*, text: str, rooms: dict[int, str], catalogue_names: dict[int,
     if not rendered:
         problems.append("empty reply")
     return GroundingResult(ok=not problems, text=rendered, cited_ids=cited, problems=problems)
+
+
+# A sentence ends at . ! ? 。 … followed by a space or the end, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?。…])\s+|\n+")
+
+
+def sentences_split(buffer: str) -> tuple[list[str], str]:
+    """The finished sentences at the start of `buffer` (each with the whitespace after it) and what is left."""
+    finished, start = [], 0
+    for match in _SENTENCE_END.finditer(buffer):
+        if match.end() == len(buffer) and not match.group().startswith("\n"):
+            break  # a space at the very end may still become part of a longer run: wait for more text
+        finished.append(buffer[start : match.end()])
+        start = match.end()
+    return finished, buffer[start:]
+
+
+class SentenceGrounder:
+    """`reply_ground` for a reply that arrives sentence by sentence: each finished sentence is checked as it
+    comes (the rooms it cites and names, and whether the text so far echoes the instructions) and rendered."""
+
+    def __init__(self, *, rooms: dict[int, str], catalogue_names: dict[int, str]):
+        self.rooms = rooms
+        self.catalogue_names = catalogue_names
+        self.accepted = ""  # the model's text of the sentences that passed, before rendering
+
+    def check(self, sentence: str) -> GroundingResult:
+        result = reply_ground(text=sentence, rooms=self.rooms, catalogue_names=self.catalogue_names)
+        problems = [problem for problem in result.problems if problem != "empty reply"]
+        # An echo may span sentences: the instructions are looked for in everything said so far.
+        so_far = _compact(CITATION.sub(" ", self.accepted + sentence))
+        if "echoes the system prompt" not in problems and any(_compact(line) in so_far for line in _PROMPT_LINES):
+            problems.append("echoes the system prompt")
+        if not problems:
+            self.accepted += sentence
+        # Keep the sentence's own trailing space or line break after rendering (the stream re-joins exactly).
+        trailing = sentence[len(sentence.rstrip()) :]
+        text = result.text + trailing if result.text else ""
+        return GroundingResult(ok=not problems, text=text, cited_ids=result.cited_ids, problems=problems)

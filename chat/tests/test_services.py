@@ -209,3 +209,27 @@ def test_the_offline_provider_counts_in_the_llm_families_at_no_cost(user, catalo
         _series("escape_ai_llm_cost_usd_total", provider="local")
     )
     assert _series("escape_ai_llm_tokens_total", provider="local", direction="output")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "강남에서 무서운 테마를 골라 봤어요. 셋 다 4명이 할 수 있고, 공포도가 높은 편이에요!\n- 검은 숲: 70분\n",
+        "",
+        "짧아요",
+        "   앞뒤 공백도   그대로   ",
+    ],
+)
+def test_reply_chunks_rejoin_to_the_reply_and_break_at_sentence_ends(text):
+    from chat.replies import CHUNK_CHARS, reply_chunks
+
+    chunks = reply_chunks(text)
+
+    assert "".join(chunks) == text
+    assert all(chunk for chunk in chunks)
+    for chunk in chunks:
+        # A chunk ends at a sentence end, or once it has reached the phrase size (never much beyond a word more).
+        ended = chunk.rstrip()[-1:] in ".!?…" or chunk.endswith("\n") or len(chunk) >= CHUNK_CHARS
+        assert ended or chunk is chunks[-1]
+    if "셋 다" in text:  # the end of the first sentence is also the end of a chunk
+        assert any(chunk.endswith("골라 봤어요. ") for chunk in chunks)
