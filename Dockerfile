@@ -12,6 +12,8 @@ RUN DATABASE_URL=postgres://build@localhost/build SECRET_KEY=collectstatic-only 
  && useradd --system --uid 10001 --home-dir /app app && mkdir -p /app/var /app/data && chown -R app /app/var /app/data
 USER app
 EXPOSE 8000
-# Behind the proxy (compose's `proxy`, or yours): uvicorn takes the client address and scheme from the
-# X-Forwarded-* headers of the addresses in FORWARDED_ALLOW_IPS only. Frames past 64 KiB are refused.
-CMD ["sh", "-c", "exec uvicorn escape_ai.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_WORKERS:-2} --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\" --ws-max-size 65536"]
+# One web process per core of the container unless WEB_CONCURRENCY says otherwise; a worker loading the Korean
+# analyser holds the GIL for seconds, so the supervisor's ping waits up to 60 s. Behind the proxy (compose's
+# `proxy`, or yours): uvicorn takes the client address and scheme from the X-Forwarded-* headers of the addresses
+# in FORWARDED_ALLOW_IPS only. Frames past 64 KiB are refused.
+CMD ["sh", "-c", "exec uvicorn escape_ai.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-$(nproc)} --timeout-worker-healthcheck 60 --proxy-headers --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1}\" --ws-max-size 65536"]

@@ -80,6 +80,22 @@ CELERY_TASK_FAILURES = Counter(
 )
 ERRORS = Counter("escape_ai_errors_total", "Errors by type and where they happened", ["error_type", "source"])
 
+# --- capacity: the database connection pool of each web process ---
+DB_POOL_CONNECTIONS = Gauge(
+    "escape_ai_db_pool_connections",
+    "Pooled database connections by state (in_use, idle, max) summed over live processes",
+    ["state"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_WAITING = Gauge(
+    "escape_ai_db_pool_waiting", "Requests waiting for a pooled connection", multiprocess_mode="livesum"
+)
+DB_POOL_EXHAUSTED = Counter(
+    "escape_ai_db_pool_exhausted_total",
+    "Requests and chat turns answered 503 because every pooled connection stayed in use",
+    ["source"],
+)
+
 # --- JSONL: one line per observation, in a file per day ---
 _jsonl_fd: tuple[int, str, int] | None = None  # (pid, path, fd): reopened after fork, daily and on a new dir
 
@@ -94,7 +110,9 @@ def jsonl_write(record: dict) -> None:
     if not settings.METRICS_JSONL_ENABLED:
         return
     now = datetime.now(UTC)
-    line = json.dumps({"time": now.isoformat(timespec="milliseconds"), **record}, ensure_ascii=False, default=str)
+    line = json.dumps(
+        {"time": now.isoformat(timespec="milliseconds"), "pid": os.getpid(), **record}, ensure_ascii=False, default=str
+    )
     data = (line.replace("\n", " ") + "\n").encode()
     try:
         pid, path = os.getpid(), _jsonl_path(now.date().isoformat())
@@ -194,12 +212,11 @@ def llm_call_observe(
     """One LLM call. `error` is the exception's type name when it failed; `fallback` when another provider answered."""
     provider, model = provider or "unknown", model or "unknown"
     LLM_CALLS.labels(provider, model, "error" if error else "ok").inc()
-    if input_tokens:
-        LLM_TOKENS.labels(provider, model, "input").inc(input_tokens)
-    if output_tokens:
-        LLM_TOKENS.labels(provider, model, "output").inc(output_tokens)
-    if cost_usd:
-        LLM_COST.labels(provider, model).inc(cost_usd)
+    # Zero increments too: a provider that costs nothing (the offline `local` one) still has its series,
+    # so cost and token panels show it at 0 instead of nothing.
+    LLM_TOKENS.labels(provider, model, "input").inc(input_tokens)
+    LLM_TOKENS.labels(provider, model, "output").inc(output_tokens)
+    LLM_COST.labels(provider, model).inc(cost_usd)
     if latency_s is not None:
         LLM_SECONDS.labels(provider, model).observe(latency_s)
     if error:
@@ -235,6 +252,15 @@ def recommendation_observe(kind: str, count: int = 1) -> None:
     if count:
         RECOMMENDATIONS.labels(kind).inc(count)
     jsonl_write({"metric": "recommendation", "kind": kind, "count": count})
+
+
+def db_pool_observe(stats: dict) -> None:
+    """The pool's numbers as psycopg_pool's `get_stats()` reports them."""
+    size, available = stats.get("pool_size", 0), stats.get("pool_available", 0)
+    DB_POOL_CONNECTIONS.labels("in_use").set(max(0, size - available))
+    DB_POOL_CONNECTIONS.labels("idle").set(available)
+    DB_POOL_CONNECTIONS.labels("max").set(stats.get("pool_max", 0))
+    DB_POOL_WAITING.set(stats.get("requests_waiting", 0))
 
 
 def error_observe(error_type: str, source: str) -> None:

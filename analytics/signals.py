@@ -6,10 +6,10 @@ import logging
 import time
 
 from celery import signals as celery_signals
-from django.core.signals import got_request_exception
+from django.core.signals import got_request_exception, request_finished
 
 from analytics import metrics
-from escape_ai.exceptions import api_error_unhandled
+from escape_ai.exceptions import api_error_unhandled, database_busy_signal
 from escape_ai.logging import chat_session_id_var, request_id_var, user_id_var
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,19 @@ def _request_exception(sender=None, request=None, **kwargs):
     unhandled_error_record(exc=sys.exc_info()[1], request=request)
 
 
+def _database_busy(sender=None, source="http", **kwargs):
+    metrics.DB_POOL_EXHAUSTED.labels(source).inc()
+
+
+def _pool_observe(sender=None, **kwargs):
+    # After every request: how full this process's pool is (a dict built under the pool's lock; no I/O).
+    from django.db import connections
+
+    pool = connections["default"].pool
+    if pool is not None:
+        metrics.db_pool_observe(pool.get_stats())
+
+
 def _api_error_unhandled(sender=None, exc=None, request=None, **kwargs):
     unhandled_error_record(exc=exc, request=request)
 
@@ -119,3 +132,5 @@ def connect() -> None:
     celery_signals.worker_ready.connect(_worker_ready, weak=False, dispatch_uid="analytics_worker_ready")
     got_request_exception.connect(_request_exception, weak=False, dispatch_uid="analytics_request_exception")
     api_error_unhandled.connect(_api_error_unhandled, weak=False, dispatch_uid="analytics_api_error_unhandled")
+    database_busy_signal.connect(_database_busy, weak=False, dispatch_uid="analytics_database_busy")
+    request_finished.connect(_pool_observe, weak=False, dispatch_uid="analytics_pool_observe")

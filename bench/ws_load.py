@@ -1,13 +1,20 @@
-"""200 concurrent WebSocket chats against a real server on loopback.
+"""WebSocket chat under load against a real server on loopback: a burst, and a steady rate.
 
-    .venv/bin/python bench/ws_load.py [--clients 200] [--messages 2]
+    .venv/bin/python bench/ws_load.py [--clients 200] [--messages 2] [--workers N]
+    .venv/bin/python bench/ws_load.py --steady [--clients 200] [--rates 25,50,75,100,125,150] [--seconds 20]
 
-Starts uvicorn itself (the project's ASGI app, offline `local` provider) on a free 127.0.0.1 port with a bench
-database of its own, signs in one user per client (JWT in the `token` query parameter), opens every socket,
-then all clients send their messages at once. Prints time to first token frame p50/p95, whole-reply time, and
-lost frames: for every reply, token frames expected (the stored reply cut into words, exactly as the server
-streams it) minus token frames received, plus replies that never finished. Stops the server at the end.
-Every loop is bounded in count and time; traffic goes to 127.0.0.1 only.
+Serves the project as `make run` does (uvicorn, one process per core unless --workers, offline `local`
+provider) on a free 127.0.0.1 port with a bench database of its own, and signs in one user per client (JWT in
+the `token` query parameter); the chat rate limit is raised for the bench (it measures capacity, not the
+limit). Every loop is bounded in count and time; traffic goes to 127.0.0.1 only.
+
+Burst (default): every socket opens, then all clients send their messages at once. Prints time to first token
+frame p50/p95, whole-reply time, frames per reply, and lost frames: for every reply, token frames expected (the
+stored reply cut exactly as the server streams it) minus token frames received, plus replies that never finished.
+
+Steady: the sockets stay open and messages arrive as a Poisson process at each rate in turn, each on an idle
+socket. Prints, per rate, first-token p50/p95 and the rate achieved, and the highest rate whose first-token
+p95 stays within 250 ms.
 """
 
 from __future__ import annotations
@@ -16,9 +23,7 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
+import random
 import sys
 import time
 from pathlib import Path
@@ -30,6 +35,7 @@ os.environ["EMBEDDED_DB_NAME"] = BENCH_DB
 os.environ["LLM_PROVIDER"] = "local"
 
 from rooms_setup import django_setup, percentile, table  # noqa: E402
+from serve import serving  # noqa: E402
 
 MESSAGES = [
     "강남에서 3명이 할 만한 안 무서운 테마",
@@ -43,25 +49,36 @@ MESSAGES = [
 ]
 REPLY_TIMEOUT_S = 120
 RUN_TIMEOUT_S = 600
+FIRST_TOKEN_TARGET_MS = 250
+SERVER_ENV = {"THROTTLE_CHAT": "100000/min", "METRICS_JSONL_ENABLED": "false"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"uvicorn exited early with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"uvicorn did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
+async def ask(ws, payload: dict) -> dict:
+    """Send one message and read its frames to the end: first-token and whole-reply times, token frames."""
+    sent = time.perf_counter()
+    await ws.send(json.dumps(payload, ensure_ascii=False))
+    first = None
+    tokens = 0
+    outcome = {"done": False, "message_id": None, "session_id": None, "error": None}
+    async with asyncio.timeout(REPLY_TIMEOUT_S):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == "token":
+                tokens += 1
+                first = first or time.perf_counter()
+            elif frame["type"] == "done":
+                outcome.update(done=True, message_id=frame["message_id"], session_id=frame["session_id"])
+                break
+            elif frame["type"] == "error":
+                outcome["error"] = frame["message"]
+                break
+    finished = time.perf_counter()
+    return {
+        **outcome,
+        "tokens": tokens,
+        "ttft_ms": (first - sent) * 1000 if first else None,
+        "total_ms": (finished - sent) * 1000,
+    }
 
 
 async def chat(url: str, texts: list[str], start: asyncio.Event, origin: str, connected: list[int]) -> list[dict]:
@@ -73,34 +90,9 @@ async def chat(url: str, texts: list[str], start: asyncio.Event, origin: str, co
         await start.wait()
         session_id = None
         for text in texts:
-            payload = {"message": text, **({"session_id": session_id} if session_id else {})}
-            sent = time.perf_counter()
-            await ws.send(json.dumps(payload, ensure_ascii=False))
-            first = None
-            tokens = 0
-            outcome = {"done": False, "message_id": None, "error": None}
-            async with asyncio.timeout(REPLY_TIMEOUT_S):
-                while True:
-                    frame = json.loads(await ws.recv())
-                    if frame["type"] == "token":
-                        tokens += 1
-                        first = first or time.perf_counter()
-                    elif frame["type"] == "done":
-                        outcome.update(done=True, message_id=frame["message_id"])
-                        session_id = frame["session_id"]
-                        break
-                    elif frame["type"] == "error":
-                        outcome["error"] = frame["message"]
-                        break
-            finished = time.perf_counter()
-            results.append(
-                {
-                    **outcome,
-                    "tokens": tokens,
-                    "ttft_ms": (first - sent) * 1000 if first else None,
-                    "total_ms": (finished - sent) * 1000,
-                }
-            )
+            result = await ask(ws, {"message": text, **({"session_id": session_id} if session_id else {})})
+            session_id = result["session_id"] or session_id
+            results.append(result)
     return results
 
 
@@ -133,82 +125,88 @@ async def load(port: int, tokens: list[str], messages: int) -> tuple[list[dict],
     return results, failed_clients, elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--messages", type=int, default=2, help="messages per client, sent one after another")
-    args = parser.parse_args()
+async def steady(port: int, tokens: list[str], rates: list[float], seconds: float, seed: int) -> list[dict]:
+    """Open sockets; at each rate, Poisson arrivals for `seconds`, each message on an idle socket."""
+    import websockets
 
-    django_setup(BENCH_DB)
-    from django.core.management import call_command
+    origin = f"http://127.0.0.1:{port}"
+    sockets = [
+        await websockets.connect(
+            f"ws://127.0.0.1:{port}/ws/chat/?token={token}", origin=origin, max_size=2**22, open_timeout=60
+        )
+        for token in tokens
+    ]
+    rng = random.Random(seed)
+    rows = []
+    try:
+        for rate in rates:
+            idle = list(range(len(sockets)))
+            rng.shuffle(idle)
+            pending: set[asyncio.Task] = set()
+            results: list[dict] = []
+            skipped = 0
 
+            async def one(index: int, text: str, results=results, idle=idle) -> None:
+                try:
+                    results.append(await ask(sockets[index], {"message": text}))
+                finally:
+                    idle.append(index)
+
+            started = time.perf_counter()
+            next_at = started
+            sent = 0
+            while True:
+                next_at += rng.expovariate(rate)
+                if next_at - started > seconds:
+                    break
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                if not idle:
+                    skipped += 1  # every socket busy: the server is behind
+                    continue
+                task = asyncio.create_task(one(idle.pop(), rng.choice(MESSAGES)))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                sent += 1
+            if pending:
+                await asyncio.wait(pending, timeout=REPLY_TIMEOUT_S)
+            elapsed = time.perf_counter() - started
+            done = [r for r in results if r["done"]]
+            ttft = [r["ttft_ms"] for r in done if r["ttft_ms"] is not None]
+            rows.append(
+                {
+                    "rate": rate,
+                    "sent": sent,
+                    "done": len(done),
+                    "errors": sum(1 for r in results if r["error"]),
+                    "skipped": skipped,
+                    "achieved": len(done) / elapsed,
+                    "p50": percentile(ttft, 0.5),
+                    "p95": percentile(ttft, 0.95),
+                    "reply_p95": percentile([r["total_ms"] for r in done], 0.95),
+                }
+            )
+            await asyncio.sleep(2)  # let the server drain between rates
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return rows
+
+
+def users_with_tokens(count: int) -> list[str]:
     from accounts.models import User
     from accounts.tokens import tokens_issue
-    from chat.models import ChatMessage
-    from chat.replies import reply_words
-    from rooms.services import rooms_embed_dirty
 
-    call_command("seed_catalog", verbosity=0)
-    while rooms_embed_dirty(batch_size=128):
-        pass
-    users = []
-    for index in range(args.clients):
+    tokens = []
+    for index in range(count):
         user, _ = User.objects.get_or_create(
             username=f"bench_ws_{index}", defaults={"email": f"bench_ws_{index}@example.com"}
         )
-        users.append(user)
-    tokens = [tokens_issue(user=user)["access"] for user in users]
+        tokens.append(tokens_issue(user=user)["access"])
+    return tokens
 
-    port = free_port()
-    log_path = ROOT / "var" / "log" / "ws_load_server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("wb")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "escape_ai.settings.base",
-        "EMBEDDED_DB_NAME": BENCH_DB,
-        "LLM_PROVIDER": "local",
-        "LOG_LEVEL": "WARNING",
-        "METRICS_JSONL_ENABLED": "false",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "escape_ai.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--ws-max-size",
-            "4194304",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, server, timeout=120)
-        # Warm-up: the server loads Kiwi and the sentence encoder on its first message.
-        asyncio.run(load(port, tokens[:1], 1))
-        # Baseline in the same run: one client alone, the same messages one after another.
-        alone, _, _ = asyncio.run(load(port, tokens[:1], len(MESSAGES)))
-        results, failed_clients, elapsed = asyncio.run(
-            asyncio.wait_for(load(port, tokens, args.messages), RUN_TIMEOUT_S)
-        )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
+
+def burst_report(args, results, failed_clients, elapsed, alone, port, workers) -> None:
+    from chat.models import ChatMessage
+    from chat.replies import reply_chunks
 
     expected_replies = args.clients * args.messages
     done = [result for result in results if result["done"]]
@@ -216,14 +214,15 @@ def main() -> None:
     stored = dict(
         ChatMessage.objects.filter(id__in=[result["message_id"] for result in done]).values_list("id", "text")
     )
-    lost_tokens = sum(max(0, len(reply_words(stored.get(r["message_id"], ""))) - r["tokens"]) for r in done)
-    extra_tokens = sum(max(0, r["tokens"] - len(reply_words(stored.get(r["message_id"], "")))) for r in done)
+    expected = {r["message_id"]: len(reply_chunks(stored.get(r["message_id"], ""))) for r in done}
+    lost_tokens = sum(max(0, expected[r["message_id"]] - r["tokens"]) for r in done)
+    extra_tokens = sum(max(0, r["tokens"] - expected[r["message_id"]]) for r in done)
     unfinished = expected_replies - len(done)
     ttft = [result["ttft_ms"] for result in done if result["ttft_ms"] is not None]
     total = [result["total_ms"] for result in done]
     print(
         f"{args.clients} concurrent WebSocket clients × {args.messages} messages on 127.0.0.1:{port} "
-        f"(one uvicorn process, local provider), {elapsed:.1f}s wall"
+        f"({workers} uvicorn workers, local provider), {elapsed:.1f}s wall"
     )
     print(
         table(
@@ -253,15 +252,97 @@ def main() -> None:
     frames = sum(result["tokens"] for result in done) + 2 * len(done)
     print(f"replies: {len(done)}/{expected_replies} done, {len(errors)} error frames, {failed_clients} clients failed")
     print(
-        f"frames received: {frames} ({frames / elapsed:.0f}/s); lost token frames: {lost_tokens}; "
-        f"unexpected extra: {extra_tokens}; unfinished replies: {unfinished}"
+        f"frames received: {frames} ({frames / elapsed:.0f}/s, {frames / max(1, len(done)):.1f} per reply); "
+        f"lost token frames: {lost_tokens}; unexpected extra: {extra_tokens}; unfinished replies: {unfinished}"
     )
     print(
         f"target 0 lost frames: {'met' if lost_tokens == 0 and unfinished == 0 and not failed_clients else 'NOT met'}"
     )
     if errors:
         print("first error:", errors[0]["error"])
-    User.objects.filter(username__startswith="bench_ws_").delete()
+
+
+def steady_report(rows: list[dict], clients: int, seconds: float, workers: int) -> None:
+    print(
+        f"steady WebSocket chat: {clients} open sockets, Poisson arrivals, {seconds:.0f}s per rate, "
+        f"{workers} uvicorn workers, local provider"
+    )
+    print(
+        table(
+            [
+                "rate msg/s",
+                "sent",
+                "done",
+                "errors",
+                "no idle socket",
+                "achieved/s",
+                "first token p50",
+                "p95",
+                "reply p95",
+            ],
+            [
+                [
+                    f"{r['rate']:g}",
+                    r["sent"],
+                    r["done"],
+                    r["errors"],
+                    r["skipped"],
+                    f"{r['achieved']:.1f}",
+                    f"{r['p50']:.0f}",
+                    f"{r['p95']:.0f}",
+                    f"{r['reply_p95']:.0f}",
+                ]
+                for r in rows
+            ],
+        )
+    )
+    within = [r for r in rows if r["p95"] <= FIRST_TOKEN_TARGET_MS and not r["errors"] and not r["skipped"]]
+    best = max((r["rate"] for r in within), default=None)
+    print(
+        f"highest rate with first-token p95 ≤ {FIRST_TOKEN_TARGET_MS} ms: "
+        + (f"{best:g} msg/s" if best is not None else "none of the rates tried")
+        + f"; target ≥ 100 msg/s: {'met' if best is not None and best >= 100 else 'NOT met'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=2, help="burst: messages per client, one after another")
+    parser.add_argument("--workers", type=int, default=None, help="web processes (default: the number of cores)")
+    parser.add_argument("--steady", action="store_true", help="steady Poisson arrivals instead of a burst")
+    parser.add_argument("--rates", default="25,50,75,100,125,150", help="steady: messages per second, in turn")
+    parser.add_argument("--seconds", type=float, default=20.0, help="steady: seconds per rate")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rates = [float(part) for part in args.rates.split(",") if part.strip()]
+    if not 1 <= args.clients <= 1000 or not 1 <= args.messages <= 20 or any(not 0 < r <= 1000 for r in rates):
+        raise SystemExit("clients 1-1000, messages 1-20, rates 0-1000 per second")
+
+    django_setup(BENCH_DB)
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from rooms.services import rooms_embed_dirty
+
+    call_command("seed_catalog", verbosity=0)
+    while rooms_embed_dirty(batch_size=128):
+        pass
+    tokens = users_with_tokens(args.clients)
+    try:
+        with serving(database=BENCH_DB, workers=args.workers, env=SERVER_ENV) as server:
+            if args.steady:
+                rows = asyncio.run(steady(server.port, tokens, rates, args.seconds, args.seed))
+                steady_report(rows, args.clients, args.seconds, server.workers)
+                return
+            # Baseline in the same run: one client alone, the same messages one after another.
+            alone, _, _ = asyncio.run(load(server.port, tokens[:1], len(MESSAGES)))
+            results, failed_clients, elapsed = asyncio.run(
+                asyncio.wait_for(load(server.port, tokens, args.messages), RUN_TIMEOUT_S)
+            )
+        burst_report(args, results, failed_clients, elapsed, alone, server.port, server.workers)
+    finally:
+        User.objects.filter(username__startswith="bench_ws_").delete()
 
 
 if __name__ == "__main__":

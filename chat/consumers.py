@@ -35,6 +35,7 @@ from chat.dialogue import state_public
 from chat.selectors import session_get
 from chat.services import ChatError, conversation_stream, in_worker_thread, session_state_remove
 from chat.throttling import chat_frame_rate_allow, chat_rate_allow
+from escape_ai.exceptions import DATABASE_BUSY_DETAIL, database_busy, database_busy_signal
 from escape_ai.logging import chat_session_id_var, user_id_var
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     await self._share(stream, frame, reply)
         except ChatError as exc:
             await self._error(exc.message)
-        except Exception:
+        except Exception as exc:
+            if database_busy(exc):  # every pooled connection in use: a busy moment, not a fault
+                database_busy_signal.send(sender=ChatConsumer, source="chat")
+                await self._error(DATABASE_BUSY_DETAIL)
+                return
             logger.exception("chat stream failed")
             await self._error(_INTERNAL_ERROR)
 

@@ -169,6 +169,20 @@ def general_reply(*, text: str, difficulty: str | None = None) -> str:
     )
 
 
-def reply_words(text: str) -> list[str]:
-    """The reply cut into word tokens, whitespace kept, so the stream re-joins to exactly the reply."""
-    return re.findall(r"\S+\s*|\s+", text)
+# A token frame carries a phrase: about this many characters, never across a sentence's end.
+CHUNK_CHARS = 24
+_SENTENCE_END = re.compile(r"[.!?。…]\s*$|\n\s*$")
+
+
+def reply_chunks(text: str) -> list[str]:
+    """The reply cut into phrases (a few per sentence), whitespace kept, so the stream re-joins to exactly the
+    reply: fewer frames than words, and each still reads as a piece of a sentence."""
+    chunks, current = [], ""
+    for word in re.findall(r"\S+\s*|\s+", text):
+        current += word
+        if len(current) >= CHUNK_CHARS or _SENTENCE_END.search(current):
+            chunks.append(current)
+            current = ""
+    if current:
+        chunks.append(current)
+    return chunks

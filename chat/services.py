@@ -10,6 +10,7 @@ consumer turns them into {"type": "error", "message"} frames.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import logging
@@ -29,8 +30,8 @@ from analytics import metrics
 from analytics.services import EventRejected, event_record
 from chat.dialogue import state_empty, state_filters, state_has_condition, state_merge
 from chat.llm.budget import TokenBudgetExceeded, token_budget_check
-from chat.llm.calls import LLMCallFailed, LLMUsage, llm_ainvoke
-from chat.llm.grounding import reply_ground
+from chat.llm.calls import LLMCallFailed, LLMUsage, llm_astream
+from chat.llm.grounding import SentenceGrounder, sentences_split
 from chat.llm.prompts import reply_messages
 from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
 from chat.models import ChatMessage, ChatSession, RecommendationFeedback
@@ -44,7 +45,7 @@ from chat.replies import (
     inquiry_reply,
     missing_name_reply,
     recommendation_reply,
-    reply_words,
+    reply_chunks,
     room_facts,
     unknown_room_reply,
 )
@@ -241,39 +242,59 @@ def _begin_local(*, user, session_id: int | None, text: str) -> tuple[_Turn, Mes
     return turn, analysis, _plan(turn=turn, analysis=analysis)
 
 
-async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage, to_thread: Callable) -> str:
-    """The LLM's reply if it passes the grounding check, else the template (and the fallback is counted)."""
+async def _llm_sentences(
+    *, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage, to_thread: Callable
+) -> AsyncIterator[str]:
+    """The LLM's reply sentence by sentence as it is generated, each checked before it is let through (the rooms
+    it names were retrieved; nothing of the instructions leaks). From the first sentence that fails, or when the
+    provider fails, the grounded template answers instead, so nothing unchecked ever reaches the user."""
     try:
         model = chat_model_get()
         messages = reply_messages(
             text=turn.text, task=plan.llm_task or "", rooms=[room_facts(room) for room in plan.rooms], state=plan.state
         )
-        result, call_usage = await llm_ainvoke(model, messages, choice=choice, user_id=turn.user_id)
-        usage.merge(call_usage)
-    except LLMCallFailed as exc:
-        usage.merge(exc.usage)
-        usage.fallback = True
-        usage.error = exc.reason
-        return plan.template
     except (ProviderUnavailable, NotImplementedError, ValueError) as exc:
-        usage.fallback = True
-        usage.error = type(exc).__name__
-        return plan.template
-    content = result.content if isinstance(result.content, str) else ""
-    names = await to_thread(catalogue_room_names)()
-    grounded = reply_ground(
-        text=content,
+        usage.fallback, usage.error = True, type(exc).__name__
+        yield plan.template
+        return
+    grounder = SentenceGrounder(
         rooms={room.id: room.name for room in plan.rooms},
-        catalogue_names=names,
+        catalogue_names=await to_thread(catalogue_room_names)(),
         allowed_urls={room.store.booking_url for room in plan.rooms if room.store.booking_url},
         max_chars=settings.CHAT_REPLY_MAX_CHARS,
     )
-    if not grounded.ok:
-        logger.warning("LLM reply rejected", extra={"problems": grounded.problems, "provider": choice.provider})
-        usage.fallback = True
-        usage.error = "ungrounded"
-        return plan.template
-    return grounded.text
+    call = LLMUsage(provider=choice.provider, model=choice.model)
+    stream = llm_astream(model, messages, choice=choice, usage=call, user_id=turn.user_id)
+    said, buffer = False, ""
+    try:
+        async for piece in stream:
+            finished, buffer = sentences_split(buffer + piece)
+            for sentence in finished:
+                checked = grounder.check(sentence)
+                if not checked.ok:
+                    logger.warning("LLM sentence rejected", extra={"problems": checked.problems})
+                    usage.fallback, usage.error = True, "ungrounded"
+                    yield ("\n" if said else "") + plan.template
+                    return
+                if checked.text:
+                    said = True
+                    yield checked.text
+                if grounder.full:  # the reply has its length (CHAT_REPLY_MAX_CHARS): the rest is not said
+                    return
+        rest = grounder.check(buffer) if buffer.strip() else None
+        if rest is not None and rest.ok and (rest.text or grounder.full):
+            said = said or bool(rest.text)
+            if rest.text:
+                yield rest.text
+        elif rest is not None or not said:  # the end failed the check, or the model said nothing usable
+            usage.fallback, usage.error = True, "ungrounded" if rest is not None else "empty"
+            yield ("\n" if said else "") + plan.template
+    except LLMCallFailed as exc:
+        usage.fallback, usage.error = True, exc.reason
+        yield ("\n" if said else "") + plan.template
+    finally:
+        await stream.aclose()
+        usage.merge(call)
 
 
 def _record(
@@ -411,9 +432,14 @@ def _metrics_observe(*, intent: str, plan: _Plan, usage: LLMUsage) -> None:
 async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread: Callable) -> AsyncIterator[dict]:
     choice = provider_choice()
     usage = LLMUsage(provider=choice.provider, model=choice.model)
+    sentences: AsyncIterator[str] | None = None
     if choice.is_local:
+        started = time.perf_counter()
         turn, analysis, plan = await to_thread(_begin_local)(user=user, session_id=session_id, text=text)
         reply = plan.template
+        # The offline provider's work (understanding and the grounded template) is its "call": it counts in the
+        # LLM families like any provider, at no cost.
+        usage.calls, usage.latency_s = 1, time.perf_counter() - started
     else:
         turn = await to_thread(_begin)(user=user, session_id=session_id, text=text, llm=True)
         outcome = await amessage_analyze_detailed(text=turn.text, choice=choice, user_id=turn.user_id)
@@ -422,20 +448,65 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
         plan = await to_thread(_plan)(turn=turn, analysis=analysis)
         # A provider that just failed the NLU call would most likely fail again: answer from the template.
         if plan.llm_task and not usage.fallback:
-            reply = await _llm_reply(turn=turn, plan=plan, choice=choice, usage=usage, to_thread=to_thread)
+            sentences = _llm_sentences(turn=turn, plan=plan, choice=choice, usage=usage, to_thread=to_thread)
         else:
             reply = plan.template
     if turn.session is not None:
         chat_session_id_var.set(turn.session.id)
 
-    # Stored before streaming: a client that disconnects mid-reply still leaves a complete conversation.
-    result = await to_thread(_record)(user=user, turn=turn, analysis=analysis, plan=plan, reply=reply, usage=usage)
-    run.result = result
-    for word in reply_words(reply):
-        yield {"type": "token", "text": word}
+    def record(reply: str) -> ConversationResult:
+        return _record(user=user, turn=turn, analysis=analysis, plan=plan, reply=reply, usage=usage)
+
+    if sentences is None:
+        # Stored before streaming: a client that disconnects mid-reply still leaves a complete conversation.
+        result = await to_thread(record)(reply)
+        run.result = result
+        for chunk in reply_chunks(reply):
+            yield {"type": "token", "text": chunk}
+    else:
+        result = None
+        async for item in _streamed_then_stored(sentences=sentences, record=to_thread(record)):
+            if isinstance(item, ConversationResult):
+                result = run.result = item
+            else:
+                for chunk in reply_chunks(item):
+                    yield {"type": "token", "text": chunk}
     if plan.kind in ("recommendation", "inquiry"):
         yield {"type": "recommendations", "rooms": result.recommendations}
     yield {"type": "done", "message_id": result.message.id, "session_id": result.session.id}
+
+
+async def _streamed_then_stored(*, sentences: AsyncIterator[str], record: Callable) -> AsyncIterator:
+    """Each sentence as it is checked, then the stored turn. A task of its own reads the model and stores the
+    whole reply, so a client that leaves mid-reply (its stream closed or cancelled) still leaves a complete
+    conversation behind."""
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def produce() -> None:
+        parts: list[str] = []
+        try:
+            async for sentence in sentences:
+                parts.append(sentence)
+                queue.put_nowait(sentence)
+            # Stored without the whitespace after its last sentence (a reply cut at its length ends on one).
+            queue.put_nowait(await record("".join(parts).rstrip()))
+        except Exception as exc:  # noqa: BLE001 - handed to the reader, who raises it
+            queue.put_nowait(exc)
+
+    producer = asyncio.ensure_future(produce())
+    _producers.add(producer)
+    producer.add_done_callback(_producers.discard)
+    while True:
+        item = await queue.get()
+        if isinstance(item, Exception):
+            raise item
+        yield item
+        if isinstance(item, ConversationResult):
+            return
+
+
+# Producers outlive a closed stream (see _streamed_then_stored); a reference keeps each until it is done.
+_producers: set[asyncio.Future] = set()
 
 
 def in_worker_thread(func: Callable) -> Callable:

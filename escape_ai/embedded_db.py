@@ -19,6 +19,8 @@ SUPERUSER = "postgres"
 # 100k rooms the rooms table, its GIN index and its HNSW graphs need about 1GB, and a search that
 # reads them from the OS page cache instead takes twice as long. Allocated as pages are used.
 SHARED_BUFFERS = os.environ.get("EMBEDDED_DB_SHARED_BUFFERS", "1GB")
+# Connections kept free of the web processes' pools: Celery workers and beat, commands, a test run.
+RESERVED_CONNECTIONS = 40
 # pgserver listens on a Unix socket named after PostgreSQL's default port.
 DEFAULT_PORT = 5432
 
@@ -78,16 +80,29 @@ def ensure_database(info, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def max_connections_wanted() -> int:
+    """Enough for every web process's pool (WEB_CONCURRENCY x DB_POOL_MAX_SIZE) plus Celery workers, commands
+    and tests; settings are read for the pool size (importing them has no side effects)."""
+    from escape_ai.settings import base
+
+    web = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+    return max(100, web * base.DB_POOL_MAX_SIZE + RESERVED_CONNECTIONS)
+
+
 def configure(info) -> bool:
     """Apply the server settings above; return True when the server must restart to take them."""
     from psycopg import sql
 
+    max_connections = int(os.environ.get("EMBEDDED_DB_MAX_CONNECTIONS") or max_connections_wanted())
     with _admin_connection(info) as conn:
         differs = conn.execute(
-            "SELECT pg_size_bytes(current_setting('shared_buffers')) <> pg_size_bytes(%s)", [SHARED_BUFFERS]
+            "SELECT pg_size_bytes(current_setting('shared_buffers')) <> pg_size_bytes(%s)"
+            " OR current_setting('max_connections')::int <> %s",
+            [SHARED_BUFFERS, max_connections],
         ).fetchone()[0]
         # Written every time (postgresql.auto.conf), so a later start keeps it whatever changed the file.
         conn.execute(sql.SQL("ALTER SYSTEM SET shared_buffers = {}").format(sql.Literal(SHARED_BUFFERS)))
+        conn.execute(sql.SQL("ALTER SYSTEM SET max_connections = {}").format(sql.Literal(max_connections)))
     return differs
 
 
@@ -104,8 +119,6 @@ def connection_settings(pgdata: Path, name: str) -> dict:
         "PASSWORD": "",
         "HOST": host,
         "PORT": port,
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
     }
 
 
@@ -168,7 +181,7 @@ def main(argv: list[str]) -> int:
         stop(PGDATA_DIR)
     info = ensure_server(PGDATA_DIR)
     if configure(info):
-        print(f"embedded PostgreSQL: shared_buffers = {SHARED_BUFFERS}, restarting to apply it")
+        print("embedded PostgreSQL: applying shared_buffers and max_connections, restarting")
         info = restart(PGDATA_DIR)
     ensure_database(info, EMBEDDED_DB_NAME)
     print(f"embedded PostgreSQL ready: socket {info.socket_dir}, database {EMBEDDED_DB_NAME}")

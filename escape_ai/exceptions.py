@@ -16,6 +16,30 @@ logger = logging.getLogger(__name__)
 # Sent when an API view raised an error nothing handled (the client gets a plain 500); analytics
 # connects to it in its AppConfig.ready() to count the error and record an `error` event.
 api_error_unhandled = Signal()  # kwargs: exc, request
+# Sent when a request or a chat turn found every pooled database connection in use past DB_POOL_TIMEOUT
+# (the client gets 503 with Retry-After); analytics counts it.
+database_busy_signal = Signal()  # kwargs: source ("http" or "chat")
+
+DATABASE_BUSY_DETAIL = "지금 이용자가 많아 요청을 처리하지 못했어요. 잠시 후 다시 시도해 주세요."
+
+
+def database_busy(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it came from, is the connection pool's timeout."""
+    from psycopg_pool import PoolTimeout
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, PoolTimeout):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def database_busy_headers() -> dict[str, str]:
+    from django.conf import settings
+
+    return {"Retry-After": str(settings.DB_POOL_RETRY_AFTER_SECONDS)}
 
 
 class Conflict(exceptions.ValidationError):
@@ -39,6 +63,9 @@ _KOREAN_DETAIL = {
 
 
 def api_exception_handler(exc, context):
+    if database_busy(exc):
+        database_busy_signal.send(sender=api_exception_handler, source="http")
+        return Response({"detail": DATABASE_BUSY_DETAIL}, status=503, headers=database_busy_headers())
     response = exception_handler(exc, context)
     if response is None:
         request = context.get("request")

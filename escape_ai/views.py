@@ -1,9 +1,13 @@
+import sys
+
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from escape_ai.exceptions import database_busy
 from escape_ai.health import services_status
+from escape_ai.middleware import database_busy_response
 
 
 @require_GET
@@ -38,6 +42,10 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    """handler500: an exhausted connection pool anywhere in the request (a middleware included) is a 503;
+    other crashes answer browsers with the site's page, API clients with the API's error shape."""
+    if database_busy(sys.exc_info()[1]):
+        return database_busy_response(request)
     if _wants_html(request):
         return defaults.server_error(request)
     return JsonResponse({"detail": "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."}, status=500)

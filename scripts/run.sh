@@ -28,6 +28,9 @@ events_worker=$!
 beat=$!
 trap 'kill $worker $events_worker $beat 2>/dev/null || true' EXIT INT TERM
 
+# One web process per core (WEB_CONCURRENCY overrides); each has its own database pool (DB_POOL_MAX_SIZE).
+WEB_CONCURRENCY=${WEB_CONCURRENCY:-$(nproc)}
+export WEB_CONCURRENCY
 cat <<MSG
 
   방탈출 AI is running:
@@ -36,8 +39,10 @@ cat <<MSG
     API docs   http://$HOST:$PORT/api/docs/
     health     http://$HOST:$PORT/healthz
     metrics    http://$HOST:$PORT/metrics
-  Celery worker and beat log to var/log/. Press Ctrl+C to stop.
+  $WEB_CONCURRENCY web processes (WEB_CONCURRENCY). Celery worker and beat log to var/log/. Ctrl+C stops.
 
 MSG
+# A worker loading the Korean analyser holds the GIL for seconds: the supervisor's ping must wait for it.
 # --ws-max-size: no frame past 64 KiB is even buffered (the chat consumer refuses any past 8 KiB itself).
-.venv/bin/uvicorn escape_ai.asgi:application --host "$HOST" --port "$PORT" --workers 1 --ws-max-size 65536
+.venv/bin/uvicorn escape_ai.asgi:application --host "$HOST" --port "$PORT" --workers "$WEB_CONCURRENCY" \
+  --timeout-worker-healthcheck 60 --ws-max-size 65536

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
-SERVER_START_TIMEOUT_S = 60
+# Each server process loads the Korean analyser and the encoder before it serves: seconds, more on a busy machine.
+SERVER_START_TIMEOUT_S = 180
 
 
 def free_port() -> int:

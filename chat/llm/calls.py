@@ -7,9 +7,11 @@ skipped (the offline pipeline answers) for `LLM_CIRCUIT_RESET_SECONDS`, then one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -206,6 +208,72 @@ async def llm_ainvoke(
         usage.calls += 1
         breaker.failure(choice.provider)
         if not breaker.allow(choice.provider):
+            break
+    usage.error = last_error
+    raise LLMCallFailed(last_error, usage)
+
+
+async def llm_astream(
+    model: Any, messages: list, *, choice: ProviderChoice, usage: LLMUsage, user_id: int | None = None
+) -> AsyncIterator[str]:
+    """The model's reply as it is generated (text pieces), with the breaker, the user's token budget (each attempt
+    reserves its worst case first and settles to the reported usage after, as `llm_ainvoke` does), a timeout on
+    every wait, and retries only before the first piece (once text has reached the user it cannot be taken
+    back). Tokens and cost are added to `usage`. Raises `LLMCallFailed` when the reply cannot go on."""
+    if not breaker.allow(choice.provider):
+        usage.error = "circuit_open"
+        raise LLMCallFailed("circuit_open", usage)
+    worst_case = input_tokens_bound(messages) + settings.LLM_MAX_TOKENS
+    attempts = 1 + max(0, settings.LLM_MAX_RETRIES)
+    last_error = "error"
+    for attempt in range(attempts):
+        try:
+            reservation = await _reserve(user_id, worst_case)
+        except TokenBudgetExceeded as exc:
+            usage.error = "budget"
+            raise LLMCallFailed("budget", usage) from exc
+        started = time.perf_counter()
+        stream = model.astream(messages).__aiter__()
+        produced = False
+        input_tokens = output_tokens = 0
+        try:
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(stream.__anext__(), timeout=settings.LLM_TIMEOUT_SECONDS)
+                except StopAsyncIteration:
+                    break
+                # Providers report usage on the last chunk (OpenAI) or split over the first and last (Anthropic).
+                chunk_in, chunk_out = usage_from_message(chunk)
+                input_tokens, output_tokens = max(input_tokens, chunk_in), max(output_tokens, chunk_out)
+                text = chunk.content if isinstance(chunk.content, str) else ""
+                if text:
+                    produced = True
+                    yield text
+        except TimeoutError:
+            last_error = "timeout"  # the provider may have done (and billed) the work: the reservation stays spent
+        except Exception as exc:  # noqa: BLE001 - any client error (network, auth, rate limit) means "fall back"
+            last_error = type(exc).__name__
+            if not produced:
+                await _settle(reservation, 0)
+            logger.warning(
+                "LLM stream failed", extra={"provider": choice.provider, "attempt": attempt, "error": last_error}
+            )
+        else:
+            usage.latency_s += time.perf_counter() - started
+            usage.calls += 1
+            await _settle(reservation, input_tokens + output_tokens)
+            usage.input_tokens += input_tokens
+            usage.output_tokens += output_tokens
+            usage.cost_usd += cost_usd(model=choice.model, input_tokens=input_tokens, output_tokens=output_tokens)
+            breaker.success(choice.provider)
+            return
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.aclose()
+        usage.latency_s += time.perf_counter() - started
+        usage.calls += 1
+        breaker.failure(choice.provider)
+        if produced or not breaker.allow(choice.provider):
             break
     usage.error = last_error
     raise LLMCallFailed(last_error, usage)

@@ -90,7 +90,7 @@ _RULE_WORDS = (
     "donotreveal",
 )
 _RULE_WORDS_LEAK = 2
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|\n+")
 _REPEATED_SENTENCE = 3  # the same sentence this many times is a loop, not an answer
 
 
@@ -193,3 +193,55 @@ def reply_ground(
     if not rendered:
         problems.append("empty reply")
     return GroundingResult(ok=not problems, text=reply_cap(rendered, max_chars), cited_ids=cited, problems=problems)
+
+
+def sentences_split(buffer: str) -> tuple[list[str], str]:
+    """The finished sentences at the start of `buffer` (each with the whitespace after it) and what is left."""
+    finished, start = [], 0
+    for match in _SENTENCE_END.finditer(buffer):
+        if match.end() == len(buffer) and not match.group().startswith("\n"):
+            break  # a space at the very end may still become part of a longer run: wait for more text
+        finished.append(buffer[start : match.end()])
+        start = match.end()
+    return finished, buffer[start:]
+
+
+class SentenceGrounder:
+    """`reply_ground` for a reply that arrives sentence by sentence: each finished sentence is checked as it
+    comes, and what may span sentences (an echo or retelling of the instructions, a loop) is looked for in
+    everything said so far. `full` turns true once the reply reaches `max_chars`: the rest is not said."""
+
+    def __init__(
+        self,
+        *,
+        rooms: dict[int, str],
+        catalogue_names: dict[int, str],
+        allowed_urls: set[str] | None = None,
+        max_chars: int | None = None,
+    ):
+        self.rooms = rooms
+        self.catalogue_names = catalogue_names
+        self.allowed_urls = allowed_urls or set()
+        self.max_chars = max_chars
+        self.accepted = ""  # the model's text of the sentences that passed, before rendering
+        self.said = 0  # characters of rendered text let through
+        self.full = False
+
+    def check(self, sentence: str) -> GroundingResult:
+        result = reply_ground(
+            text=sentence, rooms=self.rooms, catalogue_names=self.catalogue_names, allowed_urls=self.allowed_urls
+        )
+        problems = [problem for problem in result.problems if problem != "empty reply"]
+        so_far = CITATION.sub(" ", visible_text(self.accepted + sentence))
+        problems += [problem for problem in _leaks(so_far) + _loops(so_far) if problem not in problems]
+        if problems:
+            return GroundingResult(ok=False, text="", cited_ids=result.cited_ids, problems=problems)
+        # Keep the sentence's own trailing space or line break after rendering (the stream re-joins exactly).
+        trailing = sentence[len(sentence.rstrip()) :]
+        text = result.text + trailing if result.text else ""
+        if self.max_chars and self.said + len(text.rstrip()) > self.max_chars:
+            self.full = True  # the cap: the reply ends after the last sentence that fitted
+            return GroundingResult(ok=True, text="", cited_ids=[], problems=[])
+        self.accepted += sentence
+        self.said += len(text)
+        return GroundingResult(ok=True, text=text, cited_ids=result.cited_ids, problems=[])

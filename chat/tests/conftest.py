@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
 
 from chat.llm.calls import breaker
 from chat.selectors import catalogue_room_names_forget
@@ -102,10 +106,22 @@ def committed_catalogue(transactional_db) -> dict[str, Room]:
 
 
 class FakeToolChatModel(GenericFakeChatModel):
-    """GenericFakeChatModel that accepts tools, so `with_structured_output` works on recorded tool calls."""
+    """GenericFakeChatModel that accepts tools, so `with_structured_output` works on recorded tool calls, and
+    streams like a real provider: the text in pieces (word and space), `delay` seconds before each piece, and
+    the token counts on the last chunk (OpenAI's `stream_usage`)."""
+
+    delay: float = 0.0
 
     def bind_tools(self, tools, *, tool_choice=None, **kwargs):
         return self
+
+    async def _astream(self, messages, stop=None, run_manager=None, **kwargs):
+        message = self._generate(messages, stop=stop, **kwargs).generations[0].message
+        for piece in re.split(r"(\s)", message.content if isinstance(message.content, str) else ""):
+            if piece:
+                await asyncio.sleep(self.delay)
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=message.usage_metadata))
 
 
 def nlu_message(intent: str, *, input_tokens: int = 120, output_tokens: int = 30, **entities) -> AIMessage:
@@ -132,5 +148,5 @@ def reply_message(text: str, *, input_tokens: int = 400, output_tokens: int = 80
     )
 
 
-def fake_model(*messages) -> FakeToolChatModel:
-    return FakeToolChatModel(messages=iter(messages))
+def fake_model(*messages, delay: float = 0.0) -> FakeToolChatModel:
+    return FakeToolChatModel(messages=iter(messages), delay=delay)

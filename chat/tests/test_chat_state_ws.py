@@ -28,20 +28,6 @@ async def frames_until_done(communicator) -> list[dict]:
             return frames
 
 
-@pytest.fixture(autouse=True)
-def _close_worker_connections():
-    """The consumer's worker threads keep their own database connections open (CONN_MAX_AGE); end them
-    after each test so the test database can be flushed and dropped."""
-    yield
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-
-
 @pytest.fixture
 def users():
     minji = UserFactory(username="minji", email="minji@example.com")

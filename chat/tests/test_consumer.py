@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.test import Client
 
 from accounts.tokens import tokens_issue
 from chat.consumers import UNAUTHENTICATED_CLOSE_CODE
 from chat.models import ChatMessage, ChatSession
+from chat.replies import CHUNK_CHARS
 from escape_ai.asgi import application
 from testing.factories import ChatSessionFactory, UserFactory
 
@@ -37,31 +37,24 @@ async def converse(comm: WebsocketCommunicator, payload, timeout: float = FIRST_
             return frames
 
 
-@pytest.fixture(autouse=True)
-def _no_connection_outlives_its_test():
-    """Sockets reach the database from several threads; with CONN_MAX_AGE 0 each thread closes its connection
-    after use, so none is left open on the test database when it is dropped."""
-    settings_dict = connections["default"].settings_dict
-    previous = settings_dict["CONN_MAX_AGE"]
-    settings_dict["CONN_MAX_AGE"] = 0
-    yield
-    settings_dict["CONN_MAX_AGE"] = previous
-
-
 @pytest.fixture
 def token(user) -> str:
     return tokens_issue(user=user)["access"]
 
 
-async def test_reply_streams_word_by_word_then_cards_then_done(committed_catalogue, token):
+async def test_reply_streams_in_phrases_then_cards_then_done(committed_catalogue, token):
     comm = communicator(f"/ws/chat/?token={token}")
     connected, _ = await comm.connect()
     assert connected
     frames = await converse(comm, {"message": "홍대에서 둘이 할 만한 추리 테마"})
     types = [frame["type"] for frame in frames]
     tokens = [frame["text"] for frame in frames if frame["type"] == "token"]
-    assert len(tokens) > 10 and types[: len(tokens)] == ["token"] * len(tokens)
+    assert types[: len(tokens)] == ["token"] * len(tokens)
     assert types[len(tokens) :] == ["recommendations", "done"]
+    # Phrases, not words: a few frames per sentence, none over a sentence's end or much past the phrase size.
+    words = sum(len(token.split()) for token in tokens)
+    assert 3 <= len(tokens) < words / 2
+    assert all(len(token.rstrip()) <= CHUNK_CHARS + 30 for token in tokens)
     cards = frames[-2]["rooms"]
     assert cards and {card["region"] for card in cards} == {"홍대"} and all("booking_url" in card for card in cards)
     message = await database_sync_to_async(ChatMessage.objects.get)(id=frames[-1]["message_id"])

@@ -93,7 +93,9 @@ def test_a_model_that_tries_it_is_replaced_by_the_grounded_template(user, catalo
     result = llm_turn(user, text)
 
     assert result.message.fallback is True, result.reply
-    assert result.reply.startswith(TEMPLATE_START)
+    # The reply streams sentence by sentence: what passed its check may stand, then the grounded template takes
+    # over from the sentence that failed. Nothing of the attack reaches the user either way.
+    assert TEMPLATE_START in result.reply
     assert_nothing_revealed(result.reply)
     assert_plain_text(result.reply)
     assert "지하 납골당" not in result.reply

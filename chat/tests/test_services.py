@@ -179,3 +179,57 @@ def test_nlu_failure_answers_from_templates_and_is_counted(user, catalogue):
     assert {room.region for room in result.rooms} == {"홍대"}
     assert fallbacks._value.get() == before + 1
     assert replies._sum.get() > replies_before  # the turn was timed as chat.reply
+
+
+def _series(name: str, **labels: str) -> list[float]:
+    """Every sample of a metric with these labels, over all processes (an absent series is an empty list)."""
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return [
+        sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(key) == value for key, value in labels.items())
+    ]
+
+
+def test_the_offline_provider_counts_in_the_llm_families_at_no_cost(user, catalogue):
+    calls_before = sum(_series("escape_ai_llm_calls_total", provider="local", outcome="ok"))
+    timed_before = sum(_series("escape_ai_llm_latency_seconds_count", provider="local"))
+
+    say(user, "강남 공포 추천해줘")
+    say(user, "고마워요")
+
+    assert sum(_series("escape_ai_llm_calls_total", provider="local", outcome="ok")) - calls_before == 2
+    assert sum(_series("escape_ai_llm_latency_seconds_count", provider="local")) - timed_before == 2
+    # Cost and tokens have a series for the local provider (the panels show it), always at 0.
+    assert _series("escape_ai_llm_cost_usd_total", provider="local") and not any(
+        _series("escape_ai_llm_cost_usd_total", provider="local")
+    )
+    assert _series("escape_ai_llm_tokens_total", provider="local", direction="output")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "강남에서 무서운 테마를 골라 봤어요. 셋 다 4명이 할 수 있고, 공포도가 높은 편이에요!\n- 검은 숲: 70분\n",
+        "",
+        "짧아요",
+        "   앞뒤 공백도   그대로   ",
+    ],
+)
+def test_reply_chunks_rejoin_to_the_reply_and_break_at_sentence_ends(text):
+    from chat.replies import CHUNK_CHARS, reply_chunks
+
+    chunks = reply_chunks(text)
+
+    assert "".join(chunks) == text
+    assert all(chunk for chunk in chunks)
+    for chunk in chunks:
+        # A chunk ends at a sentence end, or once it has reached the phrase size (never much beyond a word more).
+        ended = chunk.rstrip()[-1:] in ".!?…" or chunk.endswith("\n") or len(chunk) >= CHUNK_CHARS
+        assert ended or chunk is chunks[-1]
+    if "셋 다" in text:  # the end of the first sentence is also the end of a chunk
+        assert any(chunk.endswith("골라 봤어요. ") for chunk in chunks)

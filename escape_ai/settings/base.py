@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "escape_ai.middleware.RequestIdMiddleware",
+    "escape_ai.middleware.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,13 +94,35 @@ TEMPLATES = [
 ]
 
 # --- Database: DATABASE_URL, or the embedded PostgreSQL with pgvector under var/pgdata ---
+# Thread pools that use the database, per web process. Each thread holds at most one connection while it
+# works, and gives it back to the pool when its task ends.
+CHAT_WORKER_THREADS = env.int("CHAT_WORKER_THREADS", default=6)  # WebSocket turns in flight
+# Worker threads that run the semantic leg beside the keyword leg (0: in turn).
+ROOMS_SEARCH_LEG_THREADS = env.int("ROOMS_SEARCH_LEG_THREADS", default=2)
+# Connections a process may hold: the chat and search threads above plus requests in flight (Django runs
+# each HTTP request's database work on a thread of its own). A request that finds the pool empty waits
+# DB_POOL_TIMEOUT seconds, then gets 503 with Retry-After; PostgreSQL's max_connections must cover
+# WEB_CONCURRENCY x DB_POOL_MAX_SIZE plus the Celery workers (embedded_db sizes it so).
+DB_POOL_REQUEST_CONNECTIONS = env.int("DB_POOL_REQUEST_CONNECTIONS", default=8)
+DB_POOL_MAX_SIZE = env.int(
+    "DB_POOL_MAX_SIZE", default=CHAT_WORKER_THREADS + ROOMS_SEARCH_LEG_THREADS + DB_POOL_REQUEST_CONNECTIONS
+)
+DB_POOL_MIN_SIZE = env.int("DB_POOL_MIN_SIZE", default=2)
+DB_POOL_TIMEOUT = env.float("DB_POOL_TIMEOUT", default=3.0)
+DB_POOL_RETRY_AFTER_SECONDS = env.int("DB_POOL_RETRY_AFTER_SECONDS", default=2)
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {"default": embedded_db.connection_settings(PGDATA_DIR, EMBEDDED_DB_NAME)}
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
+# Django's psycopg pool: connections are reused without one per thread for minutes (CONN_MAX_AGE must be 0).
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"].pop("CONN_HEALTH_CHECKS", None)  # the pool checks a connection before handing it out
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    "min_size": min(DB_POOL_MIN_SIZE, DB_POOL_MAX_SIZE),
+    "max_size": DB_POOL_MAX_SIZE,
+    "timeout": DB_POOL_TIMEOUT,
+}
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}")}
 # Insights (the staff dashboards' long reads) from a streaming replica when given; tests mirror the primary.
 if env.str("DATABASE_INSIGHTS_URL", default=""):
@@ -329,8 +352,6 @@ ROOMS_HNSW_EF_SEARCH = env.int("ROOMS_HNSW_EF_SEARCH", default=100)
 ROOMS_EXACT_SCAN_MAX_ROWS = env.int("ROOMS_EXACT_SCAN_MAX_ROWS", default=3000)
 # The keyword leg runs ts_rank_cd on at most this many matches a tier (name, facts, anywhere), the best-rated.
 ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=150)
-# Worker threads (each with a database connection) that run the semantic leg beside the keyword leg (0: in turn).
-ROOMS_SEARCH_LEG_THREADS = env.int("ROOMS_SEARCH_LEG_THREADS", default=4)
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,
@@ -369,7 +390,6 @@ CHAT_WS_TICKET_SECONDS = env.int("CHAT_WS_TICKET_SECONDS", default=30)
 CHAT_RECOMMENDATION_LIMIT = env.int("CHAT_RECOMMENDATION_LIMIT", default=3)
 # Search hits the personal rerank (ml) chooses the shown ones from.
 CHAT_RERANK_CANDIDATES = env.int("CHAT_RERANK_CANDIDATES", default=10)
-CHAT_WORKER_THREADS = env.int("CHAT_WORKER_THREADS", default=8)  # per process, for the WebSocket pipeline
 
 # --- analytics ---
 # Prometheus multiprocess mode: every process writes its samples under this directory and
@@ -410,6 +430,9 @@ ANALYTICS_WORKER_METRICS_ADDRESS = env.str("ANALYTICS_WORKER_METRICS_ADDRESS", d
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- web ---
+# Web processes: uvicorn --workers WEB_CONCURRENCY (scripts/run.sh, Dockerfile; default: the number of cores).
+# Each loads the Korean analyser and the sentence encoder before it serves.
+WEB_WARMUP = env.bool("WEB_WARMUP", default=True)
 # WhiteNoise serves straight from the static folders (no collectstatic) when asked: development with
 # DEBUG, and the browser tests' live server.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)

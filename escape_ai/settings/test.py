@@ -21,7 +21,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default=_PREFIX
 DATABASES["default"]["TEST"]["NAME"] = env.str(
     "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}_{TEST_RUN}"
 )
-PROMETHEUS_MULTIPROC_DIR = str(VAR_DIR / "prometheus-test" / TEST_RUN)
+PROMETHEUS_MULTIPROC_DIR = env.str("TEST_PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "prometheus-test" / TEST_RUN))
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR  # read by prometheus_client at import
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],

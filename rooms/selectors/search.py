@@ -407,10 +407,9 @@ def _filters_only(*, filters: RoomSearchFilters, limit: int) -> list[RoomSearchH
 class _LegThreads:
     """Worker threads that run the semantic leg while the request's thread runs the keyword leg.
 
-    Each worker keeps a database connection of its own (checked and renewed as a request's is, by
-    CONN_MAX_AGE and health checks). A search finding every worker busy runs its legs in turn rather
-    than queue. The pool is made on first use in each process, so a forked process never inherits a
-    parent's dead threads.
+    Each worker takes a connection of its own from the pool for a leg and gives it back after. A search
+    finding every worker busy runs its legs in turn rather than queue. The threads are made on first use
+    in each process, so a forked process never inherits a parent's dead threads.
     """
 
     def __init__(self) -> None:
@@ -449,8 +448,12 @@ class _LegThreads:
 
 
 def _on_own_connection(function, /, **kwargs):
+    # The connection goes back to the pool when the leg ends: an idle worker holds none.
     close_old_connections()
-    return function(**kwargs)
+    try:
+        return function(**kwargs)
+    finally:
+        close_old_connections()
 
 
 def _close_connections_at(barrier: threading.Barrier) -> None:
