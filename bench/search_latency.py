@@ -141,8 +141,8 @@ def main(scales: tuple[int, ...], reuse: bool = False) -> int:
     django_setup("escape_ai_bench_scale")
     from django.conf import settings
     from django.core.management import call_command
-
     from rooms.catalog_seed import catalogue_build
+
     from rooms.embeddings import embed_query, embed_texts
     from rooms.models import Room, Store
     from rooms.selectors.search import RoomSearchFilters, keyword_leg, room_search_hybrid, semantic_leg

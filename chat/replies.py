@@ -65,7 +65,9 @@ def _room_line(index: int, room: Room) -> str:
     return line
 
 
-def recommendation_reply(*, state: dict, rooms: list[Room]) -> str:
+def recommendation_reply(*, state: dict, rooms: list[Room], reasons: dict[int, str] | None = None) -> str:
+    """The offline reply: one line of facts per room, and under it why the room suits this user when the
+    recommender knows (`reasons`, from ml.inference.room_reasons)."""
     conditions = state_describe(state)
     if not rooms:
         where = f"{conditions} 조건에 맞는" if conditions else "조건에 맞는"
@@ -75,7 +77,11 @@ def recommendation_reply(*, state: dict, rooms: list[Room]) -> str:
         if conditions
         else f"평점이 좋은 테마 {len(rooms)}개를 골라 봤어요."
     )
-    lines = [intro, *(_room_line(index, room) for index, room in enumerate(rooms, start=1))]
+    lines = [intro]
+    for index, room in enumerate(rooms, start=1):
+        lines.append(_room_line(index, room))
+        if reasons and reasons.get(room.id):
+            lines.append(f"   → {reasons[room.id]}")
     lines.append("조건을 바꾸고 싶으면 '공포 말고', '4명', '홍대로'처럼 말씀해 주세요.")
     return "\n".join(lines)
 

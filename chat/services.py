@@ -48,7 +48,7 @@ from chat.replies import (
 )
 from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
-from ml.inference import recommender_rerank
+from ml.inference import recommender_rerank, room_reasons
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name
 from rooms.selectors.search import room_search_hybrid
@@ -188,7 +188,7 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
     return _Plan(
         kind="recommendation",
         state=state,
-        template=recommendation_reply(state=state, rooms=rooms),
+        template=recommendation_reply(state=state, rooms=rooms, reasons=_personal_reasons(turn.user_id, rooms)),
         rooms=rooms,
         ran_search=True,
         llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기" if rooms else None,
@@ -205,6 +205,18 @@ def _rooms_personal_order(*, user_id: int | None, rooms: list[Room]) -> list[Roo
         return rooms
     by_id = {room.id: room for room in rooms}
     return [by_id[room_id] for room_id in order]
+
+
+def _personal_reasons(user_id: int | None, rooms: list[Room]) -> dict[int, str]:
+    """Why each room suits this signed-in user (nothing for a guest, nor when only popularity would speak)."""
+    if not user_id or not rooms:
+        return {}
+    try:
+        return room_reasons(user_id=user_id, rooms=rooms, popular_fallback=False)
+    except Exception:  # like the rerank, a reason is an extra: a broken model never breaks the reply
+        logger.exception("personal reasons failed; replying without them")
+        metrics.error_observe("reasons_failed", "chat")
+        return {}
 
 
 def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:
