@@ -30,7 +30,7 @@ from ml.training.runtime import torch_setup
 TOP_K = 10
 MAX_LEN = 30
 NEIGHBOURS = 100
-EASE_L2_GRID = (50.0, 100.0, 200.0, 400.0, 800.0)
+EASE_L2_GRID = (10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0)
 BLEND_GRID = (0.0, 0.25, 0.5, 1.0, 2.0)
 COMPONENTS = ("sequential", "ease", "item_knn")
 
@@ -302,7 +302,7 @@ def rec_train(
     dim: int = 48,
     max_len: int = MAX_LEN,
     layers: int = 2,
-    lr: float = 0.002,
+    lr: float = 0.005,
     batch_size: int = 128,
     weight_decay: float = 0.0,
     dropout: float = 0.2,

@@ -62,9 +62,14 @@ class Command(BaseCommand):
         parser.add_argument("--dim", type=int, default=64)
         parser.add_argument("--max-len", type=int, default=50, help="history length the sequential net reads")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--noise-seeds", type=int, default=1, help="runs of the net with other seeds, for the run-to-run noise"
+        )
 
     def handle(self, *args, **options):
-        from ml.training.recommender import rec_compare, rec_data_build, rec_fit
+        import numpy as np
+
+        from ml.training.recommender import rec_compare, rec_data_build, rec_fit, rec_noise
 
         rows = interactions_read(path=Path(options["interactions"]), min_rating=options["min_rating"])
         data = rec_data_build(rows=rows)
@@ -81,6 +86,16 @@ class Command(BaseCommand):
             f"EASE l2={fit.ease_l2:g}, blend {fit.blend}"
         )
         table = rec_compare(data, fit)
+        if options["noise_seeds"] > 1:
+            seed = options["seed"]
+            runs = [
+                table["model"]["ndcg@10"],
+                *rec_noise(data, fit, seeds=range(seed + 1, seed + options["noise_seeds"])),
+            ]
+            self.stdout.write(
+                f"noise: model ndcg@10 over seeds {seed}..{seed + len(runs) - 1}: {', '.join(f'{v:.4f}' for v in runs)} "
+                f"(noise {float(np.std(runs, ddof=1)):.4f})"
+            )
         for name, metrics in table.items():
             self.stdout.write(f"{name:<12} hr@10={metrics['hr@10']:.4f} ndcg@10={metrics['ndcg@10']:.4f}")
         self.stdout.write(json.dumps(table))
