@@ -49,6 +49,7 @@ from chat.replies import (
 from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
 from ml.inference import recommender_rerank, room_reasons
+from ml.selectors import user_played_room_ids
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name
 from rooms.selectors.search import room_search_hybrid
@@ -184,6 +185,10 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
             if hit.room.id not in seen and len(rooms) < pool:
                 rooms.append(hit.room)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
+    if turn.user_id:
+        # A room the user has played is never recommended again (the pool is wider than what is shown).
+        played = user_played_room_ids(user_id=turn.user_id)
+        rooms = [room for room in rooms if room.id not in played]
     rooms = _rooms_personal_order(user_id=turn.user_id, rooms=rooms)[:limit]
     return _Plan(
         kind="recommendation",
@@ -212,7 +217,7 @@ def _personal_reasons(user_id: int | None, rooms: list[Room]) -> dict[int, str]:
     if not user_id or not rooms:
         return {}
     try:
-        return room_reasons(user_id=user_id, rooms=rooms, popular_fallback=False)
+        return room_reasons(user_id=user_id, rooms=rooms, fallback=False)
     except Exception:  # like the rerank, a reason is an extra: a broken model never breaks the reply
         logger.exception("personal reasons failed; replying without them")
         metrics.error_observe("reasons_failed", "chat")

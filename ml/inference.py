@@ -312,7 +312,7 @@ def personalized_rooms(*, user_id: int, limit: int) -> tuple[list[tuple[Room, fl
     return [(rooms[r], scores[r], reasons[r]) for r in top], version
 
 
-def room_reasons(*, user_id: int, rooms: list[Room], popular_fallback: bool = True) -> dict[int, str]:
+def room_reasons(*, user_id: int, rooms: list[Room], fallback: bool = True) -> dict[int, str]:
     """{room id: why it suits this user}, from the recommender's signals for them: the genres and regions of
     their plays, what users who played the same rooms rated it, the room of their history whose
     neighbours it is, the run of their recent plays. Chat and /me/ say the same thing for the same room."""
@@ -343,7 +343,7 @@ def room_reasons(*, user_id: int, rooms: list[Room], popular_fallback: bool = Tr
             neighbour_name=names.get(neighbour_of.get(room.id)),
             sequence_led=room.id in sequence_led,
             personal=serving is not None,
-            popular_fallback=popular_fallback,
+            fallback=fallback,
         )
         for room in rooms
     }
@@ -397,11 +397,12 @@ def pick_reason(
     neighbour_name: str | None,
     sequence_led: bool,
     personal: bool,
-    popular_fallback: bool = True,
+    fallback: bool = True,
 ) -> str:
     """One Korean sentence: what the user's own plays say (genre, region), then what others say
     (similar users' ratings, rooms played together, the run of recent plays). Popularity only when no
-    personal model answers and nothing personal is known (and then "" unless popular_fallback)."""
+    personal model answers and nothing personal is known. With nothing specific to say: a generic line,
+    or "" when not `fallback` (chat then says nothing rather than something empty)."""
     frequent = sorted(
         (g for g in room.genres if signals.genre_counts.get(g, 0) >= 2),
         key=lambda g: -signals.genre_counts[g],
@@ -429,8 +430,6 @@ def pick_reason(
         others = f"비슷한 취향의 분들이 해 본 테마예요({similar[0]}명)."
     elif sequence_led:
         others = "최근 하신 테마들에 이어 하기 좋은 테마예요."
-    elif personal:
-        others = "취향에 맞을 만한 테마예요."
     else:
         others = ""
     if own and others:
@@ -439,7 +438,9 @@ def pick_reason(
         return own[1]
     if others:
         return others
-    return f"후기 {room.review_count}개의 인기 테마예요." if popular_fallback else ""
+    if not fallback:
+        return ""
+    return "취향에 맞을 만한 테마예요." if personal else f"후기 {room.review_count}개의 인기 테마예요."
 
 
 def monthly_trends(*, kind: str, months: int) -> dict:

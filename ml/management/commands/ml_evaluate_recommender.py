@@ -93,8 +93,8 @@ class Command(BaseCommand):
                 *rec_noise(data, fit, seeds=range(seed + 1, seed + options["noise_seeds"])),
             ]
             self.stdout.write(
-                f"noise: model ndcg@10 over seeds {seed}..{seed + len(runs) - 1}: {', '.join(f'{v:.4f}' for v in runs)} "
-                f"(noise {float(np.std(runs, ddof=1)):.4f})"
+                f"noise: model ndcg@10 over seeds {seed}..{seed + len(runs) - 1}: "
+                f"{', '.join(f'{v:.4f}' for v in runs)} (noise {float(np.std(runs, ddof=1)):.4f})"
             )
         for name, metrics in table.items():
             self.stdout.write(f"{name:<12} hr@10={metrics['hr@10']:.4f} ndcg@10={metrics['ndcg@10']:.4f}")
