@@ -114,8 +114,14 @@ class RecommenderServing:
         catalogue, _, total = self.components(history=history, preferences=preferences)
         if len(room_ids) == len(catalogue.keys) and room_ids == catalogue.keys:
             return dict(zip(catalogue.keys, total[1:].tolist(), strict=True))  # the whole catalogue, in id order
-        row = catalogue.row
-        return {r: float(total[row[r]]) for r in room_ids if r in row}
+        if not catalogue.keys:
+            return {}
+        # keys are sorted: a vectorised binary search finds each room's row (row r + 1 = keys[r]).
+        keys = catalogue.key_array
+        wanted = np.asarray(room_ids, dtype=np.int64)
+        found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        known = keys[found] == wanted
+        return dict(zip(wanted[known].tolist(), total[found[known] + 1].tolist(), strict=True))
 
 
 def _recommender_build(version: str) -> RecommenderServing | None:

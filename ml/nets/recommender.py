@@ -31,10 +31,17 @@ class CausalBlock(nn.Module):
         self.feed = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, last_only: bool = False) -> torch.Tensor:
+        """(B, L, dim) -> (B, L, dim), or (B, 1, dim) for the last position alone with last_only (the same
+        numbers as the last row of the full output: serving needs no other)."""
         batch, length, dim = x.shape
         q, k, v = self.qkv(self.norm1(x)).view(batch, length, 3, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
-        attended = functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        if last_only:  # the last position sees every position: no mask needed
+            attended = functional.scaled_dot_product_attention(q[:, :, -1:], k, v)
+            x = x[:, -1:]
+            length = 1
+        else:
+            attended = functional.scaled_dot_product_attention(q, k, v, is_causal=True)
         x = x + self.drop(self.proj(attended.transpose(1, 2).reshape(batch, length, dim)))
         return x + self.drop(self.feed(self.norm2(x)))
 
@@ -96,17 +103,27 @@ class SequentialRecommender(nn.Module):
         return ids, bias
 
     def encode(
-        self, history: torch.Tensor, items: torch.Tensor, user_features: torch.Tensor | None = None
+        self,
+        history: torch.Tensor,
+        items: torch.Tensor,
+        user_features: torch.Tensor | None = None,
+        *,
+        last_only: bool = False,
     ) -> torch.Tensor:
         """history (B, L <= max_len) item indices, left-padded with 0.
 
-        Returns the state after each position (B, L, dim)."""
+        Returns the state after each position (B, L, dim), or after the last one only (B, 1, dim)."""
         length = history.shape[1]
         mask = (history > 0).unsqueeze(-1).float()
         x = items[history] + self.position.weight[self.max_len - length :].unsqueeze(0)
         x = self.input_dropout(x) * mask
-        for block in self.blocks:
-            x = block(x) * mask
+        for n, block in enumerate(self.blocks):
+            if last_only and n == len(self.blocks) - 1:
+                x = block(x, last_only=True)
+                mask = mask[:, -1:]
+            else:
+                x = block(x)
+            x = x * mask
         states = self.norm(x) * mask
         if self.user_pref is not None and user_features is not None:
             states = states + self.user_pref(user_features).unsqueeze(1)

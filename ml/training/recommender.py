@@ -523,11 +523,11 @@ def rec_compare(data: RecData, fit: RecommenderFit) -> dict[str, dict[str, float
 class Catalogue:
     """Item vectors of one catalogue under one bundle. Row r + 1 is keys[r]; row 0 is padding."""
 
-    keys: list[int]
+    keys: list[int]  # sorted by the caller for serving's binary search (key_array)
+    key_array: np.ndarray
     row: dict[int, int]  # key -> row
     vectors: torch.Tensor  # (n + 1, dim)
     bias: np.ndarray  # (n + 1,)
-    vectors_np: np.ndarray  # (n + 1, dim), for the per-request product without torch
     bundle_index: np.ndarray  # (n + 1,) the bundle's item index of each row, 0 = unknown to the bundle
 
 
@@ -559,10 +559,10 @@ class BundleRanker:
             bias[0] = 0.0
         return Catalogue(
             keys=keys,
+            key_array=np.array(keys, dtype=np.int64),
             row={k: r + 1 for r, k in enumerate(keys)},
             vectors=vectors,
             bias=bias.numpy(),
-            vectors_np=vectors.numpy(),
             bundle_index=index,
         )
 
@@ -571,15 +571,18 @@ class BundleRanker:
     ) -> dict[str, np.ndarray]:
         """Each part's raw scores over the catalogue's rows (n + 1,) for a history of catalogue keys, oldest first."""
         rows = [catalogue.row[k] for k in history if k in catalogue.row][-self.model.max_len :]
-        with torch.no_grad():
+        with torch.inference_mode():
             padded = torch.tensor([_left_padded(rows, self.model.max_len)], dtype=torch.long)
             prefs = (
                 None
                 if self.model.user_pref is None or preferences is None
                 else torch.tensor([list(preferences)], dtype=torch.float32)
             )
-            state = self.model.encode(padded, catalogue.vectors, prefs)[0, -1].numpy()
-        parts = {"sequential": catalogue.vectors_np @ state + catalogue.bias}
+            state = self.model.encode(padded, catalogue.vectors, prefs, last_only=True)[0, -1]
+            # torch's product, not numpy's: numpy's BLAS threads, woken after torch's, cost ~10 ms a
+            # request on a busy machine (measured in bench/ml_latency.py).
+            sequential = torch.mv(catalogue.vectors, state).numpy() + catalogue.bias
+        parts = {"sequential": sequential}
         known = catalogue.bundle_index[rows] if rows else np.zeros(0, dtype=np.int64)
         known = known[known > 0]
         for name, neighbours in (("ease", self.ease), ("item_knn", self.knn)):
