@@ -33,9 +33,10 @@ def _compact(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
-def room_facts(room: Room) -> dict:
-    """The facts of a room the reply may state (the LLM sees exactly these)."""
-    return {
+def room_facts(room: Room, *, reason: str | None = None) -> dict:
+    """The facts of a room the reply may state (the LLM sees exactly these), with why it suits this user
+    when the recommender says so."""
+    facts = {
         "id": room.id,
         "name": room.name,
         "store": room.store.name,
@@ -52,6 +53,9 @@ def room_facts(room: Room) -> dict:
         "booking_url": room.store.booking_url,
         "description": (room.description or "")[:200],
     }
+    if reason:
+        facts["why_for_this_user"] = reason
+    return facts
 
 
 def _room_line(index: int, room: Room) -> str:

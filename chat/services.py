@@ -106,6 +106,7 @@ class _Plan:
     rooms: list[Room] = field(default_factory=list)
     ran_search: bool = False
     llm_task: str | None = None  # None: the template is the reply, no LLM involved
+    reasons: dict[int, str] = field(default_factory=dict)  # room id -> why it suits this user
 
 
 @dataclass
@@ -190,10 +191,12 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
         played = user_played_room_ids(user_id=turn.user_id)
         rooms = [room for room in rooms if room.id not in played]
     rooms = _rooms_personal_order(user_id=turn.user_id, rooms=rooms)[:limit]
+    reasons = _personal_reasons(turn.user_id, rooms)
     return _Plan(
         kind="recommendation",
         state=state,
-        template=recommendation_reply(state=state, rooms=rooms, reasons=_personal_reasons(turn.user_id, rooms)),
+        template=recommendation_reply(state=state, rooms=rooms, reasons=reasons),
+        reasons=reasons,
         rooms=rooms,
         ran_search=True,
         llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기" if rooms else None,
@@ -258,7 +261,10 @@ async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage:
     try:
         model = chat_model_get()
         messages = reply_messages(
-            text=turn.text, task=plan.llm_task or "", rooms=[room_facts(room) for room in plan.rooms], state=plan.state
+            text=turn.text,
+            task=plan.llm_task or "",
+            rooms=[room_facts(room, reason=plan.reasons.get(room.id)) for room in plan.rooms],
+            state=plan.state,
         )
         result, call_usage = await llm_ainvoke(model, messages, choice=choice)
         usage.merge(call_usage)
