@@ -245,10 +245,13 @@ def main() -> None:
     wanted = [part.strip() for part in args.only.split(",") if part.strip()]
     seeds = list(range(args.seed, args.seed + max(1, args.seeds)))
     _setup()
-    import torch
+    from django.conf import settings
 
     started = time.monotonic()
-    print(f"ml_quality: seeds {seeds}, date {date.today().isoformat()}, torch threads {torch.get_num_threads()}")
+    print(
+        f"ml_quality: seeds {seeds}, date {date.today().isoformat()}, "
+        f"training threads {settings.ML_TORCH_TRAIN_THREADS} (ML_TORCH_TRAIN_THREADS), load {os.getloadavg()[0]:.1f}"
+    )
     for name in wanted:
         if name == "demo":
             bench_demo(seeds=seeds, epochs=args.epochs)
