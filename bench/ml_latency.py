@@ -123,7 +123,7 @@ def main() -> None:
     session_p50, session_p95 = _time(lambda: session_predict(session_net, [steps]), args.runs)
     lr_p50, lr_p95 = _time(lambda: baseline.predict(session_summary([steps])), args.runs)
 
-    print(f"torch threads: {torch.get_num_threads()}, runs: {args.runs}")
+    print(f"torch threads: {torch.get_num_threads()}, runs: {args.runs}, load average {os.getloadavg()[0]:.1f}")
     print("\n| what | p50 ms | p95 ms | target |")
     print("|---|---|---|---|")
     print(
