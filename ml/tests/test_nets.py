@@ -203,3 +203,15 @@ def test_torch_threads_follow_the_settings(settings):
     assert torch.get_num_threads() == 2
     torch_setup()
     assert torch.get_num_threads() == 1
+
+
+def test_interactions_carry_a_weight_that_the_neighbour_models_use():
+    """(user, item, timestamp, weight): a strong signal (a play) counts more than a weak one (a click)."""
+    rows = [("a", "x", 1, 3.0), ("a", "y", 2, 1.0), ("a", "x", 5, 0.5), ("b", "x", 1), ("b", "y", 2)]
+    data = rec_data_build(rows=rows, holdout=False)
+    a, x, y = data.user_index["a"], data.item_index["x"], data.item_index["y"]
+    assert data.weights == {(a, x): 3.0}  # strongest weight of the pair, weight 1 is the default
+    assert data.train[a] == [x, y]  # a pair counts once, at its first time
+    scores = item_knn_scorer(data)(np.array([a]))[0]
+    weak = rec_data_build(rows=[(u, i, t) for u, i, t, *_ in rows], holdout=False)
+    assert scores[y] > item_knn_scorer(weak)(np.array([a]))[0][y]

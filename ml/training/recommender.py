@@ -1,8 +1,9 @@
 """Recommender data, baselines, training and full-ranking leave-last-out evaluation.
 
 Interactions are implicit and general: (user, item, timestamp) or (user, item, timestamp, weight), where
-the weight says how strong the signal is (a play or review > a like > a click); each (user, item) pair
-counts once, at its first time, with its strongest weight. Evaluation holds out every user's last
+the weight says how strong the signal is (EASE and item-kNN use it; today's sources, reviews and positive
+feedback, all give 1, and a play log can come in as one more source); each (user, item) pair counts
+once, at its first time, with its strongest weight. Evaluation holds out every user's last
 interaction by time and ranks it against ALL items the user has not interacted with in training (no
 sampled negatives). Everything that is tuned (epochs, EASE's L2, the blend weights) is tuned on a
 validation split made from the training part alone (each user's second-to-last item), never on the test.
