@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/ml_latency.py [--rooms 10000] [--runs 300]
 
-1. Recommender: p50/p95 of scoring every room for one user (user vector from a 20-room history and
-   declared preferences, then one product with the precomputed room vectors) at 10k rooms,
-   target p95 <= 10 ms; against the naive path measured in the same run (a full forward pass of
-   the torch module per request, recomputing every room's content tower).
+1. Recommender: p50/p95 of scoring every room for one user with the served blend (the sequential net
+   over a 20-room history and declared preferences, one product with the precomputed room vectors, the
+   EASE and item-kNN neighbours of the history, z-scored and summed) at 10k rooms, target p95 <= 10 ms;
+   against the naive path measured in the same run (a full forward pass of the torch module per
+   request, recomputing every room's content tower; the net alone, without the neighbour parts).
    The per-catalogue precomputation (done once per champion and catalogue change) is printed too.
 2. Session quality: p50/p95 of one prediction (LSTM + attention, a 12-message session), against
    the logistic-regression baseline on the same session.
@@ -57,7 +58,7 @@ def main() -> None:
     from ml.datasets import MESSAGE_FEATURES
     from ml.features import EMBEDDING_DIM, ROOM_FEATURE_NAMES, USER_FEATURE_NAMES
     from ml.inference import RecommenderServing
-    from ml.nets.recommender import HybridRecommender
+    from ml.nets.recommender import SequentialRecommender
     from ml.nets.session_quality import SessionQualityNet
     from ml.training.runtime import torch_setup
     from ml.training.session_quality import LogisticRegression, session_predict, session_summary
@@ -65,14 +66,21 @@ def main() -> None:
     torch_setup(seed=0)
     rng = np.random.default_rng(0)
     feature_dim = len(ROOM_FEATURE_NAMES) + EMBEDDING_DIM
-    net = HybridRecommender(
-        n_users=args.users, n_items=args.rooms, item_feature_dim=feature_dim, user_feature_dim=len(USER_FEATURE_NAMES)
+    net = SequentialRecommender(
+        n_items=args.rooms, item_feature_dim=feature_dim, user_feature_dim=len(USER_FEATURE_NAMES), dim=48, max_len=30
     )
+    neighbours = {
+        f"{name}_index": torch.from_numpy(rng.integers(1, args.rooms + 1, (args.rooms + 1, 100)))
+        for name in ("ease", "knn")
+    }
+    neighbours |= {f"{name}_value": torch.rand(args.rooms + 1, 100) for name in ("ease", "knn")}
     bundle = {
+        "kind": "sequential_blend",
         "state_dict": net.state_dict(),
         "config": net.config,
-        "item_keys": list(range(1, args.rooms + 1)),
-        "user_keys": list(range(1, args.users + 1)),
+        "item_keys": torch.arange(1, args.rooms + 1),
+        **neighbours,
+        "blend": {"sequential": 1.0, "ease": 1.0, "item_knn": 0.25},
     }
     features = {r: rng.random(feature_dim, dtype=np.float32).tolist() for r in range(1, args.rooms + 1)}
     serving = RecommenderServing(bundle, "bench")
@@ -85,27 +93,24 @@ def main() -> None:
     preferences[0] = 1.0
 
     def served() -> None:
-        vector = serving.user_vector(user_id=7, history=history, preferences=preferences)
-        scores = serving.scores(vector, room_ids)
+        scores = serving.scores(history=history, preferences=preferences, room_ids=room_ids)
         assert len(scores) == args.rooms
 
     unplayed = [r for r in room_ids if r not in set(history)]
 
     def served_unplayed() -> None:
-        vector = serving.user_vector(user_id=7, history=history, preferences=preferences)
-        scores = serving.scores(vector, unplayed)
+        scores = serving.scores(history=history, preferences=preferences, room_ids=unplayed)
         assert len(scores) == len(unplayed)
 
     item_features = torch.tensor(np.array([features[r] for r in room_ids], dtype=np.float32))
     item_features = torch.cat([torch.zeros(1, feature_dim), item_features])
     history_t = torch.tensor([history])
-    user_t = torch.tensor([7])
     prefs_t = torch.tensor([preferences])
     net.eval()
 
     def naive() -> None:
         with torch.no_grad():
-            net(user_t, history_t, item_features, prefs_t)
+            net(history_t, item_features, prefs_t)
 
     served_p50, served_p95 = _time(served, args.runs)
     unplayed_p50, unplayed_p95 = _time(served_unplayed, args.runs)
@@ -118,7 +123,7 @@ def main() -> None:
     session_p50, session_p95 = _time(lambda: session_predict(session_net, [steps]), args.runs)
     lr_p50, lr_p95 = _time(lambda: baseline.predict(session_summary([steps])), args.runs)
 
-    print(f"torch threads: {torch.get_num_threads()}, runs: {args.runs}")
+    print(f"torch threads: {torch.get_num_threads()}, runs: {args.runs}, load average {os.getloadavg()[0]:.1f}")
     print("\n| what | p50 ms | p95 ms | target |")
     print("|---|---|---|---|")
     print(

@@ -33,9 +33,10 @@ def _compact(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
-def room_facts(room: Room) -> dict:
-    """The facts of a room the reply may state (the LLM sees exactly these)."""
-    return {
+def room_facts(room: Room, *, reason: str | None = None) -> dict:
+    """The facts of a room the reply may state (the LLM sees exactly these), with why it suits this user
+    when the recommender says so."""
+    facts = {
         "id": room.id,
         "name": room.name,
         "store": room.store.name,
@@ -52,6 +53,9 @@ def room_facts(room: Room) -> dict:
         "booking_url": room.store.booking_url,
         "description": (room.description or "")[:200],
     }
+    if reason:
+        facts["why_for_this_user"] = reason
+    return facts
 
 
 def _room_line(index: int, room: Room) -> str:
@@ -65,7 +69,9 @@ def _room_line(index: int, room: Room) -> str:
     return line
 
 
-def recommendation_reply(*, state: dict, rooms: list[Room]) -> str:
+def recommendation_reply(*, state: dict, rooms: list[Room], reasons: dict[int, str] | None = None) -> str:
+    """The offline reply: one line of facts per room, and under it why the room suits this user when the
+    recommender knows (`reasons`, from ml.inference.room_reasons)."""
     conditions = state_describe(state)
     if not rooms:
         where = f"{conditions} 조건에 맞는" if conditions else "조건에 맞는"
@@ -75,7 +81,11 @@ def recommendation_reply(*, state: dict, rooms: list[Room]) -> str:
         if conditions
         else f"평점이 좋은 테마 {len(rooms)}개를 골라 봤어요."
     )
-    lines = [intro, *(_room_line(index, room) for index, room in enumerate(rooms, start=1))]
+    lines = [intro]
+    for index, room in enumerate(rooms, start=1):
+        lines.append(_room_line(index, room))
+        if reasons and reasons.get(room.id):
+            lines.append(f"   → {reasons[room.id]}")
     lines.append("조건을 바꾸고 싶으면 '공포 말고', '4명', '홍대로'처럼 말씀해 주세요.")
     return "\n".join(lines)
 

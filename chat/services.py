@@ -51,7 +51,8 @@ from chat.replies import (
 )
 from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
-from ml.inference import recommender_rerank
+from ml.inference import recommender_rerank, room_reasons
+from ml.selectors import user_played_room_ids
 from rooms.models import Room
 from rooms.selectors.rooms import room_find_by_name
 from rooms.selectors.search import room_search_hybrid
@@ -108,6 +109,7 @@ class _Plan:
     rooms: list[Room] = field(default_factory=list)
     ran_search: bool = False
     llm_task: str | None = None  # None: the template is the reply, no LLM involved
+    reasons: dict[int, str] = field(default_factory=dict)  # room id -> why it suits this user
 
 
 @dataclass
@@ -190,11 +192,17 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
             if hit.room.id not in seen and len(rooms) < pool:
                 rooms.append(hit.room)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
+    if turn.user_id:
+        # A room the user has played is never recommended again (the pool is wider than what is shown).
+        played = user_played_room_ids(user_id=turn.user_id)
+        rooms = [room for room in rooms if room.id not in played]
     rooms = _rooms_personal_order(user_id=turn.user_id, rooms=rooms)[:limit]
+    reasons = _personal_reasons(turn.user_id, rooms)
     return _Plan(
         kind="recommendation",
         state=state,
-        template=recommendation_reply(state=state, rooms=rooms),
+        template=recommendation_reply(state=state, rooms=rooms, reasons=reasons),
+        reasons=reasons,
         rooms=rooms,
         ran_search=True,
         llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기" if rooms else None,
@@ -211,6 +219,18 @@ def _rooms_personal_order(*, user_id: int | None, rooms: list[Room]) -> list[Roo
         return rooms
     by_id = {room.id: room for room in rooms}
     return [by_id[room_id] for room_id in order]
+
+
+def _personal_reasons(user_id: int | None, rooms: list[Room]) -> dict[int, str]:
+    """Why each room suits this signed-in user (nothing for a guest, nor when only popularity would speak)."""
+    if not user_id or not rooms:
+        return {}
+    try:
+        return room_reasons(user_id=user_id, rooms=rooms, fallback=False)
+    except Exception:  # like the rerank, a reason is an extra: a broken model never breaks the reply
+        logger.exception("personal reasons failed; replying without them")
+        metrics.error_observe("reasons_failed", "chat")
+        return {}
 
 
 def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:
@@ -251,7 +271,10 @@ async def _llm_sentences(
     try:
         model = chat_model_get()
         messages = reply_messages(
-            text=turn.text, task=plan.llm_task or "", rooms=[room_facts(room) for room in plan.rooms], state=plan.state
+            text=turn.text,
+            task=plan.llm_task or "",
+            rooms=[room_facts(room, reason=plan.reasons.get(room.id)) for room in plan.rooms],
+            state=plan.state,
         )
     except (ProviderUnavailable, NotImplementedError, ValueError) as exc:
         usage.fallback, usage.error = True, type(exc).__name__

@@ -71,99 +71,71 @@ def champion_cache_clear() -> None:
 
 
 class RecommenderServing:
-    """A trained recommender plus its vectors for the current catalogue.
-
-    Item vectors (id embedding + content tower) are computed once per catalogue snapshot, so
-    scoring a user against every room is one matrix-vector product.
-    """
+    """A registered recommender (ml.training.recommender.BundleRanker) plus its item vectors for the
+    current catalogue, computed once per catalogue snapshot: a request is one pass of the small
+    sequential net over the user's history, one matrix-vector product over every room, and a few
+    hundred neighbour look-ups."""
 
     def __init__(self, bundle: dict[str, Any], version: str) -> None:
-        import torch
-
-        from ml.nets.recommender import HybridRecommender
+        from ml.training.recommender import BundleRanker
         from ml.training.runtime import torch_setup
 
         torch_setup()
         self.version = version
-        self.model = HybridRecommender(**bundle["config"])
-        self.model.load_state_dict(bundle["state_dict"])
-        self.model.eval()
-        self.item_index: dict[int, int] = {int(k): i + 1 for i, k in enumerate(bundle["item_keys"])}
-        self.user_index: dict[int, int] = {int(k): i + 1 for i, k in enumerate(bundle["user_keys"])}
-        self._torch = torch
-        # numpy copies of the user-side weights: a request needs no torch call at all.
-        self._user_weights = self.model.user_id.weight.detach().numpy().copy()
-        self._history_weights = self.model.history_proj.weight.detach().numpy().copy()
-        self._pref_weights = (
-            None if self.model.user_pref is None else self.model.user_pref.weight.detach().numpy().copy()
-        )
-        # (room ids in id order as a list and an array, room id -> row, vectors, biases), replaced as
-        # one object so a request running while another thread refreshes the catalogue sees one
-        # consistent snapshot.
-        self.snapshot: tuple[list[int], np.ndarray, dict[int, int], np.ndarray, np.ndarray] = (
-            [],
-            np.zeros(0, dtype=np.int64),
-            {},
-            np.zeros((0, bundle["config"]["dim"]), dtype=np.float32),
-            np.zeros(0, dtype=np.float32),
-        )
+        self.ranker = BundleRanker(bundle)
+        self.has_content = self.ranker.model.item_content is not None
+        # Replaced as one object, so a request running while another thread refreshes the catalogue
+        # sees one consistent snapshot.
+        self.catalogue = self.ranker.catalogue([], None)
         self.catalogue_key: Any = None
 
     def catalogue_set(self, features: dict[int, list[float]], key: Any = None) -> None:
-        """Vectors for these rooms (room id -> content features); unknown rooms use id row 0."""
-        torch = self._torch
-        ids = np.array(sorted(features), dtype=np.int64)
-        with torch.no_grad():
-            feats = torch.tensor(np.array([features[i] for i in ids], dtype=np.float32)) if len(ids) else None
-            index = torch.tensor([self.item_index.get(int(i), 0) for i in ids], dtype=torch.long)
-            vectors = self.model.item_id(index)
-            bias = self.model.item_bias(index).squeeze(-1)
-            if self.model.item_content is not None and feats is not None:
-                vectors = vectors + self.model.item_content(feats)
-                bias = bias + self.model.content_bias(feats).squeeze(-1)
-        id_list = ids.tolist()
-        self.snapshot = (id_list, ids, {r: n for n, r in enumerate(id_list)}, vectors.numpy(), bias.numpy())
+        """Vectors for these rooms (room id -> content features); rooms the model never saw score from content."""
+        ids = sorted(features)
+        matrix = np.array([features[i] for i in ids], dtype=np.float32) if ids and self.has_content else None
+        self.catalogue = self.ranker.catalogue(ids, matrix)
         self.catalogue_key = key
 
-    def user_vector(self, *, user_id: int, history: list[int], preferences: list[float] | None) -> np.ndarray:
-        _, _, room_rows, vectors, _ = self.snapshot
-        rows = [room_rows[r] for r in history[-20:] if r in room_rows]
-        vector = self._user_weights[self.user_index.get(user_id, 0)].copy()
-        if rows:
-            vector += vectors[rows].mean(0) @ self._history_weights.T
-        if self._pref_weights is not None and preferences is not None:
-            vector += self._pref_weights @ np.asarray(preferences, dtype=np.float32)
-        return vector
+    def components(
+        self, *, history: list[int], preferences: list[float] | None
+    ) -> tuple[Any, dict[str, np.ndarray], np.ndarray]:
+        """(catalogue snapshot, each part's raw scores, blended scores), row r + 1 = snapshot.keys[r]."""
+        catalogue = self.catalogue
+        parts = self.ranker.components(catalogue, history, preferences)
+        total = np.zeros(len(catalogue.keys) + 1)
+        from ml.training.recommender import zscore
 
-    def scores(self, user_vector: np.ndarray, room_ids: list[int]) -> dict[int, float]:
-        """Scores of the given rooms (rooms missing from the catalogue snapshot are left out).
+        for name, values in parts.items():
+            weight = self.ranker.blend.get(name, 0.0)
+            if weight:
+                total += weight * zscore(values[None, :].astype(np.float64))[0]
+        return catalogue, parts, total
 
-        One matrix-vector product over the whole catalogue, then a lookup: cheaper than
-        gathering the rows first when most rooms are asked for."""
-        id_list, id_array, _, vectors, biases = self.snapshot
-        everything = vectors @ user_vector + biases
-        if len(room_ids) == len(id_list) and room_ids == id_list:
-            return dict(zip(id_list, everything.tolist(), strict=True))  # the whole catalogue, in id order
-        if not id_list:
+    def scores(self, *, history: list[int], preferences: list[float] | None, room_ids: list[int]) -> dict[int, float]:
+        """Scores of the given rooms (rooms missing from the catalogue snapshot are left out)."""
+        catalogue, _, total = self.components(history=history, preferences=preferences)
+        if len(room_ids) == len(catalogue.keys) and room_ids == catalogue.keys:
+            return dict(zip(catalogue.keys, total[1:].tolist(), strict=True))  # the whole catalogue, in id order
+        if not catalogue.keys:
             return {}
-        # ids are sorted: a vectorised binary search finds each room's row.
+        # keys are sorted: a vectorised binary search finds each room's row (row r + 1 = keys[r]).
+        keys = catalogue.key_array
         wanted = np.asarray(room_ids, dtype=np.int64)
-        rows = np.minimum(np.searchsorted(id_array, wanted), len(id_array) - 1)
-        known = id_array[rows] == wanted
-        if known.all():
-            return dict(zip(room_ids, everything[rows].tolist(), strict=True))
-        return dict(zip(wanted[known].tolist(), everything[rows[known]].tolist(), strict=True))
+        found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        known = keys[found] == wanted
+        return dict(zip(wanted[known].tolist(), total[found[known] + 1].tolist(), strict=True))
 
 
 def _recommender_build(version: str) -> RecommenderServing | None:
     from ml.tracking import bundle_load
 
     bundle = bundle_load(model_name=RECOMMENDER, version=version)
-    return None if bundle is None else RecommenderServing(bundle, version)
+    if bundle is None or bundle.get("kind") != "sequential_blend":
+        return None  # a version from before the sequential blend: the fallback answers until one is trained
+    return RecommenderServing(bundle, version)
 
 
 def _recommender_serving() -> RecommenderServing | None:
-
     _, serving = champion_payload(RECOMMENDER, _recommender_build)
     if serving is None:
         return None
@@ -171,6 +143,15 @@ def _recommender_serving() -> RecommenderServing | None:
     if serving.catalogue_key != key:
         serving.catalogue_set(selectors.room_feature_rows(), key)
     return serving
+
+
+def _user_inputs(user_id: int) -> tuple[list[int], list[float]]:
+    from ml.features import user_features
+
+    genres, regions = selectors.user_preferences(user_id=user_id)
+    return selectors.user_history_room_ids(user_id=user_id), user_features(
+        favorite_genres=genres, favorite_regions=regions
+    )
 
 
 def recommender_scores(*, user_id: int, room_ids: list[int]) -> tuple[dict[int, float], str]:
@@ -182,21 +163,14 @@ def recommender_scores(*, user_id: int, room_ids: list[int]) -> tuple[dict[int, 
     room_ids = [int(r) for r in room_ids]
     serving = _recommender_serving()
     if serving is not None:
-        genres, regions = selectors.user_preferences(user_id=user_id)
-        from ml.features import user_features
-
-        vector = serving.user_vector(
-            user_id=user_id,
-            history=selectors.user_history_room_ids(user_id=user_id),
-            preferences=user_features(favorite_genres=genres, favorite_regions=regions),
-        )
-        scores = serving.scores(vector, room_ids)
+        history, preferences = _user_inputs(user_id)
+        scores = serving.scores(history=history, preferences=preferences, room_ids=room_ids)
         missing = [r for r in room_ids if r not in scores]
         if missing:  # rooms added since the catalogue snapshot: score them from their content
             features = selectors.room_feature_rows(room_ids=missing)
             if features:
                 serving.catalogue_set({**selectors.room_feature_rows(), **features}, selectors.catalogue_key())
-                scores.update(serving.scores(vector, missing))
+                scores.update(serving.scores(history=history, preferences=preferences, room_ids=missing))
         return scores, f"{RECOMMENDER}:v{serving.version}"
     popularity = selectors.room_popularity(room_ids=room_ids)
     return {r: float(np.log1p(popularity.get(r, 0))) for r in room_ids}, POPULARITY_VERSION
@@ -236,7 +210,7 @@ def _trends_build(version: str):
         return None
     torch_setup()
     model = TrendLSTM(**bundle["config"])
-    model.load_state_dict(bundle["state_dict"])
+    model.load_state_dict(bundle["state_dict"], strict=False)  # versions before the band margin lack it
     model.eval()
     return model
 
@@ -333,7 +307,8 @@ def session_quality_assess(*, steps: list, dislike_times: list) -> tuple[float, 
 
 
 def personalized_rooms(*, user_id: int, limit: int) -> tuple[list[tuple[Room, float, str]], str]:
-    """The user's top active rooms they have not played, with score and a short Korean reason."""
+    """The user's top active rooms they have not played (a played room is never recommended), with score
+    and a short Korean reason from the model's strongest signals for this user."""
     played = selectors.user_played_room_ids(user_id=user_id)
     candidates = [
         r for r in Room.objects.filter(is_active=True).order_by("id").values_list("id", flat=True) if r not in played
@@ -341,27 +316,139 @@ def personalized_rooms(*, user_id: int, limit: int) -> tuple[list[tuple[Room, fl
     scores, version = recommender_scores(user_id=user_id, room_ids=candidates)
     top = sorted(scores, key=lambda r: (-scores[r], r))[:limit]
     rooms = Room.objects.select_related("store").in_bulk(top)
+    reasons = room_reasons(user_id=user_id, rooms=[rooms[r] for r in top])
+    return [(rooms[r], scores[r], reasons[r]) for r in top], version
+
+
+def room_reasons(*, user_id: int, rooms: list[Room], fallback: bool = True) -> dict[int, str]:
+    """{room id: why it suits this user}, from the recommender's signals for them: the genres and regions of
+    their plays, what users who played the same rooms rated it, the room of their history whose
+    neighbours it is, the run of their recent plays. Chat and /me/ say the same thing for the same room."""
+    if not rooms:
+        return {}
+    serving = _recommender_serving()
+    room_ids = [room.id for room in rooms]
+    neighbour_of: dict[int, int] = {}
+    sequence_led: set[int] = set()
+    if serving is None:
+        history = selectors.user_history_room_ids(user_id=user_id)
+    else:
+        history, preferences = _user_inputs(user_id)
+        catalogue, parts, _ = serving.components(history=history, preferences=preferences)
+        neighbour_of = _neighbour_evidence(serving, catalogue, history, room_ids)
+        sequential = parts["sequential"]
+        # Rooms the sequential net puts far above the catalogue's average: "next in the run of your plays".
+        cut = float(np.mean(sequential[1:]) + 1.5 * np.std(sequential[1:])) if len(sequential) > 1 else np.inf
+        sequence_led = {r for r in room_ids if r in catalogue.row and sequential[catalogue.row[r]] >= cut}
+    signals = _taste_signals(user_id=user_id, history=history)
+    similar = selectors.similar_users_ratings(user_id=user_id, history_room_ids=history, room_ids=room_ids)
+    names = dict(Room.objects.filter(id__in=set(neighbour_of.values())).values_list("id", "name"))
+    return {
+        room.id: pick_reason(
+            room=room,
+            signals=signals,
+            similar=similar.get(room.id),
+            neighbour_name=names.get(neighbour_of.get(room.id)),
+            sequence_led=room.id in sequence_led,
+            personal=serving is not None,
+            fallback=fallback,
+        )
+        for room in rooms
+    }
+
+
+@dataclass(frozen=True)
+class TasteSignals:
+    """What the user's own plays and declared preferences say: genre and region counts over the history."""
+
+    genre_counts: dict[str, int]
+    region_counts: dict[str, int]
+    favourite_genres: set[str]
+    favourite_regions: set[str]
+
+
+def _taste_signals(*, user_id: int, history: list[int]) -> TasteSignals:
+    from collections import Counter
+
     genres, regions = selectors.user_preferences(user_id=user_id)
-    history = Room.objects.filter(id__in=selectors.user_history_room_ids(user_id=user_id)).values_list(
-        "genres", "region"
+    rows = Room.objects.filter(id__in=history).values_list("genres", "region")
+    return TasteSignals(
+        genre_counts=dict(Counter(g for room_genres, _ in rows for g in room_genres)),
+        region_counts=dict(Counter(region for _, region in rows if region)),
+        favourite_genres=set(genres),
+        favourite_regions=set(regions),
     )
-    liked_genres = set(genres) | {g for room_genres, _ in history for g in room_genres}
-    liked_regions = set(regions) | {region for _, region in history}
-    return [(rooms[r], scores[r], _reason(rooms[r], liked_genres, liked_regions, version)) for r in top], version
 
 
-def _reason(room: Room, genres: set[str], regions: set[str], version: str) -> str:
-    parts = []
-    shared = [g for g in room.genres if g in genres]
-    if shared:
-        parts.append(f"즐겨 찾는 {'·'.join(shared)} 장르")
-    if room.region in regions:
-        parts.append(f"자주 가는 {room.region} 지역")
-    if parts:
-        return ", ".join(parts) + "의 테마예요."
-    if version.startswith("baseline"):
-        return f"후기 {room.review_count}개의 인기 테마예요."
-    return "비슷한 취향의 사용자들이 좋아한 테마예요."
+def _neighbour_evidence(serving: RecommenderServing, catalogue, history: list[int], top: list[int]) -> dict[int, int]:
+    """{picked room: the room of the user's history whose item-kNN neighbours give it the most weight}."""
+    knn = serving.ranker.knn
+    inverse = {int(i): key for key, i in zip(catalogue.keys, catalogue.bundle_index[1:], strict=True) if i}
+    wanted = {int(catalogue.bundle_index[catalogue.row[r]]): r for r in top if r in catalogue.row}
+    wanted.pop(0, None)
+    best: dict[int, tuple[float, int]] = {}
+    for room_id in history:
+        h = int(catalogue.bundle_index[catalogue.row[room_id]]) if room_id in catalogue.row else 0
+        if not h:
+            continue
+        for neighbour, weight in zip(knn.index[h].tolist(), knn.value[h].tolist(), strict=True):
+            if neighbour in wanted and weight > 0 and weight > best.get(wanted[neighbour], (0.0, 0))[0]:
+                best[wanted[neighbour]] = (weight, inverse.get(h, room_id))
+    return {room: source for room, (_, source) in best.items()}
+
+
+def pick_reason(
+    *,
+    room: Room,
+    signals: TasteSignals,
+    similar: tuple[int, float] | None,
+    neighbour_name: str | None,
+    sequence_led: bool,
+    personal: bool,
+    fallback: bool = True,
+) -> str:
+    """One Korean sentence: what the user's own plays say (genre, region), then what others say
+    (similar users' ratings, rooms played together, the run of recent plays). Popularity only when no
+    personal model answers and nothing personal is known. With nothing specific to say: a generic line,
+    or "" when not `fallback` (chat then says nothing rather than something empty)."""
+    frequent = sorted(
+        (g for g in room.genres if signals.genre_counts.get(g, 0) >= 2),
+        key=lambda g: -signals.genre_counts[g],
+    )
+    played_once = [g for g in room.genres if signals.genre_counts.get(g, 0) == 1]
+    liked = [g for g in room.genres if g in signals.favourite_genres]
+    # (clause that goes on, sentence that stands alone)
+    if frequent:
+        own = (f"{frequent[0]} 테마를 자주 하셨고", f"자주 하신 {frequent[0]} 테마예요.")
+    elif liked:
+        own = (f"좋아하신다고 한 {liked[0]} 장르이고", f"좋아하신다고 한 {liked[0]} 장르의 테마예요.")
+    elif played_once:
+        own = (f"{played_once[0]} 테마를 해 보셨고", f"해 보신 {played_once[0]} 장르의 테마예요.")
+    elif signals.region_counts.get(room.region, 0) >= 2:
+        own = (f"{room.region}에서 자주 하셨고", f"자주 하신 {room.region} 지역의 테마예요.")
+    elif room.region in signals.favourite_regions:
+        own = (f"자주 가시는 {room.region} 지역이고", f"자주 가시는 {room.region} 지역의 테마예요.")
+    else:
+        own = None
+    if similar and similar[0] >= 2 and similar[1] >= 4.0:
+        others = f"비슷한 분들이 높게 평가한(평균 {similar[1]:.1f}점, {similar[0]}명) 테마예요."
+    elif neighbour_name:
+        others = f"‘{neighbour_name}’ 테마를 하신 분들이 많이 한 테마예요."
+    elif similar:
+        others = f"비슷한 취향의 분들이 해 본 테마예요({similar[0]}명)."
+    elif sequence_led:
+        others = "최근 하신 테마들에 이어 하기 좋은 테마예요."
+    else:
+        others = ""
+    if own and others:
+        return f"{own[0]}, {others}"
+    if own:
+        return own[1]
+    if others:
+        return others
+    if not fallback:
+        return ""
+    return "취향에 맞을 만한 테마예요." if personal else f"후기 {room.review_count}개의 인기 테마예요."
 
 
 def monthly_trends(*, kind: str, months: int) -> dict:

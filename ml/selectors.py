@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max
+from django.db.models import Avg, Count, Max
 from django.utils import timezone
 
 from analytics.models import Event
@@ -114,6 +114,23 @@ def user_history_room_ids(*, user_id: int, limit: int = 20) -> list[int]:
 
 def user_played_room_ids(*, user_id: int) -> set[int]:
     return set(Review.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+def similar_users_ratings(
+    *, user_id: int, history_room_ids: list[int], room_ids: list[int]
+) -> dict[int, tuple[int, float]]:
+    """{room id: (reviews, mean rating)} of these rooms by the users who also played a room of this user's
+    history (the "similar users" a reason may cite)."""
+    if not history_room_ids or not room_ids:
+        return {}
+    similar = Review.objects.filter(room_id__in=history_room_ids).exclude(user_id=user_id).values("user_id")
+    rows = (
+        Review.objects.filter(user_id__in=similar, room_id__in=room_ids)
+        .values("room_id")
+        .annotate(n=Count("id"), mean=Avg("rating"))
+        .values_list("room_id", "n", "mean")
+    )
+    return {room_id: (n, float(mean)) for room_id, n, mean in rows}
 
 
 def room_popularity(*, room_ids: list[int] | None = None) -> dict[int, int]:

@@ -27,41 +27,77 @@ class TrainingReport:
     details: dict[str, Any]
 
 
-def recommender_train(*, epochs: int = 30, seed: int = 0) -> TrainingReport:
-    import torch
+def seed_noise(values: list[float]) -> float:
+    """Run-to-run noise of a metric: the standard deviation over seeds (0 with a single run)."""
+    import numpy as np
 
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def recommender_train(*, epochs: int = 60, seed: int = 0, noise_seeds: int = 3) -> TrainingReport:
+    """Tunes on the validation split, fits, scores the blend against popularity, item-kNN and EASE on the
+    held-out newest interaction of each user, retrains the net with `noise_seeds` - 1 other seeds to
+    measure the noise, and scores the champion on the same held-out data before promotion."""
     from ml.datasets import recommender_rows
     from ml.tracking import training_run_record
-    from ml.training.recommender import rec_compare, rec_data_build, rec_train
+    from ml.training.recommender import bundle_evaluate, rec_compare, rec_data_build, rec_fit, rec_noise
 
     rows, room_features, user_features = recommender_rows()
     data = rec_data_build(rows=rows, item_features=room_features, user_features=user_features)
     if len(data.test) < 10:
         raise NotEnoughData(f"recommender: {len(data.test)} users with two or more interactions (need 10)")
-    model, losses = rec_train(data, epochs=epochs, seed=seed)
-    table = rec_compare(data, model)
+    fit = rec_fit(data, max_epochs=epochs, seed=seed)
+    table = rec_compare(data, fit)
+    runs = [table["model"]["ndcg@10"], *rec_noise(data, fit, seeds=range(seed + 1, seed + noise_seeds))]
+    noise = seed_noise(runs)
     outcome = training_run_record(
         model_name=RECOMMENDER,
-        params={"epochs": epochs, "seed": seed, **model.config, "interactions": len(rows), "users": data.n_users},
-        metrics={**table["model"], "final_loss": losses[-1]},
-        baseline_metrics={"popularity": table["popularity"], "item_knn": table["item_knn"]},
-        validation_metric="ndcg@10",
-        baseline_name=max(("popularity", "item_knn"), key=lambda name: table[name]["ndcg@10"]),
-        higher_is_better=True,
-        bundle={
-            "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
-            "config": model.config,
-            "item_keys": torch.tensor([int(k) for k in data.item_keys]),
-            "user_keys": torch.tensor([int(k) for k in data.user_keys]),
+        params={
+            "max_epochs": epochs,
+            "epochs": fit.epochs,
+            "seed": seed,
+            **fit.model.config,
+            "ease_l2": fit.ease_l2,
+            **{f"blend.{k}": v for k, v in fit.blend.items()},
+            "interactions": len(rows),
+            "users": data.n_users,
+            "noise_seeds": noise_seeds,
         },
+        metrics={
+            **table["model"],
+            "final_loss": fit.losses[-1],
+            **{f"valid.{k}": v for k, v in fit.validation.items()},
+        },
+        baseline_metrics={name: table[name] for name in ("popularity", "item_knn", "ease")},
+        validation_metric="ndcg@10",
+        baseline_name=max(("popularity", "item_knn", "ease"), key=lambda name: table[name]["ndcg@10"]),
+        higher_is_better=True,
+        bundle=fit.bundle(data),
+        champion_evaluate=lambda bundle: bundle_evaluate(bundle, data)["ndcg@10"],
+        noise=noise,
     )
-    return TrainingReport(RECOMMENDER, table, outcome, {"losses": losses, "held_out_users": len(data.test)})
+    return TrainingReport(
+        RECOMMENDER,
+        table,
+        outcome,
+        {"losses": fit.losses, "held_out_users": len(data.test), "seed_runs": runs, "noise": noise},
+    )
 
 
-def trends_train(*, epochs: int = 150, seed: int = 0) -> TrainingReport:
+def trends_train(*, epochs: int = 150, seed: int = 0, noise_seeds: int = 3) -> TrainingReport:
+    """Rolling-origin backtest against ETS, seasonal-naive and naive; the backtest repeated with other seeds
+    measures the noise; the champion is scored on the same origins before promotion."""
     from ml.datasets import demand_series
+    from ml.nets.trends import TrendLSTM
     from ml.tracking import training_run_record
-    from ml.training.trends import HORIZON, INPUT_MONTHS, trend_backtest, trend_train_final
+    from ml.training.trends import (
+        HORIZON,
+        INPUT_MONTHS,
+        TREND_BASELINES,
+        trend_backtest,
+        trend_model_mase,
+        trend_train_final,
+    )
 
     months, series = demand_series()
     series = {key: values for key, values in series.items() if values.sum() > 0}
@@ -69,27 +105,49 @@ def trends_train(*, epochs: int = 150, seed: int = 0) -> TrainingReport:
         raise NotEnoughData(f"trends: {len(months)} months of activity (need {INPUT_MONTHS + 2 * HORIZON})")
     first_month = months[0].month
     _, table, losses = trend_backtest(series, first_month=first_month, epochs=epochs, seed=seed)
+    runs = [table["model"]["mase"]] + [
+        trend_backtest(series, first_month=first_month, epochs=epochs, seed=other)[1]["model"]["mase"]
+        for other in range(seed + 1, seed + noise_seeds)
+    ]
     model = trend_train_final(series, first_month=first_month, epochs=epochs, seed=seed)
-    baseline = min(("seasonal_naive", "naive"), key=lambda name: table[name]["mase"])
+    baseline = min(TREND_BASELINES, key=lambda name: table[name]["mase"])
+
+    def champion_mase(bundle: dict) -> float:
+        champion = TrendLSTM(**bundle["config"])
+        champion.load_state_dict(bundle["state_dict"])
+        champion.eval()
+        return trend_model_mase(champion, series, first_month=first_month)
+
     outcome = training_run_record(
         model_name=TRENDS,
         params={"epochs": epochs, "seed": seed, **model.config, "months": len(months), "series": len(series)},
         metrics=table["model"],
-        baseline_metrics={"seasonal_naive": table["seasonal_naive"], "naive": table["naive"]},
+        baseline_metrics={name: table[name] for name in TREND_BASELINES},
         validation_metric="mase",
         baseline_name=baseline,
         higher_is_better=False,
         bundle={"state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()}, "config": model.config},
+        champion_evaluate=champion_mase,
+        noise=seed_noise(runs),
     )
-    return TrainingReport(TRENDS, table, outcome, {"losses": losses, "months": len(months), "series": len(series)})
+    return TrainingReport(
+        TRENDS,
+        table,
+        outcome,
+        {"losses": losses, "months": len(months), "series": len(series), "seed_runs": runs, "noise": seed_noise(runs)},
+    )
 
 
-def session_quality_train(*, epochs: int = 30, seed: int = 0) -> TrainingReport:
+def session_quality_train(*, epochs: int = 30, seed: int = 0, noise_seeds: int = 3) -> TrainingReport:
+    """Older sessions train, the newest quarter scores the net and logistic regression; other seeds measure the
+    noise; the champion is scored on the same newest quarter before promotion."""
     import numpy as np
 
     from ml.datasets import MESSAGE_FEATURES, sessions_load
+    from ml.nets.session_quality import SessionQualityNet
     from ml.tracking import training_run_record
-    from ml.training.session_quality import SessionSet, session_compare
+    from ml.training.metrics import roc_auc
+    from ml.training.session_quality import SessionSet, session_compare, session_predict, session_split
 
     loaded = sessions_load()
     labels = np.array([label for _, _, label in loaded], dtype=np.float64)
@@ -97,6 +155,18 @@ def session_quality_train(*, epochs: int = 30, seed: int = 0) -> TrainingReport:
         raise NotEnoughData(f"session_quality: {len(loaded)} sessions (need 40 with both outcomes)")
     sessions = SessionSet(steps=[features for _, features, _ in loaded], labels=labels)
     model, baseline, table, losses = session_compare(sessions, epochs=epochs, seed=seed)
+    runs = [table["model"]["roc_auc"]] + [
+        session_compare(sessions, epochs=epochs, seed=other)[2]["model"]["roc_auc"]
+        for other in range(seed + 1, seed + noise_seeds)
+    ]
+    valid = sessions.subset(session_split(len(sessions.steps))[1])
+
+    def champion_auc(bundle: dict) -> float:
+        champion = SessionQualityNet(**bundle["config"])
+        champion.load_state_dict(bundle["state_dict"])
+        champion.eval()
+        return roc_auc(valid.labels, session_predict(champion, valid.steps)[0])
+
     outcome = training_run_record(
         model_name=SESSION_QUALITY,
         params={"epochs": epochs, "seed": seed, **model.config, "sessions": len(loaded)},
@@ -111,12 +181,20 @@ def session_quality_train(*, epochs: int = 30, seed: int = 0) -> TrainingReport:
             "features": list(MESSAGE_FEATURES),
         },
         baseline_bundle={"logistic": baseline.to_dict(), "base_rate": float(labels.mean())},
+        champion_evaluate=champion_auc,
+        noise=seed_noise(runs),
     )
     return TrainingReport(
         SESSION_QUALITY,
         table,
         outcome,
-        {"losses": losses, "sessions": len(loaded), "positive_rate": float(labels.mean())},
+        {
+            "losses": losses,
+            "sessions": len(loaded),
+            "positive_rate": float(labels.mean()),
+            "seed_runs": runs,
+            "noise": seed_noise(runs),
+        },
     )
 
 

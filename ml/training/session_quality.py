@@ -155,3 +155,28 @@ def session_compare(
         "logistic_regression": {"roc_auc": roc_auc(valid.labels, baseline.predict(session_summary(valid.steps)))},
     }
     return model, baseline, table, losses
+
+
+def session_bounds(sessions: SessionSet, *, epochs: int = 30, seed: int = 0) -> dict[str, float]:
+    """Evidence of what limits the validation AUC: the fit on the training sessions themselves (features:
+    a model that cannot separate the sessions it learned from is short of signal, not of capacity) and
+    the validation AUC with half of the training sessions (data size: a flat curve says more sessions of
+    the same kind would not help)."""
+    train_index, valid_index = session_split(len(sessions.steps))
+    train, valid = sessions.subset(train_index), sessions.subset(valid_index)
+    half = train.subset(np.arange(len(train.steps) // 2, len(train.steps)))  # the newer half
+    model, _ = session_train(train, epochs=epochs, seed=seed)
+    model_half, _ = session_train(half, epochs=epochs, seed=seed)
+    baseline = LogisticRegression.fit(session_summary(train.steps), train.labels)
+    return {
+        "model AUC on its own training sessions": roc_auc(train.labels, session_predict(model, train.steps)[0]),
+        "logistic regression AUC on its training sessions": roc_auc(
+            train.labels, baseline.predict(session_summary(train.steps))
+        ),
+        "model AUC on validation, trained on half the older sessions": roc_auc(
+            valid.labels, session_predict(model_half, valid.steps)[0]
+        ),
+        "model AUC on validation, trained on all of them": roc_auc(
+            valid.labels, session_predict(model, valid.steps)[0]
+        ),
+    }
