@@ -150,6 +150,41 @@ async def _settle(reservation: TokenReservation | None, tokens: int) -> None:
         await sync_to_async(token_budget_settle, thread_sensitive=False)(reservation=reservation, tokens=tokens)
 
 
+def _breaker_allows(choice: ProviderChoice, usage: LLMUsage) -> None:
+    if not breaker.allow(choice.provider):
+        usage.error = "circuit_open"
+        raise LLMCallFailed("circuit_open", usage)
+
+
+async def _attempt_reserve(user_id: int | None, worst_case: int, usage: LLMUsage) -> TokenReservation | None:
+    """An attempt that does not fit in the user's budget is not made."""
+    try:
+        return await _reserve(user_id, worst_case)
+    except TokenBudgetExceeded as exc:
+        usage.error = "budget"
+        raise LLMCallFailed("budget", usage) from exc
+
+
+async def _attempt_succeeded(
+    *, choice: ProviderChoice, usage: LLMUsage, started: float, reservation, input_tokens: int, output_tokens: int
+) -> None:
+    usage.latency_s += time.perf_counter() - started
+    usage.calls += 1
+    await _settle(reservation, input_tokens + output_tokens)
+    usage.input_tokens += input_tokens
+    usage.output_tokens += output_tokens
+    usage.cost_usd += cost_usd(model=choice.model, input_tokens=input_tokens, output_tokens=output_tokens)
+    breaker.success(choice.provider)
+
+
+def _attempt_failed(*, choice: ProviderChoice, usage: LLMUsage, started: float) -> bool:
+    """Count a failed attempt; whether another may be made (the breaker may have opened)."""
+    usage.latency_s += time.perf_counter() - started
+    usage.calls += 1
+    breaker.failure(choice.provider)
+    return breaker.allow(choice.provider)
+
+
 async def llm_ainvoke(
     runnable: Any, messages: list, *, choice: ProviderChoice, user_id: int | None = None, extra_input_tokens: int = 0
 ) -> tuple[Any, LLMUsage]:
@@ -162,18 +197,11 @@ async def llm_ainvoke(
     reported usage after; an attempt that does not fit is not made (`LLMCallFailed("budget")`).
     """
     usage = LLMUsage(provider=choice.provider, model=choice.model)
-    if not breaker.allow(choice.provider):
-        usage.error = "circuit_open"
-        raise LLMCallFailed("circuit_open", usage)
+    _breaker_allows(choice, usage)
     worst_case = input_tokens_bound(messages, extra=extra_input_tokens) + settings.LLM_MAX_TOKENS
-    attempts = 1 + max(0, settings.LLM_MAX_RETRIES)
     last_error = "error"
-    for attempt in range(attempts):
-        try:
-            reservation = await _reserve(user_id, worst_case)
-        except TokenBudgetExceeded as exc:
-            usage.error = "budget"
-            raise LLMCallFailed("budget", usage) from exc
+    for attempt in range(1 + max(0, settings.LLM_MAX_RETRIES)):
+        reservation = await _attempt_reserve(user_id, worst_case, usage)
         started = time.perf_counter()
         try:
             result = await asyncio.wait_for(runnable.ainvoke(messages), timeout=settings.LLM_TIMEOUT_SECONDS)
@@ -182,9 +210,7 @@ async def llm_ainvoke(
             last_error = "timeout"
         except _NOT_RETRIED as exc:
             await _settle(reservation, 0)
-            usage.latency_s += time.perf_counter() - started
-            usage.calls += 1
-            breaker.failure(choice.provider)
+            _attempt_failed(choice=choice, usage=usage, started=started)
             usage.error = f"invalid:{type(exc).__name__}"
             raise LLMCallFailed(usage.error, usage) from exc
         except Exception as exc:  # noqa: BLE001 - any client error (network, auth, rate limit) means "fall back"
@@ -194,20 +220,18 @@ async def llm_ainvoke(
                 "LLM call failed", extra={"provider": choice.provider, "attempt": attempt, "error": last_error}
             )
         else:
-            usage.latency_s += time.perf_counter() - started
-            usage.calls += 1
             raw = result.get("raw") if isinstance(result, dict) else result
             input_tokens, output_tokens = usage_from_message(raw)
-            await _settle(reservation, input_tokens + output_tokens)
-            usage.input_tokens += input_tokens
-            usage.output_tokens += output_tokens
-            usage.cost_usd += cost_usd(model=choice.model, input_tokens=input_tokens, output_tokens=output_tokens)
-            breaker.success(choice.provider)
+            await _attempt_succeeded(
+                choice=choice,
+                usage=usage,
+                started=started,
+                reservation=reservation,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+            )
             return result, usage
-        usage.latency_s += time.perf_counter() - started
-        usage.calls += 1
-        breaker.failure(choice.provider)
-        if not breaker.allow(choice.provider):
+        if not _attempt_failed(choice=choice, usage=usage, started=started):
             break
     usage.error = last_error
     raise LLMCallFailed(last_error, usage)
@@ -220,18 +244,11 @@ async def llm_astream(
     reserves its worst case first and settles to the reported usage after, as `llm_ainvoke` does), a timeout on
     every wait, and retries only before the first piece (once text has reached the user it cannot be taken
     back). Tokens and cost are added to `usage`. Raises `LLMCallFailed` when the reply cannot go on."""
-    if not breaker.allow(choice.provider):
-        usage.error = "circuit_open"
-        raise LLMCallFailed("circuit_open", usage)
+    _breaker_allows(choice, usage)
     worst_case = input_tokens_bound(messages) + settings.LLM_MAX_TOKENS
-    attempts = 1 + max(0, settings.LLM_MAX_RETRIES)
     last_error = "error"
-    for attempt in range(attempts):
-        try:
-            reservation = await _reserve(user_id, worst_case)
-        except TokenBudgetExceeded as exc:
-            usage.error = "budget"
-            raise LLMCallFailed("budget", usage) from exc
+    for attempt in range(1 + max(0, settings.LLM_MAX_RETRIES)):
+        reservation = await _attempt_reserve(user_id, worst_case, usage)
         started = time.perf_counter()
         stream = model.astream(messages).__aiter__()
         produced = False
@@ -259,21 +276,19 @@ async def llm_astream(
                 "LLM stream failed", extra={"provider": choice.provider, "attempt": attempt, "error": last_error}
             )
         else:
-            usage.latency_s += time.perf_counter() - started
-            usage.calls += 1
-            await _settle(reservation, input_tokens + output_tokens)
-            usage.input_tokens += input_tokens
-            usage.output_tokens += output_tokens
-            usage.cost_usd += cost_usd(model=choice.model, input_tokens=input_tokens, output_tokens=output_tokens)
-            breaker.success(choice.provider)
+            await _attempt_succeeded(
+                choice=choice,
+                usage=usage,
+                started=started,
+                reservation=reservation,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+            )
             return
         finally:
             with contextlib.suppress(Exception):
                 await stream.aclose()
-        usage.latency_s += time.perf_counter() - started
-        usage.calls += 1
-        breaker.failure(choice.provider)
-        if produced or not breaker.allow(choice.provider):
+        if not _attempt_failed(choice=choice, usage=usage, started=started) or produced:
             break
     usage.error = last_error
     raise LLMCallFailed(last_error, usage)
