@@ -26,7 +26,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
 }
 
 GENRES: dict[str, tuple[str, ...]] = {
-    "공포": ("호러", "무서운", "무섭", "귀신", "horror", "scary"),
+    "공포": ("호러", "무서운", "무섭", "귀신", "horror", "scary", "spooky", "creepy", "haunted"),
     "스릴러": ("스릴", "thriller"),
     "추리": ("탐정", "추리물", "수사", "detective", "deduction"),
     "미스터리": ("미스테리", "mystery"),
@@ -35,7 +35,7 @@ GENRES: dict[str, tuple[str, ...]] = {
     "판타지": ("마법", "fantasy"),
     "SF": ("sf", "공상과학", "우주", "sci-fi", "scifi"),
     "모험": ("어드벤처", "탐험", "adventure"),
-    "잠입": ("스파이", "침투", "stealth", "infiltration"),
+    "잠입": ("스파이", "침투", "spy", "heist", "stealth", "infiltration"),
     "드라마": ("drama",),
     "로맨스": ("연애", "romance", "romantic"),
     "액션": ("action",),

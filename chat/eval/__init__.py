@@ -40,7 +40,7 @@ _ROOM = re.compile(r"^([A-Z])\((\d),(\d),(\d)\)$")
 
 
 def split_of(key: str) -> str:
-    bucket = int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 10
+    bucket = int(hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest(), 16) % 10
     return "train" if bucket < 5 else "dev" if bucket < 7 else "heldout"
 
 

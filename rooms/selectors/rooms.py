@@ -65,4 +65,12 @@ def room_list(*, filters: RoomSearchFilters) -> QuerySet[Room]:
         rooms = rooms.filter(price__lte=filters.max_price)
     if filters.max_fear is not None:
         rooms = rooms.filter(fear__lte=filters.max_fear)
+    if filters.min_fear is not None:
+        rooms = rooms.filter(fear__gte=filters.min_fear)
+    if filters.min_activity is not None:
+        rooms = rooms.filter(activity__gte=filters.min_activity)
+    if filters.max_activity is not None:
+        rooms = rooms.filter(activity__lte=filters.max_activity)
+    if filters.exclude_ids:
+        rooms = rooms.exclude(id__in=filters.exclude_ids)
     return rooms.order_by("-rating", "-review_count", "id")
