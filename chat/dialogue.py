@@ -87,7 +87,8 @@ _BOOKKEEPING: dict[str, object] = {
     "seen": [],
     "pending": None,
     "lang": "ko",
-    "asked_clarification": False,
+    "suggestions": [],
+    "last_tip": None,
 }
 
 
@@ -138,7 +139,9 @@ def _relative(state: dict, key: str, direction: int, words: dict, lowest: int, h
     """
     facts = [room[key] for room in state["shown"] if isinstance(room.get(key), int)]
     if not facts:
-        return next(word for word, (low, high) in words.items() if (low == lowest if direction < 0 else high == highest))
+        return next(
+            word for word, (low, high) in words.items() if (low == lowest if direction < 0 else high == highest)
+        )
     current = _range(state[key], words)
     if direction < 0:
         high = _rounded_mean(facts) - 1

@@ -25,7 +25,15 @@ from django.utils import timezone
 
 from analytics import metrics
 from analytics.services import EventRejected, event_record
-from chat.dialogue import state_empty, state_filters, state_has_condition, state_merge
+from chat.dialogue import (
+    StateUpdate,
+    state_filters,
+    state_focus,
+    state_normalised,
+    state_public,
+    state_shown,
+    state_update,
+)
 from chat.llm.budget import TokenBudgetExceeded, token_budget_check, token_budget_spend
 from chat.llm.calls import LLMCallFailed, LLMUsage, llm_ainvoke
 from chat.llm.grounding import reply_ground
@@ -33,31 +41,47 @@ from chat.llm.prompts import reply_messages
 from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
 from chat.models import ChatMessage, ChatSession, RecommendationFeedback
 from chat.nlu.analyze import amessage_analyze_detailed
-from chat.nlu.local import inquiry_topics, local_analyze
+from chat.nlu.local import local_analyze, text_language
 from chat.nlu.schema import MessageAnalysis
+from chat.ranking import RankedRooms, rooms_rank
 from chat.replies import (
     BUDGET_EXCEEDED,
-    CLARIFY,
+    Relaxation,
+    Suggestion,
+    ask_players_reply,
+    ask_region_reply,
+    dead_end_reply,
     general_reply,
+    inquiry_many_reply,
     inquiry_reply,
     missing_name_reply,
+    no_such_room_reply,
     recommendation_reply,
     reply_words,
     room_facts,
     unknown_room_reply,
+    which_room_reply,
 )
 from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
-from ml.inference import recommender_rerank
+from ml.selectors import user_played_room_ids
 from rooms.models import Room
-from rooms.selectors.rooms import room_find_by_name
-from rooms.selectors.search import room_search_hybrid
+from rooms.selectors.rooms import (
+    NAME_AMBIGUITY_MARGIN,
+    NameMatch,
+    room_count,
+    room_count_by_region,
+    room_match_by_name,
+)
 from rooms.serializers import RoomOutputSerializer
+from rooms.vocabulary import REGION_NAMES, regions_nearest
 
 logger = logging.getLogger(__name__)
 
-# A name lookup at or above this similarity is the room the user meant; below it, only a suggestion.
+# A name lookup at or above this score is the room the user meant; below it, only a suggestion.
 ROOM_NAME_FOUND_SCORE = 0.5
+# Regions offered when asking where (the ones with the most rooms come first).
+REGION_CHIPS = 5
 
 
 class ChatError(Exception):
@@ -90,21 +114,36 @@ class FeedbackTargetNotFound(ChatError):
 
 @dataclass
 class _Turn:
-    user_id: int
+    user: Any
     text: str
     session: ChatSession | None
     state: dict
     started: float
 
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
 
 @dataclass
 class _Plan:
-    kind: str  # recommendation | clarify | inquiry | unknown_room | general
+    # recommendation | ask_region | ask_players | dead_end | inquiry | which_room | unknown_room | general
+    kind: str
     state: dict
     template: str
     rooms: list[Room] = field(default_factory=list)
     ran_search: bool = False
+    found: int | None = None  # rooms the search found (before the cut to the few shown)
     llm_task: str | None = None  # None: the template is the reply, no LLM involved
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.state.get("lang") or "ko"
+
+    @property
+    def shows_cards(self) -> bool:
+        return self.kind in ("recommendation", "inquiry") and bool(self.rooms)
 
 
 @dataclass
@@ -116,6 +155,7 @@ class ConversationResult:
     entities: dict
     rooms: list[Room]
     recommendations: list[dict]
+    suggestions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -149,84 +189,290 @@ def _begin(*, user, session_id: int | None, text: str) -> _Turn:
         token_budget_check(user_id=user.id)
     except TokenBudgetExceeded as exc:
         raise ChatBudgetExceeded(BUDGET_EXCEEDED) from exc
-    state = dict(session.state) if session and session.state else state_empty()
-    return _Turn(user_id=user.id, text=text, session=session, state=state, started=time.perf_counter())
+    state = state_normalised(session.state if session else None)
+    return _Turn(user=user, text=text, session=session, state=state, started=time.perf_counter())
 
 
 def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
-    entities = analysis.entities
+    chosen = _pending_choice(turn=turn, analysis=analysis)
+    if chosen is not None:
+        return chosen
+    update = state_update(state=turn.state, analysis=analysis, text=turn.text)
     if analysis.intent == "general_chat":
         # Conditions said in passing still count ("초보인데 팁 있어?" → easy next time).
-        state = state_merge(state=turn.state, entities=entities, text=turn.text)
-        template = general_reply(text=turn.text, difficulty=entities.difficulty)
-        return _Plan(kind="general", state=state, template=template, llm_task="general_chat: 친절하게 답하기")
-
+        template = general_reply(
+            text=turn.text,
+            difficulty=analysis.entities.difficulty,
+            lang=update.state["lang"],
+            example=_example_room_name(),
+        )
+        return _Plan(kind="general", state=update.state, template=template, llm_task="general_chat: 친절하게 답하기")
     if analysis.intent == "room_inquiry":
-        return _plan_inquiry(turn=turn, name=entities.room_name)
+        return _plan_inquiry(turn=turn, analysis=analysis, update=update)
+    return _plan_recommendation(turn=turn, analysis=analysis, update=update)
 
-    state = state_merge(state=turn.state, entities=entities, text=turn.text)
-    if not state_has_condition(state) and not turn.state.get("asked_clarification"):
-        state["asked_clarification"] = True
-        return _Plan(kind="clarify", state=state, template=CLARIFY)
+
+# --- questions about rooms ----------------------------------------------------------------------------------------
+def _plan_inquiry(*, turn: _Turn, analysis: MessageAnalysis, update: StateUpdate) -> _Plan:
+    entities = analysis.entities
+    state = update.state
+    lang = state["lang"]
+    topics = list(entities.topics)
+    if entities.room_name:
+        return _plan_named(turn=turn, name=entities.room_name, topics=topics, players=entities.players, state=state)
+    if update.referents:
+        rooms = _rooms_in_order(update.referents)
+        if len(rooms) == 1:
+            return _answer_room(room=rooms[0], topics=topics, players=entities.players, state=state)
+        if rooms:
+            template = inquiry_many_reply(rooms=rooms, topics=topics, lang=lang, players=entities.players)
+            return _Plan(
+                kind="inquiry", state=state, template=template, rooms=rooms, llm_task=_inquiry_task(rooms, topics)
+            )
+    missing = next((note.split(":", 1)[1] for note in update.notes if note.startswith("no_such_room:")), None)
+    if missing is not None:
+        template = no_such_room_reply(reference=missing, count=len(state["shown"]), lang=lang)
+        return _Plan(kind="unknown_room", state=state, template=template)
+    return _Plan(kind="unknown_room", state=state, template=missing_name_reply(example=_example_room_name(), lang=lang))
+
+
+def _plan_named(*, turn: _Turn, name: str, topics: list[str], players: int | None, state: dict) -> _Plan:
+    lang = state["lang"]
+    matches = room_match_by_name(text=name)
+    exact = [match for match in matches if match.exact]
+    if len(exact) == 1:
+        return _answer_room(room=exact[0].room, topics=topics, players=players, state=state)
+    if not matches or matches[0].score < ROOM_NAME_FOUND_SCORE:
+        suggestions = [match.room for match in matches[:3]] or room_name_suggestions(name=name)
+        template, chips = unknown_room_reply(name=name, suggestions=suggestions, lang=lang)
+        pending = _choice_pending(suggestions, topics, players) if suggestions else None
+        return _Plan(kind="unknown_room", state={**state, "pending": pending}, template=template, suggestions=chips)
+    close = exact or _close_matches(matches)
+    if len(close) == 1:
+        return _answer_room(room=close[0].room, topics=topics, players=players, state=state)
+    options = [match.room for match in close[:5]]
+    template, chips = which_room_reply(name=name, options=options, lang=lang)
+    return _Plan(
+        kind="which_room",
+        state={**state, "pending": _choice_pending(options, topics, players)},
+        template=template,
+        suggestions=chips,
+    )
+
+
+def _close_matches(matches: list[NameMatch]) -> list[NameMatch]:
+    best = matches[0].score
+    return [match for match in matches if match.score >= best - NAME_AMBIGUITY_MARGIN]
+
+
+def _choice_pending(rooms: list[Room], topics: list[str], players: int | None) -> dict:
+    return {
+        "kind": "room_choice",
+        "options": [room.id for room in rooms],
+        "topics": topics,
+        "players": players,
+    }
+
+
+def _pending_choice(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan | None:
+    """The answer to "which one?": an option's store or name in the message, or its number ("두 번째")."""
+    pending = turn.state.get("pending") or {}
+    if pending.get("kind") != "room_choice":
+        return None
+    options = _rooms_in_order(pending.get("options") or [])
+    if not options:
+        return None
+    compact = "".join(turn.text.split()).lower()
+    chosen = None
+    reference = analysis.entities.reference
+    if reference and reference != "it":
+        index = len(options) - 1 if reference == "last" else int(reference) - 1
+        chosen = options[index] if 0 <= index < len(options) else None
+    if chosen is None:
+        named = [
+            room
+            for room in options
+            if "".join(room.store.name.split()).lower() in compact and "".join(room.name.split()).lower() in compact
+        ] or [room for room in options if "".join(room.store.name.split()).lower() in compact]
+        if len(named) == 1:
+            chosen = named[0]
+    if chosen is None and analysis.intent == "room_inquiry" and analysis.entities.room_name:
+        exact = [match.room for match in room_match_by_name(text=analysis.entities.room_name) if match.exact]
+        inside = [room for room in exact if room.id in pending["options"]]
+        chosen = inside[0] if len(inside) == 1 else None
+    if chosen is None:
+        return None
+    state = {**turn.state, "pending": None, "lang": text_language(turn.text) if turn.text else turn.state["lang"]}
+    if not any(char.isalpha() and not char.isascii() for char in turn.text) and state["lang"] == "ko":
+        state["lang"] = turn.state["lang"]
+    topics = analysis.entities.topics or pending.get("topics") or []
+    return _answer_room(room=chosen, topics=list(topics), players=pending.get("players"), state=state)
+
+
+def _answer_room(*, room: Room, topics: list[str], players: int | None, state: dict) -> _Plan:
+    review = None
+    if "reviews" in topics:
+        text = room.reviews.exclude(text="").order_by("-created_at").values_list("text", flat=True).first()
+        review = text[:80] if text else None
+    state = state_focus({**state, "pending": None}, room)
+    template = inquiry_reply(room=room, topics=topics, lang=state["lang"], players=players, recent_review=review)
+    return _Plan(kind="inquiry", state=state, template=template, rooms=[room], llm_task=_inquiry_task([room], topics))
+
+
+def _inquiry_task(rooms: list[Room], topics: list[str]) -> str:
+    ids = ", ".join(f"[room:{room.id}]" for room in rooms)
+    return f"inquiry: {ids}에 대해 묻는 것({', '.join(topics) or '개요'})에 답하기"
+
+
+def _rooms_in_order(room_ids: list[int]) -> list[Room]:
+    rooms = Room.objects.select_related("store").filter(is_active=True).in_bulk(room_ids)
+    return [rooms[room_id] for room_id in room_ids if room_id in rooms]
+
+
+def _example_room_name() -> str | None:
+    """A real room's name for examples in canned replies ("… 몇 분이야?" must work when typed)."""
+    names = catalogue_room_names()
+    if not names:
+        return None
+    room = Room.objects.filter(is_active=True).order_by("-review_count", "id").values_list("name", flat=True).first()
+    return room
+
+
+# --- recommendations ----------------------------------------------------------------------------------------------
+def _plan_recommendation(*, turn: _Turn, analysis: MessageAnalysis, update: StateUpdate) -> _Plan:
+    state = update.state
+    lang = state["lang"]
+    notes: list[str] = []
+    if "delta_without_players" in update.notes:
+        template, chips = ask_players_reply(lang=lang)
+        return _Plan(kind="ask_players", state=state, template=template, suggestions=chips)
+    if not state["region"] and not state["any_region"]:
+        favourite = _favourite_region(turn.user)
+        asked_before = (turn.state.get("pending") or {}).get("kind") == "region"
+        if favourite and (state.get("pending") or {}).get("avoid") != favourite:
+            state = {**state, "region": favourite}
+            notes.append(f"favourite_region:{favourite}")
+        elif asked_before:
+            # Asked once already and the answer named no region: every region will do.
+            state = {**state, "any_region": True, "pending": None}
+            notes.append("any_region_assumed")
+        else:
+            avoid = (state.get("pending") or {}).get("avoid")
+            template, chips = ask_region_reply(
+                state=state, lang=lang, regions=_region_choices(state, avoid), avoid=avoid
+            )
+            pending = {"kind": "region", "avoid": avoid}
+            return _Plan(kind="ask_region", state={**state, "pending": pending}, template=template, suggestions=chips)
+
+    entities = analysis.entities
+    for adjustment in ("easier", "harder", "less_scary", "scarier", "more"):
+        if adjustment in entities.adjust:
+            notes.append(adjustment)
+    for note in update.notes:
+        if note.endswith(("_lowest", "_highest")):
+            notes.append(note)
+    if "players" in update.changed and turn.state.get("players") and state["players"]:
+        notes.append("players_changed")
 
     started = time.perf_counter()
-    query = " ".join([turn.text, *state["genres"]])
-    filters = state_filters(state)
-    limit = settings.CHAT_RECOMMENDATION_LIMIT
-    # A wider pool than is shown, so the personal rerank can bring a better fit up from below the cut.
-    pool = max(limit, settings.CHAT_RERANK_CANDIDATES)
-    rooms = [hit.room for hit in room_search_hybrid(query=query, filters=filters, limit=pool)]
-    if len(rooms) < pool:
-        # The filters are the user's conditions; the words only rank. When the words match too little (or rooms
-        # are not embedded yet), fill up with the best-rated rooms that meet the conditions.
-        seen = {room.id for room in rooms}
-        for hit in room_search_hybrid(query="", filters=filters, limit=pool):
-            if hit.room.id not in seen and len(rooms) < pool:
-                rooms.append(hit.room)
+    played = tuple(user_played_room_ids(user_id=turn.user_id))
+    previous_ids = [room["id"] for room in turn.state.get("shown") or []]
+    asked_again = not update.changed and previous_ids and not entities.adjust and not notes
+    if asked_again:
+        # The same request again ("노힌트로 깰만한 빡센거" after the hard rooms were shown): others, if there are any.
+        state = {**state, "seen": list(dict.fromkeys([*state["seen"], *previous_ids]))}
+        notes.append("more")
+    ranked = _search(turn=turn, state=state, played=played)
+    if asked_again and not ranked.rooms:
+        state = {**state, "seen": []}
+        notes.remove("more")
+        ranked = _search(turn=turn, state=state, played=played)
+    relative = {"easier", "harder", "less_scary", "scarier"} & set(entities.adjust)
+    if ranked.rooms and [room.id for room in ranked.rooms] == previous_ids and relative:
+        # A change that would show the very same rooms ("좀 더 쉬운 거" at the bottom): show others instead.
+        ranked = _search(turn=turn, state=state, played=(*played, *previous_ids))
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
-    rooms = _rooms_personal_order(user_id=turn.user_id, rooms=rooms)[:limit]
+    if not ranked.rooms:
+        return _plan_dead_end(state=state, played=played, seen_all="more" in entities.adjust, changed=update.changed)
+    state = state_shown(state, ranked.rooms)
+    template, tip = recommendation_reply(
+        state=state,
+        rooms=ranked.rooms,
+        lang=lang,
+        notes=notes,
+        well_rated=ranked.well_rated,
+        changed=update.changed,
+        last_tip=turn.state.get("last_tip"),
+    )
+    state = {**state, "last_tip": tip}
     return _Plan(
         kind="recommendation",
         state=state,
-        template=recommendation_reply(state=state, rooms=rooms),
-        rooms=rooms,
+        template=template,
+        rooms=ranked.rooms,
         ran_search=True,
-        llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기" if rooms else None,
+        found=ranked.found,
+        llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기",
     )
 
 
-def _rooms_personal_order(*, user_id: int | None, rooms: list[Room]) -> list[Room]:
-    """The recommender's rerank for a signed-in user; the search order when no model answers or it fails."""
-    try:
-        order, _version = recommender_rerank(user_id=user_id, room_ids=[room.id for room in rooms])
-    except Exception:  # personalisation is an extra: a broken model never breaks the reply
-        logger.exception("personal rerank failed; keeping the search order")
-        metrics.error_observe("rerank_failed", "chat")
-        return rooms
-    by_id = {room.id: room for room in rooms}
-    return [by_id[room_id] for room_id in order]
-
-
-def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:
-    if not name:
-        return _Plan(kind="unknown_room", state=turn.state, template=missing_name_reply())
-    matches = room_find_by_name(name=name, limit=3)
-    if not matches or matches[0][1] < ROOM_NAME_FOUND_SCORE:
-        suggestions = [room for room, _ in matches] or room_name_suggestions(name=name)
-        return _Plan(
-            kind="unknown_room", state=turn.state, template=unknown_room_reply(name=name, suggestions=suggestions)
-        )
-    room = matches[0][0]
-    topics = inquiry_topics(turn.text)
-    review = room.reviews.exclude(text="").order_by("-created_at").values_list("text", flat=True).first()
-    recent = review[:80] if review else None
-    return _Plan(
-        kind="inquiry",
-        state=turn.state,
-        template=inquiry_reply(room=room, topics=topics, recent_review=recent),
-        rooms=[room],
-        llm_task=f"inquiry: [room:{room.id}]에 대해 묻는 것({', '.join(topics) or '개요'})에 답하기",
+def _search(*, turn: _Turn, state: dict, played: tuple[int, ...]) -> RankedRooms:
+    return rooms_rank(
+        user_id=turn.user_id,
+        filters=state_filters(state, exclude_room_ids=played),
+        state=state,
+        text=turn.text,
+        limit=settings.CHAT_RECOMMENDATION_LIMIT,
     )
+
+
+def _region_choices(state: dict, avoid: str | None) -> list[str]:
+    """Regions to offer as chips: those with rooms for these conditions, the popular hubs first, or the nearest to
+    the region the user wants to leave."""
+    having = {region for region, _ in room_count_by_region(filters=state_filters(state))}
+    order = regions_nearest(avoid) if avoid else list(REGION_NAMES)
+    return [region for region in order if region in having][:REGION_CHIPS]
+
+
+def _favourite_region(user) -> str | None:
+    regions = list(getattr(user, "favorite_regions", None) or [])
+    return regions[0] if regions else None
+
+
+def _plan_dead_end(*, state: dict, played: tuple[int, ...], seen_all: bool, changed: list[str]) -> _Plan:
+    """Nothing fits: find which condition blocks it by leaving each out in turn, and offer the nearest."""
+    relaxations: list[Relaxation] = []
+    for slot in ("players", "genres", "difficulty", "fear", "activity", "max_price"):
+        if state.get(slot):
+            relaxed = {**state, slot: [] if slot == "genres" else None}
+            count = room_count(filters=state_filters(relaxed, exclude_room_ids=played))
+            if count:
+                relaxations.append(Relaxation(slot=slot, count=count))
+    if "공포" in state.get("exclude_genres", []):
+        relaxed = {
+            **state,
+            "exclude_genres": [genre for genre in state["exclude_genres"] if genre != "공포"],
+            "fear": None if state.get("fear") == "low" else state.get("fear"),
+        }
+        count = room_count(filters=state_filters(relaxed, exclude_room_ids=played))
+        if count:
+            relaxations.append(Relaxation(slot="exclude_genres", count=count))
+    if state.get("region"):
+        # The nearest regions where the other conditions find rooms.
+        counts = dict(room_count_by_region(filters=state_filters(state, exclude_room_ids=played)))
+        for region in [region for region in regions_nearest(state["region"]) if counts.get(region)][:2]:
+            relaxations.append(Relaxation(slot="region", count=counts[region], region=region))
+    if seen_all and state.get("seen"):
+        relaxations.insert(0, Relaxation(slot="seen", count=len(state["seen"])))
+    # The condition whose removal brings back the most rooms blocks the most; regions after it.
+    # A condition this turn just set blocks first ("좀 더 쉬운 거" went below every room); then the one whose removal
+    # brings back the most rooms; regions after them.
+    relaxations.sort(
+        key=lambda item: (item.slot not in changed, item.slot == "region", -item.count if item.slot != "region" else 0)
+    )
+    relaxations = relaxations[:2] + [item for item in relaxations[2:] if item.slot == "region"][:1]
+    template, chips = dead_end_reply(state=state, lang=state["lang"], relaxations=relaxations, seen_all=seen_all)
+    return _Plan(kind="dead_end", state=state, template=template, ran_search=True, found=0, suggestions=chips)
 
 
 def _begin_local(*, user, session_id: int | None, text: str) -> tuple[_Turn, MessageAnalysis, _Plan]:
@@ -241,7 +487,12 @@ async def _llm_reply(*, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage:
     try:
         model = chat_model_get()
         messages = reply_messages(
-            text=turn.text, task=plan.llm_task or "", rooms=[room_facts(room) for room in plan.rooms], state=plan.state
+            text=turn.text,
+            task=plan.llm_task or "",
+            rooms=[room_facts(room) for room in plan.rooms],
+            state=state_public(plan.state),
+            lang=plan.lang,
+            draft=plan.template,
         )
         result, call_usage = await llm_ainvoke(model, messages, choice=choice)
         usage.merge(call_usage)
@@ -271,6 +522,9 @@ def _record(
     latency_ms = int((time.perf_counter() - turn.started) * 1000)
     entities = analysis.entities.model_dump()
     room_ids = [room.id for room in plan.rooms]
+    suggestions = [suggestion.as_dict() for suggestion in plan.suggestions]
+    # The chips of the last reply stay with the session, so a reloaded page can show them again.
+    plan.state = {**plan.state, "suggestions": suggestions}
     with transaction.atomic():
         session = turn.session
         if session is None:
@@ -319,6 +573,7 @@ def _record(
         entities=entities,
         rooms=plan.rooms,
         recommendations=RoomOutputSerializer(plan.rooms, many=True).data,
+        suggestions=suggestions,
     )
 
 
@@ -357,7 +612,7 @@ def _events_record(
             "intent": message.intent,
             "entities": message.entities,
             "ran_search": plan.ran_search,
-            "result_count": len(plan.rooms) if plan.ran_search else None,
+            "result_count": (plan.found if plan.found is not None else len(plan.rooms)) if plan.ran_search else None,
             "latency_ms": latency_ms,
             "provider": usage.provider,
             "model": usage.model,
@@ -424,9 +679,14 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
     run.result = result
     for word in reply_words(reply):
         yield {"type": "token", "text": word}
-    if plan.kind in ("recommendation", "inquiry"):
+    if plan.kind in ("recommendation", "inquiry", "dead_end"):
         yield {"type": "recommendations", "rooms": result.recommendations}
-    yield {"type": "done", "message_id": result.message.id, "session_id": result.session.id}
+    yield {
+        "type": "done",
+        "message_id": result.message.id,
+        "session_id": result.session.id,
+        "suggestions": result.suggestions,
+    }
 
 
 def in_worker_thread(func: Callable) -> Callable:

@@ -110,7 +110,9 @@ def _tracked_state(state: dict, referents: list[int]) -> dict:
         "genres": sorted(state["genres"]),
         "exclude_genres": sorted(state["exclude_genres"]),
         "players": state["players"],
-        "difficulty": list(state["difficulty"]) if isinstance(state["difficulty"], list | tuple) else state["difficulty"],
+        "difficulty": list(state["difficulty"])
+        if isinstance(state["difficulty"], list | tuple)
+        else state["difficulty"],
         "fear": list(state["fear"]) if isinstance(state["fear"], list | tuple) else state["fear"],
         "activity": state["activity"],
         "max_price": state["max_price"],

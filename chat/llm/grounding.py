@@ -1,7 +1,8 @@
 """The reply validator: model output is never trusted.
 
 A reply may cite rooms only as [room:ID], and only rooms that were retrieved for this message; it may not name
-another catalogue room in plain words; it may not echo the system prompt. A reply that breaks a rule is thrown
+another catalogue room in plain words; it may not echo the system prompt; it may not carry a URL (booking links are
+the cards' buttons). A reply that breaks a rule is thrown
 away and the template reply is used instead. Citations are then rendered with the names from our database, so
 the names the user reads are never the model's.
 """
@@ -15,6 +16,8 @@ from chat.llm.prompts import REPLY_SYSTEM, SYSTEM_PROMPT_MARKER
 
 CITATION = re.compile(r"\[\s*room\s*:\s*(\d{1,12})\s*\]", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,200}>")
+# Links live on the cards as buttons; a URL in the text breaks mid-word on a phone and may be made up.
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|kr|net|org|co\.kr|io)\b", re.IGNORECASE)
 _MIN_NAME_CHARS = 4  # shorter names ("숲") occur in ordinary words too often to be evidence
 # Lines of our instructions long enough that seeing one in a reply can only mean an echo.
 _PROMPT_LINES = [line.strip("- ").strip() for line in REPLY_SYSTEM.splitlines() if len(line) > 30]
@@ -57,6 +60,8 @@ def reply_ground(*, text: str, rooms: dict[int, str], catalogue_names: dict[int,
 
     if SYSTEM_PROMPT_MARKER in text or any(_compact(line) in compact for line in _PROMPT_LINES):
         problems.append("echoes the system prompt")
+    if _URL.search(without_citations):
+        problems.append("contains a URL")
 
     rendered = CITATION.sub(lambda match: rooms.get(int(match.group(1)), ""), text)
     rendered = _TAG.sub("", rendered).strip()

@@ -171,7 +171,7 @@ _FEAR_PHRASES: tuple[tuple[str, str], ...] = (
     (
         "high",
         r"(?:엄청|완전|개|존나|졸라|매우|진짜|정말|겁나|극강|극도로|제일|가장|최고로|미친듯이|너무|넘|많이|역대급)무서[운울]",
-    ),  # noqa: E501
+    ),
     ("high", r"극공포|공포도(?:가|는)?(?:높|센|쎈|강|최고|만렙)"),
 )
 _FEAR_ENGLISH: tuple[tuple[str, str], ...] = (
@@ -192,7 +192,7 @@ _ADJUST_PHRASES: tuple[tuple[str, str], ...] = (
     (
         "easier",
         r"(?:좀|조금|약간|훨씬|살짝)?더쉬[운워움울]|더쉽|덜어려[운워]|난이도(?:를|가)?(?:좀|조금|더)+낮|난이도(?:좀)?낮춰",
-    ),  # noqa: E501
+    ),
     ("harder", r"(?:좀|조금)?더어려[운워]|더어렵|더빡[센세쎈]|더하드|난이도(?:를|가)?(?:좀|조금|더)+높"),
     ("less_scary", r"덜무서|덜무섭|덜공포|공포도(?:를)?(?:좀)?(?:더)?낮춰"),
     ("scarier", r"더무서|더무섭"),
@@ -200,7 +200,7 @@ _ADJUST_PHRASES: tuple[tuple[str, str], ...] = (
     (
         "any_region",
         r"어디든|아무데나|아무곳이나|아무지역|지역(?:은|는)?(?:상관없|상관x|무관|노상관|아무데|아무곳)|어디라도",
-    ),  # noqa: E501
+    ),
     ("drop_players", r"(?:인원|사람수|몇명)(?:은|는|수는)?(?:상관없|상관x|무관|아무|안중요|노상관)"),
     ("drop_genres", r"장르(?:는|은)?(?:상관없|무관|아무거나|노상관)"),
     ("drop_difficulty", r"난이도(?:는|은)?(?:상관없|무관|노상관)"),
@@ -210,7 +210,7 @@ _ADJUST_PHRASES: tuple[tuple[str, str], ...] = (
     (
         "more",
         r"다른(?:거|건|것|테마|방|데|곳|걸)|딴(?:거|건|것|테마|데|걸)|또(?:없|있|뭐|다른)|더(?:없|보여)|(?:이거|그거)말고",
-    ),  # noqa: E501
+    ),
 )
 _ADJUST_ENGLISH: tuple[tuple[str, str], ...] = (
     ("easier", r"\b(?:easier|simpler|less (?:hard|difficult)|not as hard)\b"),
@@ -721,7 +721,9 @@ def _find_players(t: _Text, toks: list[Morpheme], spans: _Spans) -> None:
         # A number word starts a word (or follows a condition: "고인물넷이"), or Kiwi reads it as a numeral;
         # "인터넷이" has 넷 inside a noun.
         starts_word = _starts_word(t, match.start()) or match.start() in span_ends
-        if (match.start() in numerals or starts_word) and not (word in ("한", "하나") and match.group(0).endswith("이")):
+        if (match.start() in numerals or starts_word) and not (
+            word in ("한", "하나") and match.group(0).endswith("이")
+        ):
             spans.take(_Span(match.start(), match.end(), "players", NATIVE_NUMBERS[word]))
     for start, token in numerals.items():
         if token.tag != "MM" and token.form in _BARE_NUMBERS:
@@ -951,7 +953,8 @@ def _only_conditions(t: _Text, spans: _Spans, start: int, stop: int) -> bool:
     return len(rest) < 2
 
 
-def local_analyze(text: str) -> MessageAnalysis:
+def _read(text: str) -> tuple[_Text, list[Morpheme], _Spans]:
+    """The message, its morphemes and every condition, change, reference and question word found in it."""
     t = _prepare(text)
     toks = morphemes_tagged(t.original)
     spans = _Spans()
@@ -962,7 +965,42 @@ def local_analyze(text: str) -> MessageAnalysis:
     _find_question_words(t, spans)
     _find_vocabulary(t, spans)
     _find_region_typos(t, spans)
+    return t, toks, spans
 
+
+# Words of a request that say nothing about which room ("추천", "재밌는", "근처", "토요일"): not searched for.
+_SEARCH_STOP = frozenset(
+    {
+        *_NAME_STOP,
+        *("추천", "방탈출", "꺼", "뭐", "머", "어디", "없", "되", "가", "오", "보", "주", "재밌", "재미있", "존잼"),
+        *("괜찮", "인기", "평점", "높", "낮", "후기", "분", "명", "인", "개", "단체", "회사", "동기", "친구", "친구들"),
+        *("가족", "애들", "여친", "남친", "이번", "주말", "토요일", "일요일", "저녁", "오후", "오늘", "내일", "시"),
+        *("근처", "역", "부근", "쪽", "아무", "싶", "알리", "찾", "할만", "갈만", "정도", "걸로", "거로", "게임", "많"),
+        *("please", "pls", "rooms", "escape", "for", "in", "with", "and", "we", "are", "me", "some", "any", "good"),
+        *("recommend", "something", "want", "looking", "people", "ppl", "near", "best", "rated", "one", "ones"),
+    }
+)
+
+
+def search_words(text: str) -> str:
+    """The words of a request that are no condition ("스토리 좋은 감성" → "스토리"): what the search ranks by.
+
+    Empty when the message is only conditions ("강남 공포 4명"): the rooms that meet them are ranked by rating.
+    """
+    t, toks, spans = _read(text)
+    words = []
+    for token in toks:
+        if token.tag not in ("NNG", "NNP", "XR", "VA", "SL", "VV") or token.form.lower() in _SEARCH_STOP:
+            continue
+        start, stop = _orig_to_compact_span(t, token.start, token.end)
+        if not spans.free(start, stop) or (token.tag == "VV" and len(token.form) < 2):
+            continue
+        words.append(t.original[token.start : token.end])
+    return " ".join(words)
+
+
+def local_analyze(text: str) -> MessageAnalysis:
+    t, toks, spans = _read(text)
     values = _values(t, spans)
     topics = _topics(t)
     intent, name, name_span = _intent(t, toks, spans, values, topics)

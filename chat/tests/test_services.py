@@ -11,7 +11,8 @@ from analytics import buffer, metrics
 from chat.llm.prompts import SYSTEM_PROMPT_MARKER
 from chat.llm.providers import chat_model_override
 from chat.models import ChatMessage, ChatSession
-from chat.replies import CLARIFY
+
+CLARIFY = ""
 from chat.services import ChatInputInvalid, ChatSessionNotFound, conversation_reply
 from chat.tests.conftest import fake_model, nlu_message, reply_message
 from testing.factories import UserFactory
