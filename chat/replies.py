@@ -479,7 +479,7 @@ def dead_end_reply(
         chips.append(Suggestion(label, message))
     if relaxations:
         blocker = relaxations[0]
-        if not blocker.region:
+        if not blocker.region and not seen_all:
             word = _SLOT_WORDS[blocker.slot][lang]
             lines.insert(
                 1,

@@ -196,6 +196,9 @@ def _begin(*, user, session_id: int | None, text: str) -> _Turn:
 def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
     chosen = _pending_choice(turn=turn, analysis=analysis)
     if chosen is not None:
+        # The message answered "which one?": it is a question about that room, whatever it reads like alone.
+        analysis.intent = "room_inquiry"
+        analysis.entities.room_name = chosen.rooms[0].name
         return chosen
     update = state_update(state=turn.state, analysis=analysis, text=turn.text)
     if analysis.intent == "general_chat":
@@ -289,13 +292,7 @@ def _pending_choice(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan | None:
         index = len(options) - 1 if reference == "last" else int(reference) - 1
         chosen = options[index] if 0 <= index < len(options) else None
     if chosen is None:
-        named = [
-            room
-            for room in options
-            if "".join(room.store.name.split()).lower() in compact and "".join(room.name.split()).lower() in compact
-        ] or [room for room in options if "".join(room.store.name.split()).lower() in compact]
-        if len(named) == 1:
-            chosen = named[0]
+        chosen = _option_named(options, compact)
     if chosen is None and analysis.intent == "room_inquiry" and analysis.entities.room_name:
         exact = [match.room for match in room_match_by_name(text=analysis.entities.room_name) if match.exact]
         inside = [room for room in exact if room.id in pending["options"]]
@@ -307,6 +304,25 @@ def _pending_choice(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan | None:
         state["lang"] = turn.state["lang"]
     topics = analysis.entities.topics or pending.get("topics") or []
     return _answer_room(room=chosen, topics=list(topics), players=pending.get("players"), state=state)
+
+
+def _option_named(options: list[Room], compact: str) -> Room | None:
+    """The one option whose store and name, else store, else store brand or branch ("건대점") the message says."""
+
+    def squeeze(text: str) -> str:
+        return "".join(text.split()).lower()
+
+    tests = (
+        lambda room: squeeze(room.store.name) in compact and squeeze(room.name) in compact,
+        lambda room: squeeze(room.store.name) in compact,
+        lambda room: squeeze(room.name) == compact,
+        lambda room: any(len(word) >= 2 and word.lower() in compact for word in room.store.name.split()),
+    )
+    for test in tests:
+        named = [room for room in options if test(room)]
+        if len(named) == 1:
+            return named[0]
+    return None
 
 
 def _answer_room(*, room: Room, topics: list[str], players: int | None, state: dict) -> _Plan:
@@ -462,8 +478,6 @@ def _plan_dead_end(*, state: dict, played: tuple[int, ...], seen_all: bool, chan
         counts = dict(room_count_by_region(filters=state_filters(state, exclude_room_ids=played)))
         for region in [region for region in regions_nearest(state["region"]) if counts.get(region)][:2]:
             relaxations.append(Relaxation(slot="region", count=counts[region], region=region))
-    if seen_all and state.get("seen"):
-        relaxations.insert(0, Relaxation(slot="seen", count=len(state["seen"])))
     # The condition whose removal brings back the most rooms blocks the most; regions after it.
     # A condition this turn just set blocks first ("좀 더 쉬운 거" went below every room); then the one whose removal
     # brings back the most rooms; regions after them.

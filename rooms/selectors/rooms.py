@@ -202,7 +202,7 @@ def _name_score(room: Room, query: str, query_base: str, number: int | None) -> 
 
 
 # --- best rated, with few reviews counting for little -----------------------------------------------------------
-_MEAN_TTL_SECONDS = 300
+_MEAN_TTL_SECONDS = 60
 _mean_lock = threading.Lock()
 _mean_cache: tuple[float, float] | None = None
 
