@@ -142,7 +142,7 @@ def main(scales: tuple[int, ...], reuse: bool = False) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    from rooms.catalog_seed import catalogue_build
+    from demo.catalog import catalogue_build
     from rooms.embeddings import embed_query, embed_texts
     from rooms.models import Room, Store
     from rooms.selectors.search import RoomSearchFilters, keyword_leg, room_search_hybrid, semantic_leg

@@ -79,7 +79,7 @@ def main() -> int:
     django_setup("escape_ai_bench")
     from django.core.management import call_command
 
-    from rooms.catalog_seed import catalogue_build
+    from demo.catalog import catalogue_build
     from rooms.models import Room
     from rooms.selectors.search import RoomSearchFilters, room_search_hybrid
 

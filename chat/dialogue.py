@@ -17,11 +17,10 @@ window) is one `Slot` in `SLOTS`: how a message sets it, how it filters, how it 
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chat.nlu.local import text_language
+from chat.nlu.local import text_language, wants_reset
 from chat.nlu.schema import Entities, MessageAnalysis
 from rooms.selectors.search import RoomSearchFilters
 
@@ -31,7 +30,6 @@ FEAR_RANGES: dict[str, tuple[int, int]] = {"low": (0, 1), "mid": (2, 3), "high":
 ACTIVITY_RANGES: dict[str, tuple[int, int]] = {"high": (4, 5), "low": (1, 2)}
 # Someone who does not want horror does not want a frightening room of another genre either.
 NO_HORROR_MAX_FEAR = 2
-_RESET_CUES = ("처음부터", "초기화", "리셋", "다시시작", "새로시작", "조건초기화", "reset", "startover")
 # How many rooms already shown are kept out of a "다른 거" search (and of the state).
 SEEN_LIMIT = 60
 
@@ -111,11 +109,6 @@ def state_normalised(state: dict | None) -> dict:
     return full
 
 
-def _wants_reset(text: str) -> bool:
-    compact = "".join(unicodedata.normalize("NFKC", text).split()).lower()
-    return any(cue in compact for cue in _RESET_CUES)
-
-
 @dataclass
 class StateUpdate:
     """One message folded into the state, and what it refers to."""
@@ -179,7 +172,7 @@ def state_update(*, state: dict | None, analysis: MessageAnalysis, text: str = "
             update.state["focus"] = update.referents[0]
         return update
 
-    merged = state_empty() if _wants_reset(text) else {**previous}
+    merged = state_empty() if wants_reset(text) else {**previous}
     merged["lang"] = language
     merged["pending"] = None
     notes: list[str] = []
@@ -326,6 +319,8 @@ def state_remove(*, state: dict, slot: str, value: str | None = None) -> dict:
         changed[slot] = [item for item in changed[slot] if value is not None and item != value]
     else:
         changed[slot] = None
+    if slot == "region":
+        changed["any_region"] = True  # taking the region away means any region will do, not "ask me where"
     changed["seen"] = []
     return changed
 

@@ -224,6 +224,11 @@ _ADJUST_ENGLISH: tuple[tuple[str, str], ...] = (
     ("drop_difficulty", r"\b(?:any|whatever) difficulty\b|\bdifficulty doesn'?t matter\b"),
     ("drop_price", r"\b(?:any|whatever) price\b|\bprice doesn'?t matter\b|\bno budget\b"),
     (
+        "drop_fear",
+        r"\bscary is (?:ok|okay|fine)\b|\b(?:don'?t|do not) mind (?:scary|scares|horror)\b|\bany fear level\b",
+    ),
+    ("drop_activity", r"\b(?:any|whatever) activity(?: level)?\b"),
+    (
         "more",
         r"\bshow me more\b|\bmore (?:options|rooms|please|choices|ideas)\b|"
         r"\b(?:other|another|any other) (?:options?|rooms?|ones?|choices)\b|\b(?:something|anything|what) else\b",
@@ -881,6 +886,15 @@ def inquiry_topics(text: str) -> list[str]:
     return [topic for _, topic, _ in _topics(_prepare(text))]
 
 
+RESET_CUES = ("처음부터", "초기화", "리셋", "다시시작", "새로시작", "조건초기화", "reset", "startover")
+
+
+def wants_reset(text: str) -> bool:
+    """ "처음부터 다시", "start over": forget every condition."""
+    compact = "".join(unicodedata.normalize("NFKC", text or "").split()).lower()
+    return any(cue in compact for cue in RESET_CUES)
+
+
 def text_language(text: str, *, room_name: str | None = None) -> str:
     """ "en" when the message is written in English (a room name it quotes does not count), else "ko"."""
     body = unicodedata.normalize("NFKC", text or "")
@@ -1106,7 +1120,7 @@ def _intent(
         for key in ("region", "genres", "exclude_genres", "players", "difficulty", "max_price", "fear", "activity")
         if values[key] and answering.get(key) not in asked and not (key == "exclude_genres" and "fear" in asked)
     ]
-    changes = values["players_delta"] or values["adjust"]
+    changes = values["players_delta"] or values["adjust"] or wants_reset(t.original)
     rec_cue = any(cue in compact for cue in _REC_CUES) or bool(_ENGLISH_REC.search(t.lower))
     asks_for_rooms = any(cue in compact for cue in _STRONG_REC_CUES) or bool(_ENGLISH_STRONG_REC.search(t.lower))
     # Cue words inside a condition are the condition's ("노힌트로 깰만한" asks for no hint about hints).

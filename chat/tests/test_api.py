@@ -18,7 +18,7 @@ def test_post_chat_returns_reply_entities_and_room_cards(auth_client, catalogue)
     response = auth_client.post(CHAT_URL, {"message": "홍대에서 둘이 할 만한 추리 테마"}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"session_id", "message_id", "reply", "intent", "entities", "recommendations"}
+    assert set(body) == {"session_id", "message_id", "reply", "intent", "entities", "recommendations", "suggestions"}
     assert body["intent"] == "room_recommendation"
     assert body["entities"] == {
         "region": "홍대",
@@ -28,6 +28,12 @@ def test_post_chat_returns_reply_entities_and_room_cards(auth_client, catalogue)
         "difficulty": None,
         "room_name": None,
         "max_price": None,
+        "fear": None,
+        "activity": None,
+        "reference": None,
+        "players_delta": None,
+        "adjust": [],
+        "topics": [],
     }
     card = body["recommendations"][0]
     assert card == dict(RoomOutputSerializer(catalogue[card["name"]]).data)  # the same fields as GET /rooms/{id}/
@@ -145,3 +151,13 @@ def test_feedback_bad_input(auth_client, catalogue, api_client):
     response = api_client.post(url, {"room_id": body["recommendations"][0]["id"], "kind": "liked"}, format="json")
     assert response.status_code == 404
     assert RecommendationFeedback.objects.count() == 0
+
+
+def test_chips_come_with_the_reply(auth_client, catalogue):
+    body = auth_client.post(CHAT_URL, {"message": "추천해줘"}, format="json").json()
+    assert body["recommendations"] == [] and "어느 지역" in body["reply"]
+    assert {"label": "어디든 괜찮아요", "message": "어디든 괜찮아요"} in body["suggestions"]
+    follow = auth_client.post(
+        CHAT_URL, {"message": body["suggestions"][0]["message"], "session_id": body["session_id"]}, format="json"
+    ).json()
+    assert follow["recommendations"] and {card["region"] for card in follow["recommendations"]} == {"강남"}

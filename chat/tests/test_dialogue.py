@@ -73,7 +73,7 @@ def test_a_request_without_conditions_has_none():
     assert state_has_condition(turns("공포 말고"))
 
 
-# --- party size changes (the issue: "아 한명 더 와서 다섯명" kept 1, "3명에서 4명으로" kept 3) -------------------------
+# --- party size changes (the issue: "아 한명 더 와서 다섯명" kept 1, "3명에서 4명으로" kept 3) ---------------
 @pytest.mark.parametrize(
     ("before", "text", "after"),
     [
@@ -133,7 +133,11 @@ def test_a_new_list_forgets_the_room_talked_about():
 def test_easier_moves_below_the_rooms_shown_and_keeps_the_rest():
     state = state_shown(turns("홍대 넷이 추리"), [room(1, difficulty=4), room(2, difficulty=4), room(3, difficulty=3)])
     state = say(state, "좀 더 쉬운 거").state
-    assert state["difficulty"] == [1, 3] and (state["region"], state["players"], state["genres"]) == ("홍대", 4, ["추리"])
+    assert state["difficulty"] == [1, 3] and (state["region"], state["players"], state["genres"]) == (
+        "홍대",
+        4,
+        ["추리"],
+    )
     filters = state_filters(state)
     assert (filters.difficulty_min, filters.difficulty_max) == (1, 3)
     state = state_shown(state, [room(3, difficulty=3), room(4, difficulty=2), room(5, difficulty=3)])

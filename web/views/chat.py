@@ -46,7 +46,9 @@ def _examples(request: HttpRequest) -> list[dict]:
     examples = []
     for label, message in CHAT_EXAMPLES:
         after_login = f"{home}?{urlencode({'ask': message})}"
-        examples.append({"label": label, "message": message, "login_url": f"{login}?{urlencode({'next': after_login})}"})
+        examples.append(
+            {"label": label, "message": message, "login_url": f"{login}?{urlencode({'next': after_login})}"}
+        )
     return examples
 
 
