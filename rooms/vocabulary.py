@@ -37,7 +37,7 @@ GENRES: dict[str, tuple[str, ...]] = {
     "모험": ("어드벤처", "탐험", "adventure"),
     "잠입": ("스파이", "침투", "spy", "heist", "stealth", "infiltration"),
     "드라마": ("drama",),
-    "로맨스": ("연애", "romance", "romantic"),
+    "로맨스": ("연애", "로맨틱", "romance", "romantic"),
     "액션": ("action",),
     "역사": ("사극", "시대극", "history", "historical"),
 }

@@ -152,6 +152,9 @@ _NEGATION_AFTER = (
     "못해",
     "못함",
     "패스",
+    "극혐",
+    "질색",
+    "무리",
     "피하",
     "피해",
     "는좀",
@@ -165,17 +168,30 @@ _NEGATION_WINDOW = 7
 # --- phrases, taken before single words (compact text; English on the lower-case text) ----------------------
 _FEAR_PHRASES: tuple[tuple[str, str], ...] = (
     ("low", r"(?:하나도|전혀|별로|진짜|정말|넘|너무|많이|좀)?안무서|무섭지(?:도)?(?:않|안)|안무섭|노공포"),
-    ("low", r"공포도(?:가|는)?(?:낮|적|약|없)|쫄보|쫄쫄이|겁쟁이|겁(?:이)?많|겁먹|쫄아|쫄리"),
+    (
+        "low",
+        r"공포도(?:가|는)?(?:낮|적|약|없|[01](?:점|짜리|인|이하|까지|정도)?)|쫄보|쫄쫄이|겁쟁이|겁(?:이)?많|겁먹|쫄아|심장(?:이)?약",
+    ),
+    ("low", r"(?:무서운|공포|깜놀|놀래키는|점프스케어|귀신)(?:요소|장면|연출)?(?:가|는|이|도)?(?:없|안나오|x)"),
     ("mid", r"(?:조금|좀|살짝|약간|적당히|적당한|어느정도|약하게)무서[운워울움]|으스스|무섭긴(?:한데|하지만|해도)"),
     ("mid", r"너무무서운(?:건|거|것)?(?:은|는)?(?:싫|시러|별로|좀|말고)"),
+    (
+        "mid",
+        r"(?:조금|좀|살짝|약간|적당히|적당한)(?:쫄리|긴장감)|긴장감(?:있는|정도|만)|공포도(?:는|가)?(?:중간|보통|적당|[23](?:점|짜리|정도))",
+    ),
     (
         "high",
         r"(?:엄청|완전|개|존나|졸라|매우|진짜|정말|겁나|극강|극도로|제일|가장|최고로|미친듯이|너무|넘|많이|역대급)무서[운울]",
     ),
-    ("high", r"극공포|공포도(?:가|는)?(?:높|센|쎈|강|최고|만렙)"),
+    ("high", r"극공포|공포도(?:가|는)?(?:높|센|쎈|강|최고|만렙|[45](?:점|짜리|이상|정도))|무서울수록"),
+    ("high", r"(?:엄청|완전|개|존나|졸라|매우|진짜|정말|겁나|극강|너무|넘|많이)쫄리"),
 )
 _FEAR_ENGLISH: tuple[tuple[str, str], ...] = (
     ("low", r"\b(?:not|nothing|non|no)[\s-]*(?:too\s+|very\s+|so\s+|that\s+)?scary\b|\bscaredy\b"),
+    (
+        "low",
+        r"\b(?:get|gets|getting)\s+scared\s+easily\b|\bscared?\s+easily\b|\beasily\s+scared\b|\bno\s+jump\s*scares?\b",
+    ),
     ("mid", r"\b(?:a\s+)?(?:bit|little|slightly|somewhat|kinda|kind of|mildly|moderately)\s+(?:of\s+a\s+)?scary\b"),
     ("high", r"\b(?:very|really|super|extremely|truly|so)\s+scary\b|\bscariest\b|\bterrifying\b"),
 )
@@ -582,7 +598,7 @@ def _gazetteer() -> tuple[list[tuple[str, str, str, bool]], list[tuple[re.Patter
                     hangul.append((key, kind, canonical, name == canonical))
                 else:
                     words = r"\s+".join(re.escape(part) for part in name.lower().split())
-                    pattern = re.compile(r"(?<![a-z0-9])" + words + r"(?![a-z0-9])")
+                    pattern = re.compile(r"(?<![a-z0-9])" + words + r"(?:s|es)?(?![a-z0-9])")  # "thrillers"
                     ascii_.append((pattern, kind, canonical))
     hangul.sort(key=lambda item: (-len(item[0]), not item[3]))
     ascii_.sort(key=lambda item: -len(item[0].pattern))
@@ -854,7 +870,8 @@ def _best_cover(candidates: list[_Span], weights: list[int]) -> list[_Span]:
 
 
 def _is_negated(t: _Text, span: _Span, next_start: int) -> bool:
-    window = t.compact[span.end : min(next_start, span.end + _NEGATION_WINDOW)]
+    # "추리 아니면 미스터리" offers a choice ("or") and rules nothing out; "공포만 아니면" does.
+    window = re.sub(r"(?<!만)아니면", "", t.compact[span.end : min(next_start, span.end + _NEGATION_WINDOW)])
     if any(cue in window for cue in _NEGATION_AFTER):
         return True
     before = t.compact[max(0, span.start - 2) : span.start]
