@@ -63,9 +63,9 @@ def main() -> int:
         f"labelled set: {len(turns)} turns ({english} English or mixed, {english / len(turns):.0%}), "
         f"{len(dialogues)} dialogues ({sum(len(d.turns) for d in dialogues)} turns)"
     )
-    print(
-        f"split sizes: turns {dict(Counter(t.split for t in turns))}, dialogues {dict(Counter(d.split for d in dialogues))}"
-    )
+    turn_splits = dict(Counter(turn.split for turn in turns))
+    dialogue_splits = dict(Counter(dialogue.split for dialogue in dialogues))
+    print(f"split sizes: turns {turn_splits}, dialogues {dialogue_splits}")
     print(f"offline NLU: {per_message_ms:.2f} ms per message\n")
 
     results = {}
