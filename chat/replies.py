@@ -9,10 +9,10 @@ something the assistant understands when typed (`chat/tests/test_replies.py` typ
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from chat.dialogue import DIFFICULTY_RANGES, FEAR_RANGES, state_normalised
+from chat.nlu.local import normalise
 from rooms.models import Room
 from rooms.vocabulary import REGION_SLUGS
 
@@ -48,7 +48,7 @@ _INJECTION_CUES = (
     "instruction",
 )
 _GREETING_CUES = ("안녕", "반가", "하이", "ㅎㅇ", "hello", "hi", "hey")
-_THANKS_CUES = ("고마", "감사", "땡큐", "thank", "thx", "ty")
+_THANKS_CUES = ("고마", "감사", "땡큐", "ㄱㅅ", "ㄳ", "이걸로할", "여기로할", "결정했", "thank", "thx", "ty")
 _TIP_CUES = ("팁", "조언", "요령", "노하우", "잘하는법", "잘하려면", "처음", "초보", "힌트", "준비", "tip", "advice")
 
 
@@ -64,7 +64,7 @@ class Suggestion:
 
 
 def _compact(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    return "".join(normalise(text).split()).lower()
 
 
 def _final_consonant(word: str) -> int:
@@ -710,6 +710,14 @@ def general_reply(*, text: str, difficulty: str | None = None, lang: str = "ko",
         "저는 방탈출 테마를 추천하고 테마 정보를 알려 드리는 도우미예요. "
         f"'홍대에서 둘이 할 만한 추리 테마'{sample}처럼 말씀해 주세요."
     )
+
+
+def with_greeting(reply: str, *, text: str, lang: str) -> str:
+    """A greeting said along with a request ("ㅎㅇ 방탈출 추천좀") is returned before the answer."""
+    compact = _compact(text)
+    if any(re.search(rf"(?<![a-z]){cue}(?![a-z])", compact) for cue in _GREETING_CUES):
+        return ("Hi! " if lang == "en" else "안녕하세요! ") + reply
+    return reply
 
 
 def reply_words(text: str) -> list[str]:

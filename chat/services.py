@@ -61,6 +61,7 @@ from chat.replies import (
     room_facts,
     unknown_room_reply,
     which_room_reply,
+    with_greeting,
 )
 from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
 from escape_ai.logging import chat_session_id_var
@@ -212,7 +213,9 @@ def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
         return _Plan(kind="general", state=update.state, template=template, llm_task="general_chat: 친절하게 답하기")
     if analysis.intent == "room_inquiry":
         return _plan_inquiry(turn=turn, analysis=analysis, update=update)
-    return _plan_recommendation(turn=turn, analysis=analysis, update=update)
+    plan = _plan_recommendation(turn=turn, analysis=analysis, update=update)
+    plan.template = with_greeting(plan.template, text=turn.text, lang=plan.lang)
+    return plan
 
 
 # --- questions about rooms ----------------------------------------------------------------------------------------
@@ -409,7 +412,10 @@ def _plan_recommendation(*, turn: _Turn, analysis: MessageAnalysis, update: Stat
         ranked = _search(turn=turn, state=state, played=(*played, *previous_ids))
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
     if not ranked.rooms:
-        return _plan_dead_end(state=state, played=played, seen_all="more" in entities.adjust, changed=update.changed)
+        moved = "region" in update.changed and bool(turn.state.get("region"))
+        return _plan_dead_end(
+            state=state, played=played, seen_all="more" in entities.adjust, changed=update.changed, moved=moved
+        )
     state = state_shown(state, ranked.rooms)
     template, tip = recommendation_reply(
         state=state,
@@ -455,7 +461,9 @@ def _favourite_region(user) -> str | None:
     return regions[0] if regions else None
 
 
-def _plan_dead_end(*, state: dict, played: tuple[int, ...], seen_all: bool, changed: list[str]) -> _Plan:
+def _plan_dead_end(
+    *, state: dict, played: tuple[int, ...], seen_all: bool, changed: list[str], moved: bool = False
+) -> _Plan:
     """Nothing fits: find which condition blocks it by leaving each out in turn, and offer the nearest."""
     relaxations: list[Relaxation] = []
     for slot in ("players", "genres", "difficulty", "fear", "activity", "max_price"):
@@ -478,13 +486,14 @@ def _plan_dead_end(*, state: dict, played: tuple[int, ...], seen_all: bool, chan
         counts = dict(room_count_by_region(filters=state_filters(state, exclude_room_ids=played)))
         for region in [region for region in regions_nearest(state["region"]) if counts.get(region)][:2]:
             relaxations.append(Relaxation(slot="region", count=counts[region], region=region))
-    # The condition whose removal brings back the most rooms blocks the most; regions after it.
-    # A condition this turn just set blocks first ("좀 더 쉬운 거" went below every room); then the one whose removal
-    # brings back the most rooms; regions after them.
-    relaxations.sort(
-        key=lambda item: (item.slot not in changed, item.slot == "region", -item.count if item.slot != "region" else 0)
-    )
-    relaxations = relaxations[:2] + [item for item in relaxations[2:] if item.slot == "region"][:1]
+    # A condition this turn just set blocks first ("좀 더 쉬운 거" went below every room), then the one whose removal
+    # brings back the most rooms; two of those and the nearest region, which leads when the user just moved.
+    conditions = sorted(
+        (item for item in relaxations if item.slot != "region"),
+        key=lambda item: (item.slot not in changed, -item.count),
+    )[:2]
+    regions = [item for item in relaxations if item.slot == "region"][:1]
+    relaxations = regions + conditions if moved else conditions + regions
     template, chips = dead_end_reply(state=state, lang=state["lang"], relaxations=relaxations, seen_all=seen_all)
     return _Plan(kind="dead_end", state=state, template=template, ran_search=True, found=0, suggestions=chips)
 

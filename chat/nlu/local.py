@@ -462,6 +462,10 @@ _GENERAL_CUES = (
     "고마",
     "감사",
     "땡큐",
+    "ㄱㅅ",
+    "ㄳ",
+    "이걸로할",
+    "여기로할",
     "팁",
     "조언",
     "요령",
@@ -569,8 +573,22 @@ class _Span:
     negated: bool = False
 
 
+# NFKC turns the jamo people type alone ("ㅋㅋ", "ㄱㅅ", "ㅊㅊ") into combining jamo; they are turned back, so that
+# cue lists can be written as typed.
+_JAMO_BACK = {
+    ord(unicodedata.normalize("NFKC", chr(code))): chr(code)
+    for code in range(0x3131, 0x318F)
+    if len(unicodedata.normalize("NFKC", chr(code))) == 1 and unicodedata.normalize("NFKC", chr(code)) != chr(code)
+}
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width letters, compatibility forms) that keeps lone jamo as typed."""
+    return unicodedata.normalize("NFKC", text or "").translate(_JAMO_BACK)
+
+
 def _prepare(text: str) -> _Text:
-    original = unicodedata.normalize("NFKC", text).strip()
+    original = normalise(text).strip()
     lower = original.lower()
     compact_chars: list[str] = []
     to_original: list[int] = []
@@ -722,8 +740,16 @@ def _number_token_starts(toks: list[Morpheme], t: _Text) -> dict[int, Morpheme]:
     return starts
 
 
+# "한 명이 쫄보라", "두 명은 처음이에요": some members of the party, not its size.
+_MEMBERS = re.compile(
+    _KO_NUMBER + r"(?:명|사람)(?:이|은|는|도|만|가)(?=쫄|겁|무서|초보|방린이|처음|고인물|숙련|심장|못|안와|빠)"
+)
+
+
 def _find_players(t: _Text, toks: list[Morpheme], spans: _Spans) -> None:
     price_starts = {span.start for span in spans.items if span.kind == "price"}
+    for match in _MEMBERS.finditer(t.compact):
+        spans.take(_Span(match.start(), match.end(), "members", _number(match.group(1))))
     # A stray jamo between the number and its counter is a slip of the thumb ("3ㅁ명").
     counters = r"(\d{1,2})[\u1100-\u11ff\u3131-\u318e]?(명|멍|인(?!당)|people|persons|players|pax|ppl|person)"
     for match in re.finditer(counters, t.compact):
