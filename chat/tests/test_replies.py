@@ -29,7 +29,6 @@ from chat.replies import (
 from chat.services import conversation_reply
 from rooms.vocabulary import REGION_NAMES
 from testing.factories import UserFactory
-from web.views.chat import CHAT_EXAMPLES
 
 QUOTED = re.compile(r"(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
 EXAMPLE_ROOM = "검은 숲"
@@ -172,13 +171,6 @@ def test_a_list_reply_never_tips_what_the_user_already_said(db):
 @pytest.fixture
 def user(catalogue):
     return UserFactory()
-
-
-@pytest.mark.parametrize(("label", "message"), CHAT_EXAMPLES)
-def test_the_welcome_examples_get_rooms_or_a_question_about_where(user, label, message):
-    result = conversation_reply(user=user, session_id=None, text=message)
-    assert result.intent == "room_recommendation"
-    assert result.rooms or ("어느 지역" in result.reply and result.suggestions)
 
 
 def test_the_example_for_a_question_about_no_room_is_a_real_room(user):

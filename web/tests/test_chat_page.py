@@ -96,3 +96,14 @@ def test_the_last_replys_chips_come_back_with_the_page(user):
     html = client.get("/", {"session": str(session.id)}).content.decode()
     assert 'data-suggestion="강남">강남</button>' in html
     assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>x</i>" not in html
+
+
+@pytest.mark.parametrize(("label", "message"), CHAT_EXAMPLES)
+def test_the_welcome_examples_get_rooms_or_a_question_about_where(user, label, message):
+    from chat.services import conversation_reply
+
+    small_catalogue_build(embed=False)
+    result = conversation_reply(user=user, session_id=None, text=message)
+    assert result.intent == "room_recommendation"
+    # Rooms, or a question (where?) or a way out (chips): never a dead end without a next step.
+    assert result.rooms or result.suggestions
