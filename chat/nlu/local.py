@@ -22,537 +22,62 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from chat.nlu.lexicon import (
+    ACTIVITY_ENGLISH,
+    ACTIVITY_PHRASES,
+    ADJUST_ENGLISH,
+    ADJUST_PHRASES,
+    BARE_NUMBERS,
+    DELTA_ENGLISH,
+    DELTA_MINUS,
+    DELTA_PLUS,
+    DIFFICULTY_WORDS,
+    EN_NUMBER,
+    EN_ORDINALS,
+    ENGLISH_FUNCTION,
+    ENGLISH_GENERAL,
+    ENGLISH_NAME_AFTER,
+    ENGLISH_NEGATION_BEFORE,
+    ENGLISH_NUMBERS,
+    ENGLISH_REC,
+    ENGLISH_STRONG_REC,
+    FEAR_ENGLISH,
+    FEAR_PHRASES,
+    GENERAL_CUES,
+    KO_NUMBER,
+    NAME_FILLER_TAGS,
+    NAME_STOP,
+    NAME_TRAILING_FORMS,
+    NAME_TRAILING_TAGS,
+    NATIVE_NUMBERS,
+    NEGATION_AFTER,
+    NEGATION_BEFORE,
+    NEGATION_WINDOW,
+    NOT_NAMES,
+    OF_US,
+    OPPOSITE_DIFFICULTY,
+    ORDINALS,
+    QUESTION_WORDS,
+    QUESTION_WORDS_ENGLISH,
+    QUOTED,
+    REC_CUES,
+    REFERENCE_ENGLISH,
+    REFERENCE_IT,
+    REFERENCE_IT_ENGLISH,
+    REFERENCE_LAST,
+    REFERENCE_NUMBER,
+    REFERENCE_ORDINAL,
+    STRONG_REC_CUES,
+    TOPIC_CUES,
+    TOPIC_ENGLISH,
+    WE_ARE,
+    WEAK_TOPICS,
+)
 from chat.nlu.schema import Entities, MessageAnalysis
 from rooms.text import Morpheme, morphemes_tagged
 from rooms.vocabulary import GENRES, REGIONS
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-NATIVE_NUMBERS: dict[str, int] = {
-    "하나": 1,
-    "한": 1,
-    "둘": 2,
-    "두": 2,
-    "셋": 3,
-    "세": 3,
-    "넷": 4,
-    "네": 4,
-    "다섯": 5,
-    "여섯": 6,
-    "일곱": 7,
-    "여덟": 8,
-    "아홉": 9,
-    "열": 10,
-}
-# Said without a counter these still mean a party size ("고인물 넷", "셋이서"); 하나/한/열 need one.
-_BARE_NUMBERS = {"둘": 2, "셋": 3, "넷": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9}
-ENGLISH_NUMBERS: dict[str, int] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
-_EN_NUMBER = r"(\d{1,2}|" + "|".join(ENGLISH_NUMBERS) + r")"
-_KO_NUMBER = r"(\d{1,2}|" + "|".join(sorted(NATIVE_NUMBERS, key=len, reverse=True)) + r")"
-
-DIFFICULTY_WORDS: dict[str, tuple[str, ...]] = {
-    "easy": (
-        "초보",
-        "방린이",
-        "방생아",
-        "입문",
-        "초심자",
-        "뉴비",
-        "쉬운",
-        "쉽게",
-        "쉬웠",
-        "쉬워",
-        "쉽고",
-        "쉽지",
-        "난이도낮",
-        "낮은난이도",
-        "처음인데",
-        "처음이라",
-        "처음해",
-        "처음가",
-        "첫경험",
-        "easy",
-        "beginner",
-        "beginners",
-        "newbie",
-        "first time",
-        "first timer",
-        "first timers",
-        "not too hard",
-    ),
-    "hard": (
-        "고인물",
-        "숙련자",
-        "숙련",
-        "고수",
-        "고난도",
-        "고난이도",
-        "어려운",
-        "어렵",
-        "어려워",
-        "하드",
-        "난이도높",
-        "높은난이도",
-        "매니아",
-        "마니아",
-        "빡센",
-        "빡세",
-        "빡쎈",
-        "빡쌘",
-        "개빡",
-        "노힌트로깰",
-        "노힌트로깨",
-        "노힌트가능",
-        "노힌트각",
-        "hard",
-        "difficult",
-        "expert",
-        "experts",
-        "challenging",
-        "hardest",
-    ),
-    "normal": ("중간난이도", "보통난이도", "적당한난이도", "난이도보통", "난이도중간", "무난한", "normal", "medium"),
-}
-_OPPOSITE_DIFFICULTY = {"easy": "hard", "hard": "easy", "normal": None}
-
-_NEGATION_AFTER = (
-    "말고",
-    "말구",
-    "빼고",
-    "빼줘",
-    "빼면",
-    "빼주",
-    "제외",
-    "싫",
-    "시러",
-    "별로",
-    "않",
-    "아닌",
-    "아니",
-    "말아",
-    "없는",
-    "없이",
-    "노노",
-    "ㄴㄴ",
-    "금지",
-    "안돼",
-    "안되",
-    "못하",
-    "못해",
-    "못함",
-    "패스",
-    "극혐",
-    "질색",
-    "무리",
-    "피하",
-    "피해",
-    "는좀",
-)
-_NEGATION_BEFORE = ("노", "안좀")
-_ENGLISH_NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|non|without|except|avoid|hate|nothing|never|anything but|but not)\s+(?:too\s+|very\s+|so\s+)?-?$"
-)
-_NEGATION_WINDOW = 7
-
-# --- phrases, taken before single words (compact text; English on the lower-case text) ----------------------
-_FEAR_PHRASES: tuple[tuple[str, str], ...] = (
-    ("low", r"(?:하나도|전혀|별로|진짜|정말|넘|너무|많이|좀)?안무서|무섭지(?:도)?(?:않|안)|안무섭|노공포"),
-    (
-        "low",
-        r"공포도(?:가|는)?(?:낮|적|약|없|[01](?:점|짜리|인|이하|까지|정도)?)|쫄보|쫄쫄이|겁쟁이|겁(?:이)?많|겁먹|쫄아|심장(?:이)?약",
-    ),
-    ("low", r"(?:무서운|공포|깜놀|놀래키는|점프스케어|귀신)(?:요소|장면|연출)?(?:가|는|이|도)?(?:없|안나오|x)"),
-    ("mid", r"(?:조금|좀|살짝|약간|적당히|적당한|어느정도|약하게)무서[운워울움]|으스스|무섭긴(?:한데|하지만|해도)"),
-    ("mid", r"너무무서운(?:건|거|것)?(?:은|는)?(?:싫|시러|별로|좀|말고)"),
-    (
-        "mid",
-        r"(?:조금|좀|살짝|약간|적당히|적당한)(?:쫄리|긴장감)|긴장감(?:있는|정도|만)|공포도(?:는|가)?(?:중간|보통|적당|[23](?:점|짜리|정도))",
-    ),
-    (
-        "high",
-        r"(?:엄청|완전|개|존나|졸라|매우|진짜|정말|겁나|극강|극도로|제일|가장|최고로|미친듯이|너무|넘|많이|역대급)무서[운울]",
-    ),
-    ("high", r"극공포|공포도(?:가|는)?(?:높|센|쎈|강|최고|만렙|[45](?:점|짜리|이상|정도))|무서울수록"),
-    ("high", r"(?:엄청|완전|개|존나|졸라|매우|진짜|정말|겁나|극강|너무|넘|많이)쫄리"),
-)
-_FEAR_ENGLISH: tuple[tuple[str, str], ...] = (
-    ("low", r"\b(?:not|nothing|non|no)[\s-]*(?:too\s+|very\s+|so\s+|that\s+)?scary\b|\bscaredy\b"),
-    (
-        "low",
-        r"\b(?:get|gets|getting)\s+scared\s+easily\b|\bscared?\s+easily\b|\beasily\s+scared\b|\bno\s+jump\s*scares?\b",
-    ),
-    ("mid", r"\b(?:a\s+)?(?:bit|little|slightly|somewhat|kinda|kind of|mildly|moderately)\s+(?:of\s+a\s+)?scary\b"),
-    ("high", r"\b(?:very|really|super|extremely|truly|so)\s+scary\b|\bscariest\b|\bterrifying\b"),
-)
-_ACTIVITY_PHRASES: tuple[tuple[str, str], ...] = (
-    ("high", r"활동적|활동량(?:이)?많|활동성(?:이)?(?:높|많|큰|좋)|몸(?:을|으로)?(?:많이)?(?:쓰|써)|몸으로하"),
-    ("high", r"뛰어다니|뛰는|움직임(?:이)?많|많이움직이는"),
-    ("low", r"앉아서|활동성(?:이)?(?:낮|적)|활동량(?:이)?적|(?:별로|덜|안)움직|정적인|차분하게"),
-)
-_ACTIVITY_ENGLISH: tuple[tuple[str, str], ...] = (
-    ("high", r"\bactive\b|\bphysical\b|\brunning around\b|\blots of running\b|\bathletic\b|\bmove around a lot\b"),
-    ("low", r"\bsit(?:ting)?(?: down)? and solve\b|\bjust sit\b|\bsitting\b|\bnot physical\b"),
-)
-_ADJUST_PHRASES: tuple[tuple[str, str], ...] = (
-    (
-        "easier",
-        r"(?:좀|조금|약간|훨씬|살짝)?더쉬[운워움울]|더쉽|덜어려[운워]|난이도(?:를|가)?(?:좀|조금|더)+낮|난이도(?:좀)?낮춰",
-    ),
-    ("harder", r"(?:좀|조금)?더어려[운워]|더어렵|더빡[센세쎈]|더하드|난이도(?:를|가)?(?:좀|조금|더)+높"),
-    ("less_scary", r"덜무서|덜무섭|덜공포|공포도(?:를)?(?:좀)?(?:더)?낮춰"),
-    ("scarier", r"더무서|더무섭"),
-    ("other_region", r"다른지역|다른동네|딴동네|딴지역|지역(?:을|좀)?바꿔|지역(?:을|좀)?바꿀"),
-    (
-        "any_region",
-        r"어디든|아무데나|아무곳이나|아무지역|지역(?:은|는)?(?:상관없|상관x|무관|노상관|아무데|아무곳)|어디라도",
-    ),
-    ("drop_players", r"(?:인원|사람수|몇명)(?:은|는|수는)?(?:상관없|상관x|무관|아무|안중요|노상관)"),
-    ("drop_genres", r"장르(?:는|은)?(?:상관없|무관|아무거나|노상관)"),
-    ("drop_difficulty", r"난이도(?:는|은)?(?:상관없|무관|노상관)"),
-    ("drop_fear", r"(?:공포도|무서운정도|무서운거|무서운것|무섭든말든)(?:는|도|은)?(?:상관없|무관|괜찮|노상관)"),
-    ("drop_activity", r"활동성(?:은|는)?(?:상관없|무관)"),
-    ("drop_price", r"(?:가격|예산|돈|금액)(?:은|는|도)?(?:상관없|무관|노상관|신경안)"),
-    (
-        "more",
-        r"다른(?:거|건|것|테마|방|데|곳|걸)|딴(?:거|건|것|테마|데|걸)|또(?:없|있|뭐|다른)|더(?:없|보여)|(?:이거|그거)말고",
-    ),
-)
-_ADJUST_ENGLISH: tuple[tuple[str, str], ...] = (
-    ("easier", r"\b(?:easier|simpler|less (?:hard|difficult)|not as hard)\b"),
-    ("harder", r"\b(?:harder|tougher|more (?:difficult|challenging))\b"),
-    ("less_scary", r"\b(?:less scary|not as scary|less frightening)\b"),
-    ("scarier", r"\b(?:scarier|more scary|more frightening)\b"),
-    ("other_region", r"\b(?:another|other|different) (?:area|region|place|neighbou?rhood|city)\b|\bsomewhere else\b"),
-    ("any_region", r"\banywhere\b|\bany (?:area|region|place|location)\b|\b(?:area|location|region) doesn'?t matter\b"),
-    ("drop_players", r"\b(?:any|whatever) (?:number of people|party size)\b"),
-    ("drop_genres", r"\b(?:any|whatever) genre\b|\bgenre doesn'?t matter\b"),
-    ("drop_difficulty", r"\b(?:any|whatever) difficulty\b|\bdifficulty doesn'?t matter\b"),
-    ("drop_price", r"\b(?:any|whatever) price\b|\bprice doesn'?t matter\b|\bno budget\b"),
-    (
-        "drop_fear",
-        r"\bscary is (?:ok|okay|fine)\b|\b(?:don'?t|do not) mind (?:scary|scares|horror)\b|\bany fear level\b",
-    ),
-    ("drop_activity", r"\b(?:any|whatever) activity(?: level)?\b"),
-    (
-        "more",
-        r"\bshow me more\b|\bmore (?:options|rooms|please|choices|ideas)\b|"
-        r"\b(?:other|another|any other) (?:options?|rooms?|ones?|choices)\b|\b(?:something|anything|what) else\b",
-    ),
-)
-# Changes of party size: "한 명 더", "두명 빠졌어", "one more person".
-_DELTA_PLUS = re.compile(_KO_NUMBER + r"(?:명|사람|분)?(?:이|가)?(?:더|추가)")
-_DELTA_MINUS = re.compile(
-    _KO_NUMBER + r"(?:명|사람|분)?(?:이|가)?(?:빠졌|빠져|빠짐|빠진|줄었|줄어|줄음|못[와오온옴가갈]|안[와오온옴]|취소)"
-)
-_DELTA_ENGLISH = (
-    (1, re.compile(r"\b" + _EN_NUMBER + r"\s+more\s+(?:person|people|persons|friends?|players?|ppl|guys?)\b")),
-    (1, re.compile(r"\bplus\s+" + _EN_NUMBER + r"\b")),
-    (
-        -1,
-        re.compile(
-            r"\b" + _EN_NUMBER + r"\s+(?:person|people|friends?|players?|of us)\s+"
-            r"(?:dropped|left|can'?t|cannot|won'?t|isn'?t|aren'?t|is not|are not|cancel)"
-        ),
-    ),
-)
-_WE_ARE = re.compile(
-    r"\b(?:we\s*(?:are|'re|r)|we're|there\s*(?:are|'re)|make it|it'?s)\s+" + _EN_NUMBER + r"\b(?!\s*(?:won|krw))"
-)
-_OF_US = re.compile(r"\b" + _EN_NUMBER + r"\s+of\s+us\b")
-# References to rooms shown before.
-_ORDINALS = {"첫": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "네": 4, "넷": 4, "다섯": 5}
-_REFERENCE_ORDINAL = re.compile(r"(첫|두|세|네|다섯)번째|(첫|둘|셋|넷)째")
-_REFERENCE_NUMBER = re.compile(r"(?<![\d,만천])([1-9])번(?!째|지|호|출구)")
-_REFERENCE_LAST = re.compile(r"마지막(?:거|꺼|것|테마|방|에있는)")
-_REFERENCE_IT = re.compile(r"거기|거긴|그거|그게|그것|그방|그테마|그곳|그데|저거|저기|저방|저테마")
-_EN_ORDINALS = {
-    "first": 1,
-    "1st": 1,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
-    "fifth": 5,
-    "5th": 5,
-    "last": "last",
-}
-_EN_ORDINAL = "|".join(_EN_ORDINALS)
-_REFERENCE_ENGLISH = re.compile(
-    rf"\bthe\s+({_EN_ORDINAL})\b(?:\s+(?:one|room|theme))?|\b({_EN_ORDINAL})\s+(?:one|room|theme)\b|"
-    r"#\s?([1-9])\b|\bnumber\s+([1-9])\b"
-)
-_REFERENCE_IT_ENGLISH = re.compile(r"\b(?:it|that one|that room|this one|this room|that place|there)\b")
-
-# Words that ask about one room's facts, by the fact they ask about.
-TOPIC_CUES: dict[str, tuple[str, ...]] = {
-    "duration": (
-        r"몇분",
-        r"몇시간",
-        r"분짜리",
-        r"플레이시간",
-        r"플레이타임",
-        r"소요시간",
-        r"러닝타임",
-        r"얼마나걸",
-        r"시간(?:은|이얼마|얼마|이어떻게|[?]|$)",
-    ),
-    "price": (r"얼마(?!나(?:무서|걸|어려|쉬|오래|기다|움직))", r"가격", r"비싸", r"비싼가", r"요금", r"비용", r"1인당"),
-    "difficulty": (
-        r"난이도(?:는|가|어때|어떄|몇|[?]|$)",
-        r"어려워(?:요)?(?:[?]|$)",
-        r"어렵[나냐다지]",
-        r"어려운가",
-        r"어려운편",
-        r"쉬워(?:요)?(?:[?]|$)",
-        r"쉽[나냐]",
-        r"쉬운가",
-        r"쉬운편",
-    ),
-    "fear": (
-        r"무서워(?!서)",
-        r"무섭[나냐다]",
-        r"무서운가",
-        r"무서운지",
-        r"무서운편",
-        r"무서운요소",
-        r"얼마나무서",
-        r"공포도(?:는|가|어때|몇|[?]|$)",
-        r"공포요소",
-        r"쫄보도(?:할만|괜찮|가능|돼|되)",
-    ),
-    "players": (
-        r"몇명",
-        r"몇인",
-        r"몇사람",
-        r"몇분이서",
-        r"인원(?:은|이|수|[?]|$)",
-        r"혼자(?:도|서도)?(?:돼|되|가능|할수있|괜찮)",
-        r"(?:커플|둘이)(?:끼리|로|서)?(?:가도|돼|되|가능)",
-    ),
-    "location": (
-        r"어디야",
-        r"어디에",
-        r"어디있",
-        r"어딨",
-        r"어디예",
-        r"어디에요",
-        r"어디임",
-        r"어디(?:[?]|$)",
-        r"위치",
-        r"주소",
-        r"가는길",
-        r"어떻게가",
-    ),
-    "booking": (r"예약",),
-    "reviews": (
-        r"후기",
-        r"리뷰",
-        r"평점",
-        r"평가",
-        r"어때",
-        r"어떄",
-        r"어땠",
-        r"재밌",
-        r"재미있",
-        r"괜찮아(?:요)?[?]",
-        r"괜찮나",
-        r"할만해",
-        r"할만한가",
-        r"볼만해",
-        r"좋아(?:요)?[?]",
-        r"좋나",
-    ),
-    "activity": (
-        r"활동성(?:은|이|어때|[?]|$|높아|높나)",
-        r"많이움직",
-        r"움직여야",
-        r"움직이나",
-        r"몸많이써",
-        r"몸많이쓰",
-        r"활동적이야",
-        r"활동적인가",
-        r"활동량(?:은|이)",
-    ),
-}
-_TOPIC_ENGLISH: dict[str, str] = {
-    "duration": r"\bhow long\b|\bduration\b|\bminutes\s*\?",
-    "price": r"\bhow much\b|\bprice\b|\bcost\b|\bfee\b",
-    "difficulty": r"\bhow hard\b|\bdifficulty\b|\bdifficult\s*\?|\bhard\s*\?|\bgood for beginners\b",
-    "fear": r"\bhow scary\b|\bscary\s*\?|\bis (?:it|that|the \w+ one) scary\b|\bscared\s*\?",
-    "players": r"\bhow many (?:people|ppl|players|persons|of us)\b|\bhow many can\b|\bcan \d+ (?:people|of us) play\b",
-    "location": r"\bwhere(?:'s|\s+is|\s+are|\s+can)\b|\bwhere\s*\?|\baddress\b|\blocation\b",
-    "booking": r"\bbook\b|\bbooking\b|\breserv",
-    "reviews": r"\breviews?\b|\brating\b|\bis it good\b|\bany good\b",
-    "activity": r"\bhow active\b|\bphysical\s*\?",
-}
-# Question forms that would otherwise read as a condition ("어려워요?" is no wish for a hard room).
-_QUESTION_WORDS = re.compile(
-    r"무서워(?!서)|무섭[나냐다]|무서운(?:가|지|편|요소)|얼마나무서[운워]|공포도(?=는|가|어때|몇|[?]|$)|공포요소|"
-    r"어려워(?:요)?(?=[?]|$)|어렵[나냐다지]|어려운(?:가|편)|쉬워(?:요)?(?=[?]|$)|쉽[나냐]|쉬운(?:가|편)|"
-    r"난이도(?=는|가|어때|어떄|몇|[?]|$)|활동성(?=은|이|어때|[?]|$)"
-)
-_QUESTION_WORDS_ENGLISH = re.compile(
-    r"\bhow (?:scary|hard|difficult)\b|\bscary\s*\?|\bhard\s*\?|\bdifficult\s*\?|\bis (?:it|that|the \w+ one) scary\b"
-)
-# Said of anything ("오늘 날씨 어때"): they make an inquiry only with a room name, "테마" or a reference.
-_WEAK_TOPICS = ("어때", "어떄", "어땠", "괜찮", "재밌", "재미있", "할만", "볼만", "좋아", "좋나")
-# Words that are no room name even before a question ("오늘 날씨 어때").
-_NOT_NAMES = ("오늘", "내일", "날씨", "기분", "요즘", "주말", "너", "나", "우리", "상황", "컨디션", "그럼", "근데")
-_REC_CUES = (
-    "추천",
-    "ㅊㅊ",
-    "찾아",
-    "찾고",
-    "찾는",
-    "골라",
-    "만한",
-    "할만",
-    "갈만",
-    "가볼",
-    "해볼",
-    "하고싶",
-    "가고싶",
-    "괜찮은",
-    "좋은테마",
-    "테마있",
-    "곳있",
-    "데있",
-    "방있",
-    "거있",
-    "거없",
-    "어디가좋",
-    "어디좋",
-    "뭐있",
-    "머있",
-    "뭐할",
-    "뭐임",
-    "어디감",
-    "테마보여",
-    "보여줘",
-    "ㄱㄱ",
-    "가능한곳",
-    "가능한데",
-    "있나요",
-    "있어요",
-    "있음",
-    "있나",
-)
-# Asking for rooms outright, which a greeting before it does not undo ("안녕하세요 추천받고 싶어요").
-_STRONG_REC_CUES = ("추천", "ㅊㅊ", "찾아", "골라", "테마보여")
-_ENGLISH_STRONG_REC = re.compile(r"\b(?:recommend\w*|suggest\w*|looking for)\b")
-_ENGLISH_REC = re.compile(
-    r"\b(?:recommend\w*|suggest\w*|find|looking for|want|room|rooms|escape|best|good|options?|ideas?)\b"
-)
-_GENERAL_CUES = (
-    "안녕",
-    "반가",
-    "고마",
-    "감사",
-    "땡큐",
-    "ㄱㅅ",
-    "ㄳ",
-    "이걸로할",
-    "여기로할",
-    "팁",
-    "조언",
-    "요령",
-    "노하우",
-    "뭐야",
-    "뭐예요",
-    "뭐에요",
-    "뭔가요",
-    "누구",
-    "심심",
-    "규칙",
-    "준비물",
-    "준비해야",
-    "주의사항",
-    "어떻게해",
-    "어떻게하",
-    "해야돼",
-    "해야되",
-    "잘하는법",
-    "잘하려면",
-    "하는법",
-    "쓰는법",
-    "방법",
-    "힌트",
-    "스포",
-    "지시",
-    "프롬프트",
-    "배고",
-    "ㅋㅋ",
-    "ㅎㅎ",
-)
-_ENGLISH_GENERAL = re.compile(
-    r"\b(?:hi|hello|hey|thanks|thank you|thx|ty|tips?|advice|who are you|weather|lol|how are you)\b"
-)
-# Morphemes that never make a room name on their own ("강남 공포 테마" names no room).
-_NAME_STOP = {
-    "방탈출",
-    "방",
-    "탈출",
-    "테마",
-    "추천",
-    "것",
-    "거",
-    "꺼",
-    "곳",
-    "데",
-    "수",
-    "하",
-    "있",
-    "좋",
-    "만하",
-    "요즘",
-    "제일",
-    "가장",
-    "인기",
-    "요",
-    "혹시",
-    "그",
-    "이",
-    "저",
-    "거기",
-    "여기",
-    "좀",
-    "그럼",
-    "그러면",
-    "근데",
-    "아",
-    "어",
-    "음",
-    "the",
-    "room",
-    "theme",
-    "is",
-    "of",
-    "a",
-    "an",
-}
-_NAME_FILLER_TAGS = {"IC", "MAJ", "SF", "SP", "SS", "SSO", "SSC", "SO", "SW", "SE"}
-_NAME_TRAILING_TAGS = ("J", "EF", "EC", "EP", "VCP")
-_NAME_TRAILING_FORMS = ("테마", "방", "의", "거", "꺼", "room", "theme", "the")
-_ENGLISH_FUNCTION = re.compile(r"(?i)^(?:how|what|where|when|which|who|can|could|do|does|is|are|i|we|it|that)\b")
-_QUOTED = re.compile(r"[\"'‘’“”「『《]\s*([^\"'‘’“”「」『』《》]{1,60}?)\s*[\"'‘’“”」』》]")
-# "how scary is X?", "where is X", "how much is X": the name follows the question in English.
-_ENGLISH_NAME_AFTER = re.compile(
-    r"\b(?:how\s+(?:scary|hard|long|much|difficult|many people can play|many can play)|where|what|tell me about)"
-    r"\s+(?:is|are|does|about)?\s*(?:the\s+)?(.+?)\s*(?:room|theme)?\s*(?:take|cost|located)?\s*[?!.]*$"
-)
 
 
 @dataclass
@@ -690,41 +215,41 @@ def _find_prices(t: _Text, spans: _Spans) -> None:
 
 def _find_changes(t: _Text, spans: _Spans) -> None:
     """Relative changes and fear/activity levels: phrases that contain words read otherwise on their own."""
-    for match in _DELTA_MINUS.finditer(t.compact):
+    for match in DELTA_MINUS.finditer(t.compact):
         spans.take(_Span(match.start(), match.end(), "delta", -_number(match.group(1))))
-    for match in _DELTA_PLUS.finditer(t.compact):
+    for match in DELTA_PLUS.finditer(t.compact):
         spans.take(_Span(match.start(), match.end(), "delta", _number(match.group(1))))
-    for sign, pattern in _DELTA_ENGLISH:
+    for sign, pattern in DELTA_ENGLISH:
         for match in pattern.finditer(t.lower):
             start, end = _orig_to_compact_span(t, match.start(), match.end())
             spans.take(_Span(start, end, "delta", sign * _number(match.group(1))))
-    for value, pattern in _FEAR_PHRASES:
+    for value, pattern in FEAR_PHRASES:
         _take_compact(t, spans, pattern, "fear", value)
-    for value, pattern in _FEAR_ENGLISH:
+    for value, pattern in FEAR_ENGLISH:
         _take_english(t, spans, pattern, "fear", value)
-    for value, pattern in _ADJUST_PHRASES:
+    for value, pattern in ADJUST_PHRASES:
         _take_compact(t, spans, pattern, "adjust", value)
-    for value, pattern in _ADJUST_ENGLISH:
+    for value, pattern in ADJUST_ENGLISH:
         _take_english(t, spans, pattern, "adjust", value)
-    for value, pattern in _ACTIVITY_PHRASES:
+    for value, pattern in ACTIVITY_PHRASES:
         _take_compact(t, spans, pattern, "activity", value)
-    for value, pattern in _ACTIVITY_ENGLISH:
+    for value, pattern in ACTIVITY_ENGLISH:
         _take_english(t, spans, pattern, "activity", value)
 
 
 def _find_references(t: _Text, spans: _Spans) -> None:
-    for match in _REFERENCE_ORDINAL.finditer(t.compact):
-        spans.take(_Span(match.start(), match.end(), "ref", str(_ORDINALS[match.group(1) or match.group(2)])))
-    for match in _REFERENCE_NUMBER.finditer(t.compact):
+    for match in REFERENCE_ORDINAL.finditer(t.compact):
+        spans.take(_Span(match.start(), match.end(), "ref", str(ORDINALS[match.group(1) or match.group(2)])))
+    for match in REFERENCE_NUMBER.finditer(t.compact):
         spans.take(_Span(match.start(), match.end(), "ref", match.group(1)))
-    _take_compact(t, spans, _REFERENCE_LAST, "ref", "last")
-    _take_compact(t, spans, _REFERENCE_IT, "ref", "it")
-    for match in _REFERENCE_ENGLISH.finditer(t.lower):
+    _take_compact(t, spans, REFERENCE_LAST, "ref", "last")
+    _take_compact(t, spans, REFERENCE_IT, "ref", "it")
+    for match in REFERENCE_ENGLISH.finditer(t.lower):
         word = next(group for group in match.groups() if group)
-        value = _EN_ORDINALS.get(word, word)
+        value = EN_ORDINALS.get(word, word)
         start, end = _orig_to_compact_span(t, match.start(), match.end())
         spans.take(_Span(start, end, "ref", str(value)))
-    _take_english(t, spans, _REFERENCE_IT_ENGLISH, "ref", "it")
+    _take_english(t, spans, REFERENCE_IT_ENGLISH, "ref", "it")
 
 
 def _number_token_starts(toks: list[Morpheme], t: _Text) -> dict[int, Morpheme]:
@@ -742,7 +267,7 @@ def _number_token_starts(toks: list[Morpheme], t: _Text) -> dict[int, Morpheme]:
 
 # "한 명이 쫄보라", "두 명은 처음이에요": some members of the party, not its size.
 _MEMBERS = re.compile(
-    _KO_NUMBER + r"(?:명|사람)(?:이|은|는|도|만|가)(?=쫄|겁|무서|초보|방린이|처음|고인물|숙련|심장|못|안와|빠)"
+    KO_NUMBER + r"(?:명|사람)(?:이|은|는|도|만|가)(?=쫄|겁|무서|초보|방린이|처음|고인물|숙련|심장|못|안와|빠)"
 )
 
 
@@ -773,18 +298,18 @@ def _find_players(t: _Text, toks: list[Morpheme], spans: _Spans) -> None:
         ):
             spans.take(_Span(match.start(), match.end(), "players", NATIVE_NUMBERS[word]))
     for start, token in numerals.items():
-        if token.tag != "MM" and token.form in _BARE_NUMBERS:
-            spans.take(_Span(start, start + len(token.form), "players", _BARE_NUMBERS[token.form]))
-    bare = "|".join(_BARE_NUMBERS)
+        if token.tag != "MM" and token.form in BARE_NUMBERS:
+            spans.take(_Span(start, start + len(token.form), "players", BARE_NUMBERS[token.form]))
+    bare = "|".join(BARE_NUMBERS)
     for match in re.finditer(rf"(?<![가-힣])({bare})(?:이서|이요|이에요|이|요)?(?![가-힣])", t.lower):
         start, end = _orig_to_compact_span(t, match.start(), match.end())
-        spans.take(_Span(start, end, "players", _BARE_NUMBERS[match.group(1)]))
+        spans.take(_Span(start, end, "players", BARE_NUMBERS[match.group(1)]))
 
     patterns = [
-        (rf"\bfor\s+(?:a\s+group\s+of\s+)?{_EN_NUMBER}\b(?!\s*(?:won|krw|k\b|,\d))", 1),
-        (rf"\b{_EN_NUMBER}\s+(?:people|persons|players|pax|ppl|friends|adults|person)\b", 1),
-        (_WE_ARE, 1),
-        (_OF_US, 1),
+        (rf"\bfor\s+(?:a\s+group\s+of\s+)?{EN_NUMBER}\b(?!\s*(?:won|krw|k\b|,\d))", 1),
+        (rf"\b{EN_NUMBER}\s+(?:people|persons|players|pax|ppl|friends|adults|person)\b", 1),
+        (WE_ARE, 1),
+        (OF_US, 1),
     ]
     for pattern, group in patterns:
         for match in re.finditer(pattern, t.lower):
@@ -804,8 +329,8 @@ def _starts_word(t: _Text, compact_start: int) -> bool:
 
 
 def _find_question_words(t: _Text, spans: _Spans) -> None:
-    _take_compact(t, spans, _QUESTION_WORDS, "ask", None)
-    _take_english(t, spans, _QUESTION_WORDS_ENGLISH, "ask", None)
+    _take_compact(t, spans, QUESTION_WORDS, "ask", None)
+    _take_english(t, spans, QUESTION_WORDS_ENGLISH, "ask", None)
 
 
 def _find_vocabulary(t: _Text, spans: _Spans) -> None:
@@ -897,14 +422,14 @@ def _best_cover(candidates: list[_Span], weights: list[int]) -> list[_Span]:
 
 def _is_negated(t: _Text, span: _Span, next_start: int) -> bool:
     # "추리 아니면 미스터리" offers a choice ("or") and rules nothing out; "공포만 아니면" does.
-    window = re.sub(r"(?<!만)아니면", "", t.compact[span.end : min(next_start, span.end + _NEGATION_WINDOW)])
-    if any(cue in window for cue in _NEGATION_AFTER):
+    window = re.sub(r"(?<!만)아니면", "", t.compact[span.end : min(next_start, span.end + NEGATION_WINDOW)])
+    if any(cue in window for cue in NEGATION_AFTER):
         return True
     before = t.compact[max(0, span.start - 2) : span.start]
-    if any(before.endswith(cue) for cue in _NEGATION_BEFORE):
+    if any(before.endswith(cue) for cue in NEGATION_BEFORE):
         return True
     original_start = t.to_original[span.start] if span.start < len(t.to_original) else len(t.lower)
-    return bool(_ENGLISH_NEGATION_BEFORE.search(t.lower[:original_start]))
+    return bool(ENGLISH_NEGATION_BEFORE.search(t.lower[:original_start]))
 
 
 def _topics(t: _Text) -> list[tuple[int, str, bool]]:
@@ -913,11 +438,11 @@ def _topics(t: _Text) -> list[tuple[int, str, bool]]:
     for topic, cues in TOPIC_CUES.items():
         for cue in cues:
             for match in re.finditer(cue, t.compact):
-                weak = any(match.group(0).startswith(word) for word in _WEAK_TOPICS)
+                weak = any(match.group(0).startswith(word) for word in WEAK_TOPICS)
                 previous = found.get(topic)
                 if previous is None or (match.start(), weak) < previous:
                     found[topic] = (match.start(), weak)
-    for topic, pattern in _TOPIC_ENGLISH.items():
+    for topic, pattern in TOPIC_ENGLISH.items():
         match = re.search(pattern, t.lower)
         if match and topic not in found:
             found[topic] = (_orig_to_compact_span(t, match.start(), match.end())[0], False)
@@ -952,11 +477,11 @@ def _room_name(
     t: _Text, toks: list[Morpheme], spans: _Spans, cue_start: int | None
 ) -> tuple[str | None, tuple[int, int] | None]:
     """The room a question is about, as written, and its compact span (None when no name is said)."""
-    quoted = _QUOTED.search(t.original)
+    quoted = QUOTED.search(t.original)
     if quoted:
         start, end = _orig_to_compact_span(t, quoted.start(1), quoted.end(1))
         return quoted.group(1).strip() or None, (start, end)
-    english = _ENGLISH_NAME_AFTER.search(t.lower)
+    english = ENGLISH_NAME_AFTER.search(t.lower)
     if english and (cue_start is None or t.to_compact[english.start()] <= cue_start):
         name = t.original[english.start(1) : english.end(1)].strip(" ?!.,~")
         name = re.sub(r"^(?:the|a)\s+|\s+(?:room|theme)$", "", name, flags=re.IGNORECASE).strip()
@@ -974,12 +499,12 @@ def _room_name(
     window = [token for token in toks if token.end <= end]
     # Trim particles and fillers at both ends: "혹시 검은숲은" → "검은숲"; a sequel number stays ("대작전 2").
     while window and (
-        window[-1].tag.startswith(_NAME_TRAILING_TAGS)
+        window[-1].tag.startswith(NAME_TRAILING_TAGS)
         or window[-1].tag in ("SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW")
-        or window[-1].form.lower() in _NAME_TRAILING_FORMS
+        or window[-1].form.lower() in NAME_TRAILING_FORMS
     ):
         window.pop()
-    while window and (window[0].tag in _NAME_FILLER_TAGS or window[0].form.lower() in _NAME_STOP):
+    while window and (window[0].tag in NAME_FILLER_TAGS or window[0].form.lower() in NAME_STOP):
         window.pop(0)
     if not window:
         return None, None
@@ -988,10 +513,10 @@ def _room_name(
         return None, None
     name = t.original[window[0].start : window[-1].end].strip(" ?!.,~")
     proper = name[:1].isupper() or name[:1].isdigit()
-    if not _HANGUL.search(name) and (not proper or _ENGLISH_FUNCTION.match(name)):
+    if not _HANGUL.search(name) and (not proper or ENGLISH_FUNCTION.match(name)):
         return None, None  # English before a question is the question's own words ("how do I book it?")
     compact_name = "".join(name.split())
-    if any(compact_name.startswith(word) for word in _NOT_NAMES) and len(compact_name) <= 6:
+    if any(compact_name.startswith(word) for word in NOT_NAMES) and len(compact_name) <= 6:
         return None, None
     return (name or None), (start, stop)
 
@@ -1004,7 +529,7 @@ def _only_conditions(t: _Text, spans: _Spans, start: int, stop: int) -> bool:
             covered[index - start] = True
     rest = "".join(char for index, char in enumerate(t.compact[start:stop]) if not covered[index])
     rest = re.sub(r"[^\w]|[\d_]", "", rest)
-    fillers = _NAME_STOP | {"이랑", "랑", "하고", "에서", "으로", "로", "는", "은", "이", "가", "도"}
+    fillers = NAME_STOP | {"이랑", "랑", "하고", "에서", "으로", "로", "는", "은", "이", "가", "도"}
     for word in sorted(fillers, key=len, reverse=True):
         rest = rest.replace(word, "")
     return len(rest) < 2
@@ -1028,7 +553,7 @@ def _read(text: str) -> tuple[_Text, list[Morpheme], _Spans]:
 # Words of a request that say nothing about which room ("추천", "재밌는", "근처", "토요일"): not searched for.
 _SEARCH_STOP = frozenset(
     {
-        *_NAME_STOP,
+        *NAME_STOP,
         *("추천", "방탈출", "꺼", "뭐", "머", "어디", "없", "되", "가", "오", "보", "주", "재밌", "재미있", "존잼"),
         *("괜찮", "인기", "평점", "높", "낮", "후기", "분", "명", "인", "개", "단체", "회사", "동기", "친구", "친구들"),
         *("가족", "애들", "여친", "남친", "이번", "주말", "토요일", "일요일", "저녁", "오후", "오늘", "내일", "시"),
@@ -1114,7 +639,7 @@ def _values(t: _Text, spans: _Spans) -> dict:
                 target.append(span.value)
         elif span.kind == "difficulty":  # the last word holds: "너무 어려운데 쉬운 걸로"
             negated = _is_negated(t, span, next_start)
-            values["difficulty"] = _OPPOSITE_DIFFICULTY[span.value] if negated else span.value
+            values["difficulty"] = OPPOSITE_DIFFICULTY[span.value] if negated else span.value
         elif span.kind == "players":
             absolute.append(span)
         elif span.kind == "delta":
@@ -1154,7 +679,7 @@ def _intent(
     t: _Text, toks: list[Morpheme], spans: _Spans, values: dict, topics: list[tuple[int, str, bool]]
 ) -> tuple[str, str | None, tuple[int, int] | None]:
     compact = t.compact
-    has_quote = bool(_QUOTED.search(t.original))
+    has_quote = bool(QUOTED.search(t.original))
     asked = {topic for _, topic, _ in topics}
     # A value that answers the question asked is part of it ("혼자도 돼?" asks about players; it sets none).
     answering = {"players": "players", "difficulty": "difficulty", "fear": "fear", "activity": "activity"}
@@ -1164,11 +689,11 @@ def _intent(
         if values[key] and answering.get(key) not in asked and not (key == "exclude_genres" and "fear" in asked)
     ]
     changes = values["players_delta"] or values["adjust"] or wants_reset(t.original)
-    rec_cue = any(cue in compact for cue in _REC_CUES) or bool(_ENGLISH_REC.search(t.lower))
-    asks_for_rooms = any(cue in compact for cue in _STRONG_REC_CUES) or bool(_ENGLISH_STRONG_REC.search(t.lower))
+    rec_cue = any(cue in compact for cue in REC_CUES) or bool(ENGLISH_REC.search(t.lower))
+    asks_for_rooms = any(cue in compact for cue in STRONG_REC_CUES) or bool(ENGLISH_STRONG_REC.search(t.lower))
     # Cue words inside a condition are the condition's ("노힌트로 깰만한" asks for no hint about hints).
     free = "".join(" " if not spans.free(index, index + 1) else char for index, char in enumerate(compact))
-    general_cue = any(cue in free for cue in _GENERAL_CUES) or bool(_ENGLISH_GENERAL.search(t.lower))
+    general_cue = any(cue in free for cue in GENERAL_CUES) or bool(ENGLISH_GENERAL.search(t.lower))
     reference = values["reference"]
     strong_topics = [topic for topic in topics if not topic[2]]
 
@@ -1196,4 +721,4 @@ def _intent(
 
 def _looks_general(name: str) -> bool:
     compact = "".join(name.split())
-    return any(word in compact for word in _NOT_NAMES)
+    return any(word in compact for word in NOT_NAMES)
