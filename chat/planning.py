@@ -22,7 +22,7 @@ from chat.dialogue import (
     state_update,
 )
 from chat.models import ChatSession
-from chat.nlu.local import text_language
+from chat.nlu.local import inquiry_topics, text_language, wants_reset
 from chat.nlu.schema import MessageAnalysis
 from chat.ranking import RankedRooms, rooms_rank
 from chat.replies import (
@@ -126,7 +126,7 @@ def _plan_inquiry(*, turn: Turn, analysis: MessageAnalysis, update: StateUpdate)
     entities = analysis.entities
     state = update.state
     lang = state["lang"]
-    topics = list(entities.topics)
+    topics = list(entities.topics) or inquiry_topics(turn.text)  # an LLM may leave them out
     if entities.room_name:
         return _plan_named(turn=turn, name=entities.room_name, topics=topics, players=entities.players, state=state)
     if update.referents:
@@ -293,7 +293,7 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
     for note in update.notes:
         if note.endswith(("_lowest", "_highest")):
             notes.append(note)
-    if "players" in update.changed and turn.state.get("players") and state["players"]:
+    if "players" in update.changed and turn.state.get("players") and state["players"] and not wants_reset(turn.text):
         notes.append("players_changed")
 
     started = time.perf_counter()

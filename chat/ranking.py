@@ -29,7 +29,7 @@ from chat.dialogue import ACTIVITY_RANGES, DIFFICULTY_RANGES, FEAR_RANGES, state
 from chat.nlu.local import search_words
 from ml.inference import recommender_scores
 from rooms.models import Room
-from rooms.selectors.rooms import bayesian_rating, catalogue_rating_mean, room_count, room_list_rated
+from rooms.selectors.rooms import bayesian_rating, catalogue_rating_mean, room_list_rated
 from rooms.selectors.search import RoomSearchFilters, room_search_hybrid
 
 logger = logging.getLogger(__name__)
@@ -109,10 +109,10 @@ def _personal(user_id: int | None, room_ids: list[int]) -> dict[int, float]:
 
 def rooms_rank(*, user_id: int | None, filters: RoomSearchFilters, state: dict, text: str, limit: int) -> RankedRooms:
     """The `limit` best rooms meeting `filters` for this conversation, and how many meet them."""
-    found = room_count(filters=filters)
+    rated, found = room_list_rated(filters=filters, limit=max(RATED_POOL, limit))
     if not found:
         return RankedRooms(rooms=[], found=0)
-    candidates = {room.id: room for room in room_list_rated(filters=filters, limit=max(RATED_POOL, limit))}
+    candidates = {room.id: room for room in rated}
     relevance: dict[int, float] = {}
     words = search_words(text)
     if words:

@@ -155,17 +155,21 @@ def room_match_by_name(*, text: str, limit: int = 8) -> list[NameMatch]:
         return []
     base, number = sequel_split(text)
     query_base = _compact(base)
-    sql = """
+    # The name may follow a store or a region ("탈출일기 신촌점 검은 숲"): the words from each one on are tried too
+    # (a short name inside a long question has too few trigrams in common with all of it).
+    words = base.split()
+    tails = list(dict.fromkeys(_compact(" ".join(words[index:])) for index in range(min(len(words), 4))))
+    tails = [tail for tail in tails if len(tail) >= 2]
+    name = "replace(r.name, ' ', '')"
+    conditions = " OR ".join([f"{name} %% %s" for _ in tails] + [f"{name} <%% %s", f"{name} %%> %s"])
+    sql = f"""
         SELECT r.id FROM rooms_room r
-        WHERE r.is_active AND (
-            replace(r.name, ' ', '') %% %s OR replace(r.name, ' ', '') <%% %s OR replace(r.name, ' ', '') %%> %s
-        )
-        ORDER BY GREATEST(similarity(replace(r.name, ' ', ''), %s), word_similarity(replace(r.name, ' ', ''), %s),
-                          word_similarity(%s, replace(r.name, ' ', ''))) DESC, r.id
+        WHERE r.is_active AND ({conditions})
+        ORDER BY GREATEST(similarity({name}, %s), word_similarity({name}, %s), word_similarity(%s, {name})) DESC, r.id
         LIMIT %s
-    """
+    """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query_base, query, query_base, query_base, query, query_base, _CANDIDATES])
+        cursor.execute(sql, [*tails, query, query_base, query_base, query, query_base, _CANDIDATES])
         ids = [row[0] for row in cursor.fetchall()]
     rooms = Room.objects.select_related("store").filter(id__in=ids)
     matches = [_name_score(room, query, query_base, number) for room in rooms]
@@ -240,20 +244,22 @@ def bayesian_rating(*, rating: float, reviews: int, prior_mean: float, prior_rev
     return (rating * reviews + prior_mean * prior_reviews) / (reviews + prior_reviews)
 
 
-def room_list_rated(*, filters: RoomSearchFilters, limit: int, prior_reviews: float = 20.0) -> list[Room]:
-    """Active rooms matching the filters, best first by `bayesian_rating` (the same filters as the search)."""
+def room_list_rated(*, filters: RoomSearchFilters, limit: int, prior_reviews: float = 20.0) -> tuple[list[Room], int]:
+    """Active rooms matching the filters, best first by `bayesian_rating` (the same filters as the search), and how
+    many match in all (counted in the same query)."""
     where, params = filters_sql(filters)
     prior_mean = catalogue_rating_mean()
     sql = (
-        f"SELECT r.id FROM rooms_room r WHERE {where} "  # noqa: S608 - fixed conditions, values are parameters
+        f"SELECT r.id, count(*) OVER () FROM rooms_room r WHERE {where} "  # noqa: S608 - values are parameters
         "ORDER BY (r.rating * r.review_count + %s * %s) / (r.review_count + %s) DESC, r.review_count DESC, r.id "
         "LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, prior_mean, prior_reviews, prior_reviews or 1, limit])
-        ids = [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    ids = [row[0] for row in rows]
     rooms = Room.objects.select_related("store").defer("embedding", "search_vector").in_bulk(ids)
-    return [rooms[room_id] for room_id in ids if room_id in rooms]
+    return [rooms[room_id] for room_id in ids if room_id in rooms], (rows[0][1] if rows else 0)
 
 
 def room_count(*, filters: RoomSearchFilters) -> int:
