@@ -3,7 +3,7 @@
 Every candidate already meets the conditions (they are the search filters, in both legs of the hybrid search and in
 the rated listing). Among them the score is
 
-    Bayesian-averaged rating  +  FIT_WEIGHT × fit  +  WORDS_WEIGHT × relevance  +  PERSONAL_WEIGHT × personal
+    Bayesian-averaged rating  +  FIT_WEIGHT × fit  +  WORDS_WEIGHT × relevance  +  personal_weight() × personal
 
 - the Bayesian average pulls a rating toward the catalogue's mean by `PRIOR_REVIEWS` imagined reviews, so 4.7 from
   300 reviews beats 5.0 from 3;
@@ -11,10 +11,10 @@ the rated listing). Among them the score is
   middle of a difficulty range, more of the wanted genres, cheaper under a budget);
 - relevance (0-1): the hybrid search's order for the words that are no condition ("스토리 좋은", "눈물 나는");
 - personal (0-1): the recommender's score for this user (`ml.inference.recommender_scores`; nothing when only the
-  popularity baseline answers).
+  popularity baseline answers), weighted by `ML_RECOMMENDER_BLEND_WEIGHT` × `PERSONAL_SCALE` (0.3 × 0.4 = 0.12).
 
-The three extras add at most `CLEAR_MARGIN` together, so a room rated clearly better (by more than that, averaged)
-is never left out for a worse one that fits as well (a test checks it).
+The three extras add at most `clear_margin()` (0.30 by default) together, so a room rated clearly better (by more
+than that, averaged) is never left out for a worse one that fits as well (a test checks it).
 """
 
 from __future__ import annotations
@@ -37,8 +37,20 @@ logger = logging.getLogger(__name__)
 PRIOR_REVIEWS = 20.0
 FIT_WEIGHT = 0.10
 WORDS_WEIGHT = 0.08
-PERSONAL_WEIGHT = 0.12
-CLEAR_MARGIN = FIT_WEIGHT + WORDS_WEIGHT + PERSONAL_WEIGHT
+# A full personal weight (ML_RECOMMENDER_BLEND_WEIGHT = 1) is worth 0.4 of a star: taste moves rooms of about the
+# same rating, never a clearly worse one above a clearly better one.
+PERSONAL_SCALE = 0.4
+
+
+def personal_weight() -> float:
+    return max(0.0, float(settings.ML_RECOMMENDER_BLEND_WEIGHT)) * PERSONAL_SCALE
+
+
+def clear_margin() -> float:
+    """How much better (averaged rating) a fitting room must be to be sure of coming before another."""
+    return FIT_WEIGHT + WORDS_WEIGHT + personal_weight()
+
+
 # How far above the catalogue's mean a room's averaged rating must be for a reply to mention it.
 WELL_RATED_MARGIN = 0.25
 RATED_POOL = 40
@@ -92,7 +104,7 @@ def room_fit(room: Room, state: dict) -> float:
 
 def _personal(user_id: int | None, room_ids: list[int]) -> dict[int, float]:
     """0-1 per room from the recommender; empty when only the popularity baseline answers or it fails."""
-    if not user_id or len(room_ids) < 2:
+    if not user_id or len(room_ids) < 2 or personal_weight() <= 0:
         return {}
     try:
         scores, version = recommender_scores(user_id=user_id, room_ids=room_ids)
@@ -109,7 +121,8 @@ def _personal(user_id: int | None, room_ids: list[int]) -> dict[int, float]:
 
 def rooms_rank(*, user_id: int | None, filters: RoomSearchFilters, state: dict, text: str, limit: int) -> RankedRooms:
     """The `limit` best rooms meeting `filters` for this conversation, and how many meet them."""
-    rated, found = room_list_rated(filters=filters, limit=max(RATED_POOL, limit))
+    pool = max(RATED_POOL, settings.CHAT_RERANK_CANDIDATES, limit)  # taste can lift a room from below the cut
+    rated, found = room_list_rated(filters=filters, limit=pool)
     if not found:
         return RankedRooms(rooms=[], found=0)
     candidates = {room.id: room for room in rated}
@@ -122,6 +135,7 @@ def rooms_rank(*, user_id: int | None, filters: RoomSearchFilters, state: dict, 
             relevance[hit.room.id] = 1.0 - rank / max(len(hits), 1)
     prior_mean = catalogue_rating_mean()
     personal = _personal(user_id, list(candidates))
+    weight = personal_weight()
     scores: dict[int, float] = {}
     averaged: dict[int, float] = {}
     for room_id, room in candidates.items():
@@ -132,7 +146,7 @@ def rooms_rank(*, user_id: int | None, filters: RoomSearchFilters, state: dict, 
             averaged[room_id]
             + FIT_WEIGHT * room_fit(room, state)
             + WORDS_WEIGHT * relevance.get(room_id, 0.0)
-            + PERSONAL_WEIGHT * personal.get(room_id, 0.0)
+            + weight * personal.get(room_id, 0.0)
         )
     order = sorted(candidates, key=lambda room_id: (-scores[room_id], room_id))[:limit]
     well_rated = {room_id for room_id in order if averaged[room_id] >= prior_mean + WELL_RATED_MARGIN}
@@ -150,6 +164,6 @@ def ranking_settings() -> dict:
         "prior_reviews": PRIOR_REVIEWS,
         "fit": FIT_WEIGHT,
         "words": WORDS_WEIGHT,
-        "personal": PERSONAL_WEIGHT,
+        "personal": personal_weight(),
         "limit": settings.CHAT_RECOMMENDATION_LIMIT,
     }

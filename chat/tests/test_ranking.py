@@ -11,7 +11,7 @@ import pytest
 
 from chat.dialogue import state_empty, state_filters, state_update
 from chat.nlu.local import local_analyze
-from chat.ranking import CLEAR_MARGIN, PRIOR_REVIEWS, room_fit, rooms_rank
+from chat.ranking import PRIOR_REVIEWS, clear_margin, room_fit, rooms_rank
 from rooms.models import Room
 from rooms.selectors.rooms import bayesian_rating, catalogue_rating_mean, room_list
 from testing.factories import RoomFactory, StoreFactory, UserFactory
@@ -77,7 +77,7 @@ def test_a_clearly_better_rated_fitting_room_is_never_left_out(random_catalogue,
     shown = {room.id for room in ranked.rooms}
     for room in fitting:
         if room.id not in shown:
-            assert averaged(room) <= worst_shown + CLEAR_MARGIN, (text, room.name, averaged(room), worst_shown)
+            assert averaged(room) <= worst_shown + clear_margin(), (text, room.name, averaged(room), worst_shown)
 
 
 def test_many_reviews_beat_a_perfect_score_from_few(db):
