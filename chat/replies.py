@@ -111,6 +111,13 @@ def room_facts(room: Room) -> dict:
     }
 
 
+def party_span(room: Room, lang: str) -> str:
+    """'2-4' / '2~4', or just '2' for a room that takes exactly two."""
+    if room.min_players == room.max_players:
+        return str(room.min_players)
+    return f"{room.min_players}-{room.max_players}" if lang == "en" else f"{room.min_players}~{room.max_players}"
+
+
 # --- conditions in words ---------------------------------------------------------------------------------------
 def _bounds_text(value, words: dict, label_ko: str, label_en: str, lang: str) -> str | None:
     if isinstance(value, list | tuple):
@@ -258,7 +265,7 @@ def room_reasons(room: Room, state: dict, lang: str, *, well_rated: bool = False
     elif players and players >= 6:
         found.append(("players", f"takes up to {room.max_players}" if en else f"{room.max_players}명까지 돼요"))
     elif players:
-        span = f"{room.min_players}-{room.max_players}" if en else f"{room.min_players}~{room.max_players}인"
+        span = party_span(room, lang) if en else party_span(room, lang) + "인"
         found.append(("players", f"takes {span} players" if en else f"{span} 테마예요"))
     if not difficulty:
         found.append(("extra", f"difficulty {level}/5" if en else f"난이도 {level}/5"))
@@ -540,7 +547,7 @@ def _topic_sentence(room: Room, topic: str, lang: str, *, players: int | None, r
         )
         return f"활동성은 5점 만점에 {room.activity}점, {feel}."
     if topic == "players":
-        span = f"{room.min_players}-{room.max_players}" if en else f"{room.min_players}~{room.max_players}명"
+        span = party_span(room, lang) if en else party_span(room, lang) + "명"
         if players is not None:
             fits = room.min_players <= players <= room.max_players
             if en:
