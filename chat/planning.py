@@ -41,7 +41,7 @@ from chat.replies import (
     which_room_reply,
     with_greeting,
 )
-from chat.selectors import catalogue_room_names, room_name_suggestions
+from chat.selectors import room_name_suggestions
 from ml.selectors import user_played_room_ids
 from rooms.models import Room
 from rooms.selectors.rooms import (
@@ -91,10 +91,6 @@ class Plan:
     @property
     def lang(self) -> str:
         return self.state.get("lang") or "ko"
-
-    @property
-    def shows_cards(self) -> bool:
-        return self.kind in ("recommendation", "inquiry") and bool(self.rooms)
 
 
 def plan_turn(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
@@ -252,12 +248,8 @@ def _rooms_in_order(room_ids: list[int]) -> list[Room]:
 
 
 def _example_room_name() -> str | None:
-    """A real room's name for examples in canned replies ("… 몇 분이야?" must work when typed)."""
-    names = catalogue_room_names()
-    if not names:
-        return None
-    room = Room.objects.filter(is_active=True).order_by("-review_count", "id").values_list("name", flat=True).first()
-    return room
+    """A real room's name for examples in canned replies ("… 몇 분이야?" must work when typed): the most reviewed."""
+    return Room.objects.filter(is_active=True).order_by("-review_count", "id").values_list("name", flat=True).first()
 
 
 # --- recommendations ----------------------------------------------------------------------------------------------

@@ -156,14 +156,3 @@ def rooms_rank(*, user_id: int | None, filters: RoomSearchFilters, state: dict, 
         well_rated=well_rated,
         scores={room_id: round(scores[room_id], 4) for room_id in order},
     )
-
-
-def ranking_settings() -> dict:
-    """The weights in force (for docs and the bench)."""
-    return {
-        "prior_reviews": PRIOR_REVIEWS,
-        "fit": FIT_WEIGHT,
-        "words": WORDS_WEIGHT,
-        "personal": personal_weight(),
-        "limit": settings.CHAT_RECOMMENDATION_LIMIT,
-    }
