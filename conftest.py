@@ -36,6 +36,16 @@ def _clean_redis_keys():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_reads():
+    """Per-process memories of the catalogue (the mean rating the chat ranks with) start empty in every test: each
+    test builds a catalogue of its own."""
+    from rooms.selectors.rooms import catalogue_rating_mean_forget
+
+    catalogue_rating_mean_forget()
+    yield
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

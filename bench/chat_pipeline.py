@@ -112,12 +112,12 @@ def main() -> None:
     stream_gaps = stream_first_sentence_gaps(user=user, runs=args.stream_runs)
 
     # Baseline: the hybrid search alone on the same kind of query (keyword + semantic legs, fusion).
-    from chat.dialogue import state_empty, state_filters, state_merge
+    from chat.dialogue import state_empty, state_filters, state_update
 
     search_ms: list[float] = []
     for index in range(args.messages):
         text = MESSAGES[index % len(MESSAGES)]
-        state = state_merge(state=state_empty(), entities=local_analyze(text).entities, text=text)
+        state = state_update(state=state_empty(), analysis=local_analyze(text), text=text).state
         started = time.perf_counter()
         room_search_hybrid(query=text, filters=state_filters(state), limit=3)
         search_ms.append((time.perf_counter() - started) * 1000)

@@ -42,6 +42,17 @@ class EntitiesSerializer(serializers.Serializer):
     difficulty = serializers.CharField(allow_null=True)
     room_name = serializers.CharField(allow_null=True)
     max_price = serializers.IntegerField(allow_null=True)
+    fear = serializers.CharField(allow_null=True)
+    activity = serializers.CharField(allow_null=True)
+    reference = serializers.CharField(allow_null=True)
+    players_delta = serializers.IntegerField(allow_null=True)
+    adjust = serializers.ListField(child=serializers.CharField())
+    topics = serializers.ListField(child=serializers.CharField())
+
+
+class SuggestionSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    message = serializers.CharField()
 
 
 class ChatApi(APIView):
@@ -77,6 +88,7 @@ class ChatApi(APIView):
         intent = serializers.CharField()
         entities = EntitiesSerializer()
         recommendations = RoomOutputSerializer(source="rooms", many=True)
+        suggestions = SuggestionSerializer(many=True)
 
     @extend_schema(
         request=InputSerializer,

@@ -1,12 +1,14 @@
 """`/ws/chat/`: one JSON message in ({"message", "session_id"?}), frames out.
 
 Frames: {"type": "token", "text"} as the reply is produced, {"type": "recommendations", "rooms": [...]},
-{"type": "done", "message_id", "session_id"}, and {"type": "error", "message"} for bad input; the connection
-stays open after an error. An unauthenticated socket gets an error frame and is closed with code 4401.
+{"type": "done", "message_id", "session_id", "suggestions": [{"label", "message"}]} (chips: what to say next, each a
+message the client sends as typed), and {"type": "error", "message"} for bad input; the connection stays open after
+an error. An unauthenticated socket gets an error frame and is closed with code 4401.
 
 Conditions (the web chat's chips): {"type": "state.get", "session_id"} answers {"type": "state", "session_id",
-"state": {region, genres, exclude_genres, players, difficulty, max_price}}; {"type": "state.remove", "session_id",
-"slot", "value"?} drops one condition from the session's dialogue state and answers the same frame.
+"state": {region, genres, exclude_genres, players, difficulty, fear, activity, max_price}} (difficulty and fear are a
+word or a [low, high] range); {"type": "state.remove", "session_id", "slot", "value"?} drops one condition from the
+session's dialogue state and answers the same frame.
 
 Other sockets of the same user that follow a session (`/ws/chat/?session_id=N`, e.g. a second tab) receive each
 finished reply through the Redis channel layer group `chat_session_<id>`.

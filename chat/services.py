@@ -4,8 +4,9 @@ One implementation, two entry points: `conversation_stream` (an async generator 
 consumer) and `conversation_reply` (the same run collected, for `POST /chat/`).
 
 Frames: {"type": "token", "text"} … {"type": "recommendations", "rooms": [...]} {"type": "done", "message_id",
-"session_id"}. Errors are raised as `ChatError` subclasses carrying an HTTP status and a Korean message; the
-consumer turns them into {"type": "error", "message"} frames.
+"session_id", "suggestions": [{"label", "message"}]}. What to answer is planned in `chat.planning`. Errors are
+raised as `ChatError` subclasses carrying an HTTP status and a Korean message; the consumer turns them into
+{"type": "error", "message"} frames.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils import timezone
 
 from analytics import metrics
 from analytics.services import EventRejected, event_record
-from chat.dialogue import state_empty, state_filters, state_has_condition, state_merge
+from chat.dialogue import state_normalised, state_public
 from chat.llm.budget import TokenBudgetExceeded, token_budget_check
 from chat.llm.calls import LLMCallFailed, LLMUsage, llm_astream
 from chat.llm.grounding import SentenceGrounder, sentences_split
@@ -36,32 +37,16 @@ from chat.llm.prompts import reply_messages
 from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
 from chat.models import ChatMessage, ChatSession, RecommendationFeedback
 from chat.nlu.analyze import amessage_analyze_detailed, nlu_tokens_bound
-from chat.nlu.local import inquiry_topics, local_analyze
+from chat.nlu.local import local_analyze
 from chat.nlu.schema import MessageAnalysis
-from chat.replies import (
-    BUDGET_EXCEEDED,
-    CLARIFY,
-    general_reply,
-    inquiry_reply,
-    missing_name_reply,
-    recommendation_reply,
-    reply_chunks,
-    room_facts,
-    unknown_room_reply,
-)
-from chat.selectors import catalogue_room_names, message_get_for_user, room_name_suggestions, session_get
+from chat.planning import Plan, Turn, plan_turn
+from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts
+from chat.selectors import catalogue_room_names, message_get_for_user, session_get
 from escape_ai.logging import chat_session_id_var
-from ml.inference import recommender_rerank, room_reasons
-from ml.selectors import user_played_room_ids
 from rooms.models import Room
-from rooms.selectors.rooms import room_find_by_name
-from rooms.selectors.search import room_search_hybrid
 from rooms.serializers import RoomOutputSerializer
 
 logger = logging.getLogger(__name__)
-
-# A name lookup at or above this similarity is the room the user meant; below it, only a suggestion.
-ROOM_NAME_FOUND_SCORE = 0.5
 
 
 class ChatError(Exception):
@@ -93,26 +78,6 @@ class FeedbackTargetNotFound(ChatError):
 
 
 @dataclass
-class _Turn:
-    user_id: int
-    text: str
-    session: ChatSession | None
-    state: dict
-    started: float
-
-
-@dataclass
-class _Plan:
-    kind: str  # recommendation | clarify | inquiry | unknown_room | general
-    state: dict
-    template: str
-    rooms: list[Room] = field(default_factory=list)
-    ran_search: bool = False
-    llm_task: str | None = None  # None: the template is the reply, no LLM involved
-    reasons: dict[int, str] = field(default_factory=dict)  # room id -> why it suits this user
-
-
-@dataclass
 class ConversationResult:
     session: ChatSession
     message: ChatMessage
@@ -121,6 +86,7 @@ class ConversationResult:
     entities: dict
     rooms: list[Room]
     recommendations: list[dict]
+    suggestions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -143,7 +109,7 @@ def message_text_clean(text: Any) -> str:
     return cleaned
 
 
-def _begin(*, user, session_id: int | None, text: str, llm: bool = False) -> _Turn:
+def _begin(*, user, session_id: int | None, text: str, llm: bool = False) -> Turn:
     """Validate the message and the session; with an LLM provider, today's budget must cover the NLU call."""
     text = message_text_clean(text)
     session = None
@@ -157,113 +123,19 @@ def _begin(*, user, session_id: int | None, text: str, llm: bool = False) -> _Tu
         token_budget_check(user_id=user.id, need=nlu_tokens_bound(text=text) if llm else 0)
     except TokenBudgetExceeded as exc:
         raise ChatBudgetExceeded(BUDGET_EXCEEDED) from exc
-    state = dict(session.state) if session and session.state else state_empty()
-    return _Turn(user_id=user.id, text=text, session=session, state=state, started=time.perf_counter())
+    state = state_normalised(session.state if session else None)
+    return Turn(user=user, text=text, session=session, state=state, started=time.perf_counter())
 
 
-def _plan(*, turn: _Turn, analysis: MessageAnalysis) -> _Plan:
-    entities = analysis.entities
-    if analysis.intent == "general_chat":
-        # Conditions said in passing still count ("초보인데 팁 있어?" → easy next time).
-        state = state_merge(state=turn.state, entities=entities, text=turn.text)
-        template = general_reply(text=turn.text, difficulty=entities.difficulty)
-        return _Plan(kind="general", state=state, template=template, llm_task="general_chat: 친절하게 답하기")
-
-    if analysis.intent == "room_inquiry":
-        return _plan_inquiry(turn=turn, name=entities.room_name)
-
-    state = state_merge(state=turn.state, entities=entities, text=turn.text)
-    if not state_has_condition(state) and not turn.state.get("asked_clarification"):
-        state["asked_clarification"] = True
-        return _Plan(kind="clarify", state=state, template=CLARIFY)
-
-    started = time.perf_counter()
-    query = " ".join([turn.text, *state["genres"]])
-    filters = state_filters(state)
-    limit = settings.CHAT_RECOMMENDATION_LIMIT
-    # A wider pool than is shown, so the personal rerank can bring a better fit up from below the cut.
-    pool = max(limit, settings.CHAT_RERANK_CANDIDATES)
-    rooms = [hit.room for hit in room_search_hybrid(query=query, filters=filters, limit=pool)]
-    if len(rooms) < pool:
-        # The filters are the user's conditions; the words only rank. When the words match too little (or rooms
-        # are not embedded yet), fill up with the best-rated rooms that meet the conditions.
-        seen = {room.id for room in rooms}
-        for hit in room_search_hybrid(query="", filters=filters, limit=pool):
-            if hit.room.id not in seen and len(rooms) < pool:
-                rooms.append(hit.room)
-    metrics.search_observe("chat_hybrid", time.perf_counter() - started)
-    if turn.user_id:
-        # A room the user has played is never recommended again (the pool is wider than what is shown).
-        played = user_played_room_ids(user_id=turn.user_id)
-        rooms = [room for room in rooms if room.id not in played]
-    rooms = _rooms_personal_order(user_id=turn.user_id, rooms=rooms)[:limit]
-    reasons = _personal_reasons(turn.user_id, rooms)
-    return _Plan(
-        kind="recommendation",
-        state=state,
-        template=recommendation_reply(state=state, rooms=rooms, reasons=reasons),
-        reasons=reasons,
-        rooms=rooms,
-        ran_search=True,
-        llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기" if rooms else None,
-    )
-
-
-def _rooms_personal_order(*, user_id: int | None, rooms: list[Room]) -> list[Room]:
-    """The recommender's rerank for a signed-in user; the search order when no model answers or it fails."""
-    try:
-        order, _version = recommender_rerank(user_id=user_id, room_ids=[room.id for room in rooms])
-    except Exception:  # personalisation is an extra: a broken model never breaks the reply
-        logger.exception("personal rerank failed; keeping the search order")
-        metrics.error_observe("rerank_failed", "chat")
-        return rooms
-    by_id = {room.id: room for room in rooms}
-    return [by_id[room_id] for room_id in order]
-
-
-def _personal_reasons(user_id: int | None, rooms: list[Room]) -> dict[int, str]:
-    """Why each room suits this signed-in user (nothing for a guest, nor when only popularity would speak)."""
-    if not user_id or not rooms:
-        return {}
-    try:
-        return room_reasons(user_id=user_id, rooms=rooms, fallback=False)
-    except Exception:  # like the rerank, a reason is an extra: a broken model never breaks the reply
-        logger.exception("personal reasons failed; replying without them")
-        metrics.error_observe("reasons_failed", "chat")
-        return {}
-
-
-def _plan_inquiry(*, turn: _Turn, name: str | None) -> _Plan:
-    if not name:
-        return _Plan(kind="unknown_room", state=turn.state, template=missing_name_reply())
-    matches = room_find_by_name(name=name, limit=3)
-    if not matches or matches[0][1] < ROOM_NAME_FOUND_SCORE:
-        suggestions = [room for room, _ in matches] or room_name_suggestions(name=name)
-        return _Plan(
-            kind="unknown_room", state=turn.state, template=unknown_room_reply(name=name, suggestions=suggestions)
-        )
-    room = matches[0][0]
-    topics = inquiry_topics(turn.text)
-    review = room.reviews.exclude(text="").order_by("-created_at").values_list("text", flat=True).first()
-    recent = review[:80] if review else None
-    return _Plan(
-        kind="inquiry",
-        state=turn.state,
-        template=inquiry_reply(room=room, topics=topics, recent_review=recent),
-        rooms=[room],
-        llm_task=f"inquiry: [room:{room.id}]에 대해 묻는 것({', '.join(topics) or '개요'})에 답하기",
-    )
-
-
-def _begin_local(*, user, session_id: int | None, text: str) -> tuple[_Turn, MessageAnalysis, _Plan]:
+def _begin_local(*, user, session_id: int | None, text: str) -> tuple[Turn, MessageAnalysis, Plan]:
     """The offline provider needs no await between steps: one trip to a worker thread does all of them."""
     turn = _begin(user=user, session_id=session_id, text=text)
     analysis = local_analyze(turn.text)
-    return turn, analysis, _plan(turn=turn, analysis=analysis)
+    return turn, analysis, plan_turn(turn=turn, analysis=analysis)
 
 
 async def _llm_sentences(
-    *, turn: _Turn, plan: _Plan, choice: ProviderChoice, usage: LLMUsage, to_thread: Callable
+    *, turn: Turn, plan: Plan, choice: ProviderChoice, usage: LLMUsage, to_thread: Callable
 ) -> AsyncIterator[str]:
     """The LLM's reply sentence by sentence as it is generated, each checked before it is let through (the rooms
     it names were retrieved; nothing of the instructions leaks). From the first sentence that fails, or when the
@@ -273,8 +145,10 @@ async def _llm_sentences(
         messages = reply_messages(
             text=turn.text,
             task=plan.llm_task or "",
-            rooms=[room_facts(room, reason=plan.reasons.get(room.id)) for room in plan.rooms],
-            state=plan.state,
+            rooms=[room_facts(room, reason=plan.personal.get(room.id)) for room in plan.rooms],
+            state=state_public(plan.state),
+            lang=plan.lang,
+            draft=plan.template,
         )
     except (ProviderUnavailable, NotImplementedError, ValueError) as exc:
         usage.fallback, usage.error = True, type(exc).__name__
@@ -283,7 +157,6 @@ async def _llm_sentences(
     grounder = SentenceGrounder(
         rooms={room.id: room.name for room in plan.rooms},
         catalogue_names=await to_thread(catalogue_room_names)(),
-        allowed_urls={room.store.booking_url for room in plan.rooms if room.store.booking_url},
         max_chars=settings.CHAT_REPLY_MAX_CHARS,
     )
     call = LLMUsage(provider=choice.provider, model=choice.model)
@@ -321,11 +194,14 @@ async def _llm_sentences(
 
 
 def _record(
-    *, user, turn: _Turn, analysis: MessageAnalysis, plan: _Plan, reply: str, usage: LLMUsage
+    *, user, turn: Turn, analysis: MessageAnalysis, plan: Plan, reply: str, usage: LLMUsage
 ) -> ConversationResult:
     latency_ms = int((time.perf_counter() - turn.started) * 1000)
     entities = analysis.entities.model_dump()
     room_ids = [room.id for room in plan.rooms]
+    suggestions = [suggestion.as_dict() for suggestion in plan.suggestions]
+    # The chips of the last reply stay with the session, so a reloaded page can show them again.
+    plan.state = {**plan.state, "suggestions": suggestions}
     with transaction.atomic():
         session = turn.session
         if session is None:
@@ -372,6 +248,7 @@ def _record(
         entities=entities,
         rooms=plan.rooms,
         recommendations=RoomOutputSerializer(plan.rooms, many=True).data,
+        suggestions=suggestions,
     )
 
 
@@ -389,7 +266,7 @@ def _events_record(
     session: ChatSession,
     user_message: ChatMessage,
     message: ChatMessage,
-    plan: _Plan,
+    plan: Plan,
     usage: LLMUsage,
     latency_ms: int,
 ) -> None:
@@ -410,7 +287,7 @@ def _events_record(
             "intent": message.intent,
             "entities": message.entities,
             "ran_search": plan.ran_search,
-            "result_count": len(plan.rooms) if plan.ran_search else None,
+            "result_count": (plan.found if plan.found is not None else len(plan.rooms)) if plan.ran_search else None,
             "latency_ms": latency_ms,
             "provider": usage.provider,
             "model": usage.model,
@@ -434,7 +311,7 @@ def _events_record(
         )
 
 
-def _metrics_observe(*, intent: str, plan: _Plan, usage: LLMUsage) -> None:
+def _metrics_observe(*, intent: str, plan: Plan, usage: LLMUsage) -> None:
     metrics.chat_message_observe(intent)
     if usage.calls or usage.fallback:
         metrics.llm_call_observe(
@@ -468,7 +345,7 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
         outcome = await amessage_analyze_detailed(text=turn.text, choice=choice, user_id=turn.user_id)
         analysis = outcome.analysis
         usage.merge(outcome.usage)
-        plan = await to_thread(_plan)(turn=turn, analysis=analysis)
+        plan = await to_thread(plan_turn)(turn=turn, analysis=analysis)
         # A provider that just failed the NLU call would most likely fail again: answer from the template.
         if plan.llm_task and not usage.fallback:
             sentences = _llm_sentences(turn=turn, plan=plan, choice=choice, usage=usage, to_thread=to_thread)
@@ -494,9 +371,14 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
             else:
                 for chunk in reply_chunks(item):
                     yield {"type": "token", "text": chunk}
-    if plan.kind in ("recommendation", "inquiry"):
+    if plan.kind in ("recommendation", "inquiry", "dead_end"):
         yield {"type": "recommendations", "rooms": result.recommendations}
-    yield {"type": "done", "message_id": result.message.id, "session_id": result.session.id}
+    yield {
+        "type": "done",
+        "message_id": result.message.id,
+        "session_id": result.session.id,
+        "suggestions": result.suggestions,
+    }
 
 
 async def _streamed_then_stored(*, sentences: AsyncIterator[str], record: Callable) -> AsyncIterator:

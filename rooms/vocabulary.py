@@ -26,7 +26,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
 }
 
 GENRES: dict[str, tuple[str, ...]] = {
-    "공포": ("호러", "무서운", "무섭", "귀신", "horror", "scary"),
+    "공포": ("호러", "무서운", "무섭", "귀신", "horror", "scary", "spooky", "creepy", "haunted"),
     "스릴러": ("스릴", "thriller"),
     "추리": ("탐정", "추리물", "수사", "detective", "deduction"),
     "미스터리": ("미스테리", "mystery"),
@@ -35,11 +35,31 @@ GENRES: dict[str, tuple[str, ...]] = {
     "판타지": ("마법", "fantasy"),
     "SF": ("sf", "공상과학", "우주", "sci-fi", "scifi"),
     "모험": ("어드벤처", "탐험", "adventure"),
-    "잠입": ("스파이", "침투", "stealth", "infiltration"),
+    "잠입": ("스파이", "침투", "spy", "heist", "stealth", "infiltration"),
     "드라마": ("drama",),
-    "로맨스": ("연애", "romance", "romantic"),
+    "로맨스": ("연애", "로맨틱", "romance", "romantic"),
     "액션": ("action",),
     "역사": ("사극", "시대극", "history", "historical"),
+}
+
+# Where each region's cluster of stores is (latitude, longitude, about): for "the nearest region" suggestions.
+REGION_COORDINATES: dict[str, tuple[float, float]] = {
+    "강남": (37.498, 127.028),
+    "홍대": (37.557, 126.924),
+    "신촌": (37.555, 126.937),
+    "건대": (37.540, 127.070),
+    "대학로": (37.582, 127.002),
+    "잠실": (37.513, 127.100),
+    "성수": (37.544, 127.056),
+    "신림": (37.484, 126.930),
+    "노원": (37.655, 127.061),
+    "영등포": (37.516, 126.907),
+    "수원": (37.266, 127.000),
+    "인천": (37.489, 126.724),
+    "부산": (35.158, 129.060),
+    "대구": (35.869, 128.595),
+    "대전": (36.351, 127.385),
+    "광주": (35.148, 126.917),
 }
 
 REGION_NAMES: tuple[str, ...] = tuple(REGIONS)
@@ -76,3 +96,16 @@ def canonical_region(text: str) -> str | None:
 def canonical_genre(text: str) -> str | None:
     """'호러' → '공포', 'sf' → 'SF'; None when the word is no known genre."""
     return GENRE_ALIASES.get(_key(text))
+
+
+def regions_nearest(region: str) -> list[str]:
+    """Every other region, nearest first ("신촌" → 홍대, 영등포, …)."""
+    if region not in REGION_COORDINATES:
+        return [name for name in REGION_NAMES if name != region]
+    lat, lon = REGION_COORDINATES[region]
+
+    def distance(other: str) -> float:
+        other_lat, other_lon = REGION_COORDINATES[other]
+        return (other_lat - lat) ** 2 + ((other_lon - lon) * 0.8) ** 2  # a degree of longitude is shorter here
+
+    return sorted((name for name in REGION_NAMES if name != region), key=distance)

@@ -2,10 +2,11 @@
 
 A reply may cite rooms only as [room:ID], and only rooms that were retrieved for this message; it may not name
 another catalogue room in plain words; it may not reveal its instructions (verbatim, paraphrased or translated);
-it may not carry markup (HTML, markdown links or images, code blocks) or a link other than a retrieved room's
-booking page; it may not loop. A reply that breaks a rule is thrown away and the template reply is used instead.
-Citations are then rendered with the names from our database, so the names the user reads are never the
-model's, and the text is capped at `max_chars` at a sentence end.
+it may not carry markup (HTML, markdown links or images, code blocks) or a URL (booking links are the cards'
+buttons: a URL in the text breaks mid-word on a phone and may be made up); it may not loop. A reply that breaks a
+rule is thrown away and the template reply is used instead. Citations are then rendered with the names from our
+database, so the names the user reads are never the model's, and the text is capped at `max_chars` at a sentence
+end.
 
 Every check reads the text as a person would see it: NFKC-normalised, with invisible format characters
 (zero-width spaces and joiners, bidirectional overrides, the BOM) removed, so that "지\u200b하 납골당" or
@@ -33,7 +34,7 @@ _MARKUP = [
     ("code block", re.compile(r"```|~~~")),
     ("script url", re.compile(r"\b(?:javascript|vbscript|data)\s*:", re.IGNORECASE)),
 ]
-_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s)\]>\"']+", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s)\]>\"']+|\b[\w-]+\.(?:com|kr|net|org|co\.kr|io)\b", re.IGNORECASE)
 
 # Talk about instructions: in a room recommendation, these only appear when the model reveals (or paraphrases,
 # or translates) what it was told. Compared on compact text (no spaces, lower case).
@@ -126,12 +127,10 @@ def _leaks(visible: str) -> list[str]:
     return problems
 
 
-def _markup(visible: str, allowed_urls: set[str]) -> list[str]:
+def _markup(visible: str) -> list[str]:
     problems = [f"carries {kind}" for kind, pattern in _MARKUP if pattern.search(visible)]
-    for url in _URL.findall(visible):
-        if url.rstrip(".,!?") not in allowed_urls:
-            problems.append("links outside the retrieved rooms")
-            break
+    if _URL.search(visible):
+        problems.append("contains a URL")
     return problems
 
 
@@ -158,11 +157,10 @@ def reply_ground(
     text: str,
     rooms: dict[int, str],
     catalogue_names: dict[int, str],
-    allowed_urls: set[str] | None = None,
     max_chars: int | None = None,
 ) -> GroundingResult:
     """`rooms`: id → name of the retrieved rooms; `catalogue_names`: id → name of every active room;
-    `allowed_urls`: the retrieved rooms' booking pages, the only links a reply may give."""
+    `max_chars`: the longest reply, cut at a sentence end."""
     visible = visible_text(text)
     problems: list[str] = []
     cited: list[int] = []
@@ -186,7 +184,7 @@ def reply_ground(
             problems.append(f"names room {room_id}, which was not retrieved")
 
     problems += _leaks(without_citations)
-    problems += _markup(without_citations, allowed_urls or set())
+    problems += _markup(without_citations)
     problems += _loops(without_citations)
 
     rendered = CITATION.sub(lambda match: rooms.get(int(match.group(1)), ""), visible).strip()
@@ -216,21 +214,17 @@ class SentenceGrounder:
         *,
         rooms: dict[int, str],
         catalogue_names: dict[int, str],
-        allowed_urls: set[str] | None = None,
         max_chars: int | None = None,
     ):
         self.rooms = rooms
         self.catalogue_names = catalogue_names
-        self.allowed_urls = allowed_urls or set()
         self.max_chars = max_chars
         self.accepted = ""  # the model's text of the sentences that passed, before rendering
         self.said = 0  # characters of rendered text let through
         self.full = False
 
     def check(self, sentence: str) -> GroundingResult:
-        result = reply_ground(
-            text=sentence, rooms=self.rooms, catalogue_names=self.catalogue_names, allowed_urls=self.allowed_urls
-        )
+        result = reply_ground(text=sentence, rooms=self.rooms, catalogue_names=self.catalogue_names)
         problems = [problem for problem in result.problems if problem != "empty reply"]
         so_far = CITATION.sub(" ", visible_text(self.accepted + sentence))
         problems += [problem for problem in _leaks(so_far) + _loops(so_far) if problem not in problems]

@@ -13,6 +13,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from chat.llm.calls import breaker
 from chat.selectors import catalogue_room_names_forget
 from rooms.models import Room
+from rooms.selectors.rooms import catalogue_rating_mean_forget
 from testing.factories import RoomFactory, StoreFactory, catalogue_build
 
 ROOMS = [
@@ -40,9 +41,11 @@ def _fresh_llm_state(settings):
     settings.LLM_MAX_RETRIES = 1
     breaker.reset()
     catalogue_room_names_forget()
+    catalogue_rating_mean_forget()
     yield
     breaker.reset()
     catalogue_room_names_forget()
+    catalogue_rating_mean_forget()
 
 
 def _build_catalogue() -> dict[str, Room]:
@@ -150,3 +153,73 @@ def reply_message(text: str, *, input_tokens: int = 400, output_tokens: int = 80
 
 def fake_model(*messages, delay: float = 0.0) -> FakeToolChatModel:
     return FakeToolChatModel(messages=iter(messages), delay=delay)
+
+
+# The catalogue of the conversation tests: the failures need rooms that share a name across stores and
+# cities (and a sequel), regions with rooms of every fear and activity level, and ratings from few and many reviews.
+FAN_STORES = {
+    "건대": "골목의비밀 건대점",
+    "대전": "시간의문 대전점",
+    "신촌": "탈출일기 신촌점",
+    "강남": "잠긴서재 강남점",
+    "강남2": "키이스케이프 강남",
+    "홍대": "비밀의열쇠 홍대점",
+}
+FAN_ROOMS = [
+    # store, name, genres, difficulty, fear, activity, min, max, price, rating, reviews
+    ("대전", "수상한 분식집 대작전", ["코믹"], 2, 0, 3, 2, 4, 22000, 4.3, 40),
+    ("건대", "수상한 분식집 대작전 2", ["코믹"], 3, 0, 4, 2, 6, 24000, 4.6, 120),
+    ("신촌", "수상한 분식집의 대소동", ["코믹"], 2, 0, 2, 2, 4, 21000, 4.1, 30),
+    ("강남", "수상한 분식집: 웃음 주의", ["코믹"], 1, 0, 2, 2, 4, 20000, 3.9, 21),
+    ("건대", "사라진 박물관의 지도", ["미스터리"], 3, 0, 5, 3, 4, 25000, 4.7, 59),
+    ("건대", "폭탄 지하철", ["액션"], 2, 1, 5, 2, 4, 24000, 4.3, 10),
+    ("건대", "건대 흉가", ["공포"], 3, 2, 2, 2, 4, 25000, 3.9, 40),
+    ("건대", "창고의 목격자", ["스릴러"], 3, 2, 3, 2, 5, 26000, 4.8, 80),
+    ("건대", "정신병동의 비명", ["공포"], 4, 5, 3, 2, 5, 27000, 4.5, 50),
+    ("건대", "외딴 모텔의 초대", ["스릴러"], 3, 3, 3, 2, 4, 25000, 4.2, 30),
+    ("건대", "조용한 서재", ["추리"], 3, 0, 1, 2, 4, 23000, 4.0, 25),
+    ("홍대", "폐병원 지하 3층", ["공포"], 5, 5, 3, 2, 4, 28000, 4.4, 60),
+    ("홍대", "지하실의 속삭임", ["공포"], 4, 4, 2, 3, 5, 27000, 4.2, 40),
+    ("홍대", "인형의 집", ["공포"], 2, 4, 2, 2, 4, 24000, 4.6, 90),
+    ("홍대", "혼자 푸는 암호", ["추리"], 3, 0, 2, 1, 3, 20000, 4.0, 20),
+    ("강남", "꽃집의 편지", ["감성"], 1, 0, 2, 2, 2, 22000, 5.0, 3),
+    ("강남", "첫사랑 카페", ["감성"], 2, 0, 2, 2, 4, 23000, 4.7, 300),
+    ("강남2", "탐정의 서재", ["추리"], 2, 0, 1, 2, 4, 22000, 3.9, 25),
+    ("강남2", "우주선 K", ["SF"], 2, 1, 3, 2, 6, 23000, 3.7, 30),
+    ("강남2", "검은 숲", ["공포"], 3, 4, 2, 2, 4, 25000, 4.4, 64),
+    ("강남2", "지하 납골당", ["공포", "스릴러"], 4, 5, 3, 3, 5, 27000, 4.2, 30),
+    ("강남", "저주받은 인형", ["공포"], 3, 4, 3, 2, 5, 25000, 4.5, 100),
+    ("신촌", "신촌 탐정 사무소", ["추리"], 3, 1, 2, 2, 4, 23000, 4.2, 40),
+]
+
+
+@pytest.fixture
+def fan_catalogue(db) -> dict[str, Room]:
+    region_of = {"강남2": "강남"}
+    stores = {
+        key: StoreFactory(
+            name=name,
+            region=region_of.get(key, key),
+            address=f"{region_of.get(key, key)} 어딘가 1길",
+            phone="02-000-0000",
+            booking_url=f"https://booking.example.com/{index}",
+        )
+        for index, (key, name) in enumerate(FAN_STORES.items(), start=1)
+    }
+    return catalogue_build(
+        {
+            "store": stores[store],
+            "name": name,
+            "genres": genres,
+            "difficulty": difficulty,
+            "fear": fear,
+            "activity": activity,
+            "min_players": low,
+            "max_players": high,
+            "price": price,
+            "rating": rating,
+            "review_count": reviews,
+            "description": f"{name}: {'·'.join(genres)} 테마.",
+        }
+        for store, name, genres, difficulty, fear, activity, low, high, price, rating, reviews in FAN_ROOMS
+    )

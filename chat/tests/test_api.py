@@ -18,7 +18,7 @@ def test_post_chat_returns_reply_entities_and_room_cards(auth_client, catalogue)
     response = auth_client.post(CHAT_URL, {"message": "홍대에서 둘이 할 만한 추리 테마"}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"session_id", "message_id", "reply", "intent", "entities", "recommendations"}
+    assert set(body) == {"session_id", "message_id", "reply", "intent", "entities", "recommendations", "suggestions"}
     assert body["intent"] == "room_recommendation"
     assert body["entities"] == {
         "region": "홍대",
@@ -28,6 +28,12 @@ def test_post_chat_returns_reply_entities_and_room_cards(auth_client, catalogue)
         "difficulty": None,
         "room_name": None,
         "max_price": None,
+        "fear": None,
+        "activity": None,
+        "reference": None,
+        "players_delta": None,
+        "adjust": [],
+        "topics": [],
     }
     card = body["recommendations"][0]
     assert card == dict(RoomOutputSerializer(catalogue[card["name"]]).data)  # the same fields as GET /rooms/{id}/
@@ -97,15 +103,19 @@ def test_daily_token_budget_is_429_when_what_is_left_cannot_cover_the_next_call(
     from chat.nlu.analyze import nlu_tokens_bound
 
     need = nlu_tokens_bound(text="안녕")  # the first call's worst case, reserved before it is made
-    settings.CHAT_DAILY_TOKEN_BUDGET = need + 1000
+    budget = need + 100_000  # room for the reply call's worst case, whatever the prompt's size
+    settings.CHAT_DAILY_TOKEN_BUDGET = budget
+    nlu_used = need - 600 + 30
+    # The reply reports what leaves one token less than the next NLU call's worst case.
+    reply_used = budget - nlu_used - (need - 1)
     model = fake_model(
         nlu_message("general_chat", input_tokens=need - 600, output_tokens=30),
-        reply_message("안녕하세요! 무엇을 도와드릴까요?", input_tokens=400, output_tokens=80),
+        reply_message("안녕하세요! 무엇을 도와드릴까요?", input_tokens=reply_used - 80, output_tokens=80),
     )
     with chat_model_override(model):
         first = auth_client.post(CHAT_URL, {"message": "안녕"}, format="json")
         assert first.status_code == 200 and first.json()["reply"] == "안녕하세요! 무엇을 도와드릴까요?"
-        assert tokens_used_today(user_id=user.id) == need - 600 + 30 + 480  # settled to what was reported
+        assert tokens_used_today(user_id=user.id) == nlu_used + reply_used  # settled to what was reported
         response = auth_client.post(CHAT_URL, {"message": "안녕"}, format="json")
     assert response.status_code == 429
     assert "오늘 사용할 수 있는 대화량" in response.json()["detail"] and int(response["Retry-After"]) > 0
@@ -155,3 +165,13 @@ def test_feedback_bad_input(auth_client, catalogue, api_client):
     response = api_client.post(url, {"room_id": body["recommendations"][0]["id"], "kind": "liked"}, format="json")
     assert response.status_code == 404
     assert RecommendationFeedback.objects.count() == 0
+
+
+def test_chips_come_with_the_reply(auth_client, catalogue):
+    body = auth_client.post(CHAT_URL, {"message": "추천해줘"}, format="json").json()
+    assert body["recommendations"] == [] and "어느 지역" in body["reply"]
+    assert {"label": "어디든 괜찮아요", "message": "어디든 괜찮아요"} in body["suggestions"]
+    follow = auth_client.post(
+        CHAT_URL, {"message": body["suggestions"][0]["message"], "session_id": body["session_id"]}, format="json"
+    ).json()
+    assert follow["recommendations"] and {card["region"] for card in follow["recommendations"]} == {"강남"}

@@ -58,6 +58,8 @@ async def test_chips_read_and_remove_conditions_of_the_dialogue_state(users, set
             "exclude_genres": [],
             "players": 4,
             "difficulty": None,
+            "fear": None,
+            "activity": None,
             "max_price": None,
         },
     }
@@ -70,6 +72,7 @@ async def test_chips_read_and_remove_conditions_of_the_dialogue_state(users, set
     assert stored["region"] is None
     assert stored["players"] == 4
 
+    assert stored["any_region"] is True  # a removed region means any region, not "ask me where"
     # The next turn searches without the region: horror rooms for four, in 홍대 too.
     await communicator.send_json_to({"message": "공포 테마 추천해줘", "session_id": session_id})
     frames = await frames_until_done(communicator)

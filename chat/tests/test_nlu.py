@@ -28,6 +28,12 @@ def test_issue_examples():
             "difficulty": None,
             "room_name": None,
             "max_price": None,
+            "fear": None,
+            "activity": None,
+            "reference": None,
+            "players_delta": None,
+            "adjust": [],
+            "topics": [],
         },
     }
     inquiry = analyse("검은 숲 테마 몇 분짜리야?")
@@ -280,7 +286,10 @@ def test_entities_are_canonicalised_and_checked():
 
 
 # --- the tooling contract -----------------------------------------------------------------------------------------
-KEYS = {"region", "genres", "exclude_genres", "players", "difficulty", "room_name", "max_price"}
+KEYS = {
+    *("region", "genres", "exclude_genres", "players", "difficulty", "room_name", "max_price"),
+    *("fear", "activity", "reference", "players_delta", "adjust", "topics"),
+}
 
 
 def test_analyze_message_prints_one_contract_object(capsys):
@@ -339,3 +348,138 @@ def test_analyze_message_uses_the_configured_provider(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["intent"] == "room_inquiry" and data["entities"]["room_name"] == "검은 숲"
     assert set(data["entities"]) == KEYS
+
+
+# --- the issue's messages -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("수상한 분식집 대작전 2 몇명까지 돼?", "수상한 분식집 대작전 2"),  # the sequel number stays
+        ("흉가의 비명 시즌2 얼마임", "흉가의 비명 시즌2"),
+        ("수상한 분식집 얼마예요?", "수상한 분식집"),
+        ("비밀의열쇠 강남점 수상한 분식집 대작전 얼마에요", "비밀의열쇠 강남점 수상한 분식집 대작전"),
+        ("how scary is 폐병원 404호?", "폐병원 404호"),
+        ("how long is the Black Forest room?", "Black Forest"),
+    ],
+)
+def test_room_names_keep_sequel_numbers_and_stores(text, name):
+    result = local_analyze(text)
+    assert result.intent == "room_inquiry" and result.entities.room_name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("안 무서운 건대 테마", {"region": "건대", "fear": "low", "exclude_genres": ["공포"]}),
+        ("건대 안무서운거", {"region": "건대", "fear": "low"}),
+        ("노힌트로 깰만한 빡센거", {"difficulty": "hard"}),
+        ("고인물 4인 홍대 공포", {"difficulty": "hard", "players": 4, "region": "홍대", "genres": ["공포"]}),
+        ("쫄보3명인데 무섭지않은거 있음?", {"players": 3, "fear": "low", "exclude_genres": ["공포"]}),
+        ("활동적인거", {"activity": "high"}),
+        ("몸 쓰는 테마 홍대", {"activity": "high", "region": "홍대"}),
+        ("앉아서 푸는 테마", {"activity": "low"}),
+        ("조금 무서운 거", {"fear": "mid", "genres": []}),
+        ("엄청 무서운 거", {"fear": "high", "genres": ["공포"]}),
+        ("혼자 가도 되는 방 있나요? 신촌이요", {"players": 1, "region": "신촌"}),
+    ],
+)
+def test_condition_words_make_a_request_never_a_room_name(text, expected):
+    result = local_analyze(text)
+    assert result.intent == "room_recommendation" and result.entities.room_name is None
+    assert {key: getattr(result.entities, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "players", "delta"),
+    [
+        ("아 한명 더 와서 다섯명", 5, None),
+        ("3명에서 4명으로 늘었어", 4, None),
+        ("한 명 더", None, 1),
+        ("한명 빠졌어", None, -1),
+        ("두명 더 와요", None, 2),
+        ("4명인데 한 명 더 온대", 5, None),
+        ("강남 공포 쫄보 1명 포함 4명", 4, None),
+        ("we are 3", 3, None),
+        ("we're 5 now", 5, None),
+        ("one more person joined", None, 1),
+        ("one person dropped out", None, -1),
+    ],
+)
+def test_party_size_changes(text, players, delta):
+    entities = local_analyze(text).entities
+    assert (entities.players, entities.players_delta) == (players, delta)
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "topics"),
+    [
+        ("두 번째 거 무서워요?", "2", ["fear"]),
+        ("거기 몇명까지 돼?", "it", ["players"]),
+        ("무서워요?", None, ["fear"]),
+        ("가격은?", None, ["price"]),
+        ("몇 분이야?", None, ["duration"]),
+        ("예약은?", None, ["booking"]),
+        ("예약은 어떻게 해?", None, ["booking"]),
+        ("마지막꺼 얼마", "last", ["price"]),
+        ("the second one?", "2", []),
+        ("is the second one scary?", "2", ["fear"]),
+        ("how do I book it?", "it", ["booking"]),
+    ],
+)
+def test_references_and_bare_questions_are_inquiries_without_a_name(text, reference, topics):
+    result = local_analyze(text)
+    assert result.intent == "room_inquiry" and result.entities.room_name is None
+    assert (result.entities.reference, result.entities.topics) == (reference, topics)
+
+
+@pytest.mark.parametrize(
+    ("text", "adjust"),
+    [
+        ("좀 더 쉬운 거", ["easier"]),
+        ("something easier please", ["easier"]),
+        ("더 빡센거", ["harder"]),
+        ("덜 무서운 거", ["less_scary"]),
+        ("다른 지역", ["other_region"]),
+        ("어디든 괜찮아요", ["any_region"]),
+        ("다른 거 없어?", ["more"]),
+        ("인원 상관없이", ["drop_players"]),
+        ("공포도 괜찮아요", ["drop_fear"]),
+        ("scary is ok", ["drop_fear"]),
+        ("any activity level", ["drop_activity"]),
+    ],
+)
+def test_relative_changes(text, adjust):
+    result = local_analyze(text)
+    assert result.intent == "room_recommendation" and result.entities.adjust == adjust
+
+
+def test_a_named_region_replaces_other_region():
+    entities = local_analyze("지역 바꿔서 건대로").entities
+    assert (entities.region, entities.adjust) == ("건대", [])
+
+
+def test_not_horror_mystery_instead():
+    entities = local_analyze("actually not horror, mystery instead").entities
+    assert (entities.genres, entities.exclude_genres) == (["미스터리"], ["공포"])
+
+
+def test_words_inside_a_room_name_are_not_conditions():
+    entities = local_analyze("탐정 사무소 살인사건 비싸요?").entities
+    assert entities.room_name == "탐정 사무소 살인사건" and entities.genres == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Any horror rooms in Gangnam for 4 people?", "en"),
+        ("how scary is 폐병원 404호?", "en"),
+        ("we are 3", "en"),
+        ("강남 horror 4명", "ko"),
+        ("Hongdae 2명 안무서운거", "ko"),
+        ("강남 공포 4명", "ko"),
+    ],
+)
+def test_language(text, language):
+    from chat.nlu.local import text_language
+
+    assert text_language(text, room_name=local_analyze(text).entities.room_name) == language

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 INSTRUCTION_LINES = [
     line.strip("- ").strip() for line in (REPLY_SYSTEM + "\n" + NLU_SYSTEM).splitlines() if len(line.strip()) > 12
 ]
-TEMPLATE_START = "홍대, 추리, 2명 조건으로 테마"
+TEMPLATE_START = "홍대 · 2명 · 추리 조건에 맞는 테마"
 
 
 def say(user, text: str):
@@ -102,15 +102,20 @@ def test_a_model_that_tries_it_is_replaced_by_the_grounded_template(user, catalo
     assert all(Room.objects.filter(id=room.id, is_active=True).exists() for room in result.rooms)
 
 
-def test_honest_replies_still_pass_with_their_own_booking_link(user, catalogue):
+def test_honest_replies_pass_and_a_link_even_to_the_booking_page_is_left_to_the_card(user, catalogue):
     detective = catalogue["탐정 사무소"]
-    text = (
-        f"홍대에서 둘이라면 [room:{detective.id}]가 잘 맞아요. 추리 장르에 평점이 높아요. "
-        f"예약은 {detective.store.booking_url} 에서 할 수 있어요."
-    )
-    result = llm_turn(user, text)
+    honest = f"홍대에서 둘이라면 [room:{detective.id}]가 잘 맞아요. 추리 장르에 평점이 높아요."
+    result = llm_turn(user, honest)
     assert result.message.fallback is False
-    assert result.reply.startswith("홍대에서 둘이라면 탐정 사무소가 잘 맞아요.")
+    assert result.reply == "홍대에서 둘이라면 탐정 사무소가 잘 맞아요. 추리 장르에 평점이 높아요."
+
+    # The booking link is the card's button: a sentence with a URL (even the room's own page) is not said,
+    # and the grounded template takes over from it.
+    linked = honest + f" 예약은 {detective.store.booking_url} 에서 할 수 있어요."
+    result = llm_turn(user, linked)
+    assert result.message.fallback is True and "http" not in result.reply
+    assert result.reply.startswith("홍대에서 둘이라면 탐정 사무소가 잘 맞아요. 추리 장르에 평점이 높아요.")
+    assert TEMPLATE_START in result.reply
 
 
 def test_a_long_reply_is_cut_at_a_sentence_within_the_cap(user, catalogue, settings):

@@ -11,7 +11,6 @@ from analytics import buffer, metrics
 from chat.llm.prompts import SYSTEM_PROMPT_MARKER
 from chat.llm.providers import chat_model_override
 from chat.models import ChatMessage, ChatSession
-from chat.replies import CLARIFY
 from chat.services import ChatInputInvalid, ChatSessionNotFound, conversation_reply
 from chat.tests.conftest import fake_model, nlu_message, reply_message
 from testing.factories import UserFactory
@@ -34,14 +33,13 @@ def test_multi_turn_conditions_merge_and_negation_removes(user, catalogue):
     assert session.messages.count() == 6
 
 
-def test_recommendation_reply_names_only_retrieved_rooms_with_their_facts(user, catalogue):
+def test_recommendation_reply_names_only_retrieved_rooms_and_leaves_links_to_the_cards(user, catalogue):
     result = say(user, "홍대에서 둘이 할 만한 추리 테마")
     names = [room.name for room in result.rooms]
     assert names and set(names) <= {"탐정 사무소", "사라진 화가"}
     for room in result.rooms:
-        assert (
-            room.name in result.reply and f"{room.price:,}원" in result.reply and room.store.booking_url in result.reply
-        )
+        assert room.name in result.reply and room.store.booking_url not in result.reply
+    assert "http" not in result.reply
     for other in ("검은 숲", "비밀 연구소", "꽃집 아가씨"):
         assert other not in result.reply
     message = result.message
@@ -49,17 +47,18 @@ def test_recommendation_reply_names_only_retrieved_rooms_with_their_facts(user, 
     assert result.recommendations[0]["store"]["region"] == "홍대" and "booking_url" in result.recommendations[0]
 
 
-def test_a_request_without_conditions_gets_one_question_then_recommendations(user, catalogue):
+def test_a_request_without_a_region_asks_where_once_then_recommends(user, catalogue):
     first = say(user, "추천해줘")
-    assert first.reply == CLARIFY and first.rooms == []
+    assert "어느 지역" in first.reply and first.rooms == []
+    assert [chip["message"] for chip in first.suggestions] == ["강남", "홍대", "신촌", "어디든 괜찮아요"]
     second = say(user, "아무거나 추천해줘", first.session)
-    assert len(second.rooms) == 3  # asked once; now the best rated rooms
+    assert len(second.rooms) == 3  # asked once; now the best rated rooms of every region
     assert second.rooms[0].name == "탐정 사무소"
 
 
 def test_no_matching_rooms_says_so(user, catalogue):
     result = say(user, "신촌 공포 6명")
-    assert result.rooms == [] and "찾지 못했어요" in result.reply
+    assert result.rooms == [] and "조건에 맞는 테마가 없어요" in result.reply
 
 
 @pytest.mark.parametrize(
@@ -72,7 +71,7 @@ def test_no_matching_rooms_says_so(user, catalogue):
         ("사라진 화가 몇 명까지 돼?", "2~6명"),
         ("꽃집 아가씨 위치가 어디야?", "테스트신촌점(신촌)"),
         ("'시간 여행자의 서재' 후기 있어?", "후기는 25개"),
-        ("비밀 연구쇼 테마 예약 어떻게 해?", "https://booking.example.com/2"),  # a typo still finds it
+        ("비밀 연구쇼 테마 예약 어떻게 해?", "'예약하기' 버튼"),  # a typo still finds it; the link is on the card
     ],
 )
 def test_room_inquiries_answer_the_asked_fact(user, catalogue, text, expected):
@@ -163,7 +162,7 @@ def test_ungrounded_llm_reply_falls_back_to_the_template(user, catalogue, bad_re
     with chat_model_override(model):
         result = say(user, "홍대 추리")
     assert result.message.fallback is True
-    assert result.reply.startswith("홍대, 추리 조건으로 테마")  # the template, with the retrieved rooms
+    assert result.reply.startswith("홍대 · 추리 조건에 맞는 테마")  # the template, with the retrieved rooms
     assert "지하 납골당" not in result.reply and "검은 숲" not in result.reply
     assert result.message.input_tokens == 520  # both calls were still billed
 
@@ -233,3 +232,62 @@ def test_reply_chunks_rejoin_to_the_reply_and_break_at_sentence_ends(text):
         assert ended or chunk is chunks[-1]
     if "셋 다" in text:  # the end of the first sentence is also the end of a chunk
         assert any(chunk.endswith("골라 봤어요. ") for chunk in chunks)
+
+
+def test_llm_reply_in_english_for_an_english_message(user, catalogue):
+    detective = catalogue["탐정 사무소"]
+    model = fake_model(
+        nlu_message("room_recommendation", region="홍대", genres=["추리"], players=2),
+        reply_message(f"For two in Hongdae, try [room:{detective.id}]: a well-liked detective room."),
+    )
+    with chat_model_override(model):
+        result = say(user, "detective room in hongdae for two")
+    assert result.reply == "For two in Hongdae, try 탐정 사무소: a well-liked detective room."
+    assert result.message.fallback is False and result.session.state["lang"] == "en"
+
+
+def test_the_reply_prompt_asks_for_the_users_language_and_no_links():
+    from chat.llm.prompts import REPLY_SYSTEM, reply_messages
+
+    english = reply_messages(text="we are 3", task="recommend", rooms=[], state={}, lang="en", draft="2 rooms for …")
+    assert "<lang>en</lang>" in english[1].content and "<draft>\n2 rooms for …\n</draft>" in english[1].content
+    assert "<lang>ko</lang>" in reply_messages(text="강남", task="recommend", rooms=[], state={})[1].content
+    assert "영어로" in REPLY_SYSTEM and "URL" in REPLY_SYSTEM
+
+
+@pytest.mark.parametrize(
+    "bad_reply",
+    ["[room:{id}] 예약은 https://booking.example.com/4 에서 하세요.", "[room:{id}] book at www.example.com"],
+)
+def test_an_llm_reply_with_a_link_falls_back_to_the_template(user, catalogue, bad_reply):
+    detective = catalogue["탐정 사무소"]
+    model = fake_model(
+        nlu_message("room_recommendation", region="홍대", genres=["추리"]),
+        reply_message(bad_reply.format(id=detective.id)),
+    )
+    with chat_model_override(model):
+        result = say(user, "홍대 추리")
+    assert result.message.fallback is True and "http" not in result.reply and "www." not in result.reply
+
+
+def test_a_rejected_english_llm_reply_falls_back_to_the_english_template(user, catalogue):
+    model = fake_model(
+        nlu_message("room_recommendation", region="홍대", genres=["추리"]),
+        reply_message("[room:999999] is great!"),
+    )
+    with chat_model_override(model):
+        result = say(user, "detective rooms in hongdae")
+    assert result.message.fallback is True and result.reply.startswith("2 rooms for Hongdae · detective")
+
+
+def test_references_work_on_the_llm_path_too(user, catalogue):
+    listed = say(user, "홍대 추리")
+    second = listed.rooms[1]
+    model = fake_model(
+        nlu_message("room_inquiry", reference="2", topics=["fear"]),
+        reply_message(f"[room:{second.id}]의 공포도는 {second.fear}점이에요."),
+    )
+    with chat_model_override(model):
+        result = say(user, "두 번째 거 무서워요?", listed.session)
+    assert [room.id for room in result.rooms] == [second.id]
+    assert result.reply == f"{second.name}의 공포도는 {second.fear}점이에요."

@@ -305,18 +305,32 @@ def test_personal_endpoints_hide_other_users_data(seeded, staff_user, user):
 
 
 def test_chat_recommendations_are_reranked_for_the_signed_in_user(seeded, django_user_model, settings):
+    """Among the rooms that fit, the personal score moves rooms of about the same rating (chat.ranking): weight 0
+    keeps the rating order, weight 1 adds up to 0.4 of a star for the best personal score."""
+    from chat.ranking import PERSONAL_SCALE, PRIOR_REVIEWS
     from chat.services import conversation_reply
-    from rooms.selectors.search import RoomSearchFilters, room_search_hybrid
+    from rooms.selectors.rooms import bayesian_rating, catalogue_rating_mean, room_list_rated
+    from rooms.selectors.search import RoomSearchFilters
 
     _recommender_champion_register()
     fan = django_user_model.objects.create_user(
         username="fan", email="fan@example.com", password="Escape!2026", favorite_genres=["공포"]
     )
     settings.CHAT_RECOMMENDATION_LIMIT = 3
-    settings.CHAT_RERANK_CANDIDATES = 8
-    pool = [hit.room.id for hit in room_search_hybrid(query="", filters=RoomSearchFilters(region="강남"), limit=8)]
-    scores, version = inference.recommender_scores(user_id=fan.id, room_ids=pool)
+    pool, _ = room_list_rated(filters=RoomSearchFilters(region="강남"), limit=40)
+    scores, version = inference.recommender_scores(user_id=fan.id, room_ids=[room.id for room in pool])
     assert version == "recommender:v1"
+    mean = catalogue_rating_mean()
+    low, high = min(scores.values()), max(scores.values())
+
+    def expected(weight: float) -> list[int]:
+        def score(room) -> float:
+            averaged = bayesian_rating(
+                rating=float(room.rating), reviews=room.review_count, prior_mean=mean, prior_reviews=PRIOR_REVIEWS
+            )
+            return averaged + weight * PERSONAL_SCALE * (scores[room.id] - low) / (high - low)
+
+        return [room.id for room in sorted(pool, key=lambda room: (-score(room), room.id))][:3]
 
     settings.ML_RECOMMENDER_BLEND_WEIGHT = 1.0
     personal = conversation_reply(user=fan, session_id=None, text="강남 테마 추천해줘")
@@ -324,9 +338,6 @@ def test_chat_recommendations_are_reranked_for_the_signed_in_user(seeded, django
     plain = conversation_reply(user=fan, session_id=None, text="강남 테마 추천해줘")
 
     shown = [room.id for room in personal.rooms]
-    assert len(shown) == 3 and set(shown) <= set(pool)
-    # Weight 1: the three best personal scores of the search pool, best first.
-    assert shown == sorted(pool, key=lambda r: (-scores[r], pool.index(r)))[:3]
-    # Weight 0: the search order is kept, which here differs from the personal pick.
-    assert [room.id for room in plain.rooms] == pool[:3]
-    assert shown != pool[:3]
+    assert shown == expected(1.0)
+    assert [room.id for room in plain.rooms] == expected(0.0) == [room.id for room in pool[:3]]
+    assert shown != [room.id for room in pool[:3]]  # taste moved the choice among rooms of about the same rating

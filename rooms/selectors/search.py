@@ -38,6 +38,10 @@ class RoomSearchFilters:
     difficulty_max: int | None = None
     max_price: int | None = None
     max_fear: int | None = None
+    min_fear: int | None = None
+    min_activity: int | None = None
+    max_activity: int | None = None
+    exclude_ids: tuple[int, ...] = ()  # rooms already shown ("다른 거"), played, …
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,18 @@ def filters_sql(filters: RoomSearchFilters) -> tuple[str, list]:
     if filters.max_fear is not None:
         conditions.append("r.fear <= %s")
         params.append(filters.max_fear)
+    if filters.min_fear is not None:
+        conditions.append("r.fear >= %s")
+        params.append(filters.min_fear)
+    if filters.min_activity is not None:
+        conditions.append("r.activity >= %s")
+        params.append(filters.min_activity)
+    if filters.max_activity is not None:
+        conditions.append("r.activity <= %s")
+        params.append(filters.max_activity)
+    if filters.exclude_ids:
+        conditions.append("NOT (r.id = ANY(%s))")
+        params.append(list(filters.exclude_ids))
     return " AND ".join(conditions), params
 
 

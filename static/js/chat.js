@@ -182,12 +182,29 @@
       return v + "명";
     },
     difficulty: function (v) {
+      if (Array.isArray(v)) return "난이도 " + range(v, 1, 5);
       return "난이도 " + ({ easy: "쉬움", normal: "보통", hard: "어려움" }[v] || v);
+    },
+    fear: function (v) {
+      if (Array.isArray(v)) return "공포도 " + range(v, 0, 5);
+      return { low: "안 무서운", mid: "조금 무서운", high: "아주 무서운" }[v] || "공포도 " + v;
+    },
+    activity: function (v) {
+      return { high: "활동적인", low: "앉아서 푸는" }[v] || "활동성 " + v;
     },
     max_price: function (v) {
       return won(v) + " 이하";
     },
   };
+
+  // A [low, high] range a relative change left ("좀 더 쉬운 거" → [1, 2]): "2 이하", "3 이상", "2~3".
+  function range(bounds, lowest, highest) {
+    var low = bounds[0];
+    var high = bounds[1];
+    if (low <= lowest) return high + " 이하";
+    if (high >= highest) return low + " 이상";
+    return low + "~" + high;
+  }
 
   // The chips show the dialogue state the server keeps; a click asks the server to drop that
   // condition, and the chips redraw from the state it sends back.
@@ -197,7 +214,8 @@
     Object.keys(SLOT_LABELS).forEach(function (slot) {
       var value = state[slot];
       if (value === null || value === undefined || value === "") return;
-      var values = Array.isArray(value) ? value : [value];
+      // genres and exclude_genres are lists of chips; a difficulty or fear range is one chip.
+      var values = Array.isArray(value) && (slot === "genres" || slot === "exclude_genres") ? value : [value];
       values.forEach(function (item) {
         if (item === null || item === undefined || item === "") return;
         var text = SLOT_LABELS[slot](item);
@@ -211,16 +229,39 @@
         var x = el("span", "chip__x", "✕");
         x.setAttribute("aria-hidden", "true");
         chip.appendChild(x);
+        var listSlot = slot === "genres" || slot === "exclude_genres";
         chip.addEventListener("click", function () {
           chip.disabled = true;
           removing = text;
-          send({ type: "state.remove", slot: slot, value: Array.isArray(value) ? item : null, session_id: sessionId });
+          send({ type: "state.remove", slot: slot, value: listSlot ? item : null, session_id: sessionId });
         });
         li.appendChild(chip);
         chipList.appendChild(li);
       });
     });
     chipList.hidden = !chipList.children.length;
+  }
+
+  // What to say next, as chips under the reply ("홍대로", "인원 상관없이", which room was meant): a click sends it.
+  function renderSuggestions(row, suggestions) {
+    if (!row || !suggestions || !suggestions.length) return;
+    var box = el("div", "suggestions");
+    box.setAttribute("aria-label", "이어서 말하기");
+    suggestions.forEach(function (suggestion) {
+      if (!suggestion || !suggestion.message) return;
+      var chip = el("button", "chip chip--suggest", suggestion.label || suggestion.message);
+      chip.type = "button";
+      chip.setAttribute("data-suggestion", suggestion.message);
+      box.appendChild(chip);
+    });
+    row.appendChild(box);
+  }
+
+  // Older chips answered an older question: they go once the conversation moves on.
+  function clearSuggestions() {
+    log.querySelectorAll(".suggestions").forEach(function (box) {
+      box.remove();
+    });
   }
 
   function addUserBubble(text) {
@@ -319,6 +360,7 @@
           current.row.querySelectorAll(".room-card__name a").forEach(function (a) {
             if (frame.message_id) a.setAttribute("data-recommendation", frame.message_id);
           });
+          renderSuggestions(current.row, frame.suggestions);
         }
         // The conditions this turn left in the dialogue state become the chips.
         send({ type: "state.get", session_id: frame.session_id || sessionId });
@@ -394,6 +436,7 @@
   function submit(text) {
     text = (text || "").trim();
     if (!text || root.getAttribute("data-busy") === "true") return;
+    clearSuggestions();
     addUserBubble(text);
     startAssistantTurn(); // the typing indicator shows before the network is involved
     setBusy(true);
@@ -420,6 +463,10 @@
   });
   input.addEventListener("input", autosize);
   // Left, middle and keyboard clicks on a recommended room's name (cards of earlier turns included).
+  log.addEventListener("click", function (event) {
+    var chip = event.target.closest && event.target.closest("[data-suggestion]");
+    if (chip) submit(chip.getAttribute("data-suggestion"));
+  });
   ["click", "auxclick"].forEach(function (kind) {
     log.addEventListener(kind, function (event) {
       var link = event.target.closest && event.target.closest("a[data-recommendation]");
@@ -434,5 +481,10 @@
 
   renderChips(state);
   scrollToEnd();
+  // An example picked before logging in waits in the box, ready to send.
+  if (input.value) {
+    autosize();
+    input.focus();
+  }
   connect();
 })();

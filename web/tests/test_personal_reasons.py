@@ -81,9 +81,10 @@ def test_chat_recommendations_say_why_for_the_signed_in_user(settings):
 
     shown = [room.name for room in reply.rooms]
     assert "추리 2" in shown and "추리 0" not in shown and "추리 1" not in shown
-    assert "→ 추리 테마를 자주 하셨고, 비슷한 분들이 높게 평가한(평균 5.0점, 3명) 테마예요." in reply.reply
+    line = next(line for line in reply.reply.splitlines() if "추리 2 (" in line)
+    assert line.endswith(". 추리 테마를 자주 하셨고, 비슷한 분들이 높게 평가한(평균 5.0점, 3명) 테마예요.")
 
     # Someone with no plays and no preferences gets the facts and no reason: nothing personal is known.
     newcomer = UserFactory(username="newcomer")
     plain = conversation_reply(user=newcomer, session_id=None, text="강남 추리 테마 추천해줘")
-    assert plain.rooms and "→ " not in plain.reply
+    assert plain.rooms and "자주 하" not in plain.reply and "비슷한 분들" not in plain.reply

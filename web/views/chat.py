@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from chat.dialogue import state_public
@@ -12,6 +16,12 @@ from chat.selectors import session_get, session_messages
 from rooms.models import Room
 
 HISTORY_LIMIT = 100
+# The welcome screen's examples: (button label, the message it sends). Each one works as typed (a test sends them).
+CHAT_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("강남 4명 공포 테마", "강남에서 4명이서 할만한 공포 테마"),
+    ("홍대 추리 추천", "홍대 추리 테마 추천해줘"),
+    ("방린이 둘, 안 무서운 곳", "방린이 둘이 갈 만한 안 무서운 곳"),
+)
 
 
 def chat_history(*, session) -> list[dict]:
@@ -28,9 +38,23 @@ def chat_history(*, session) -> list[dict]:
     return history
 
 
+def _examples(request: HttpRequest) -> list[dict]:
+    """The examples as the page shows them: a button that sends the message, or (signed out) a link to log in that
+    comes back with the message ready to send."""
+    login = reverse("login")
+    home = reverse("chat-home")
+    examples = []
+    for label, message in CHAT_EXAMPLES:
+        after_login = f"{home}?{urlencode({'ask': message})}"
+        examples.append(
+            {"label": label, "message": message, "login_url": f"{login}?{urlencode({'next': after_login})}"}
+        )
+    return examples
+
+
 @require_GET
 def chat_home_view(request: HttpRequest) -> HttpResponse:
-    session, history, state = None, [], {}
+    session, history, state, suggestions = None, [], {}, []
     raw = request.GET.get("session", "")
     if request.user.is_authenticated and raw.isdigit() and int(raw) < 2**63:
         # Someone else's session id is treated as no session: a fresh conversation.
@@ -38,4 +62,17 @@ def chat_home_view(request: HttpRequest) -> HttpResponse:
         if session is not None:
             history = chat_history(session=session)
             state = state_public(session.state)
-    return render(request, "chat/chat.html", {"session": session, "history": history, "state": state})
+            # The last reply's chips, while they still answer it.
+            if history and history[-1]["role"] == ChatMessage.Role.ASSISTANT:
+                suggestions = list((session.state or {}).get("suggestions") or [])
+    # An example chosen before logging in comes back ready to send (never sent on its own).
+    ask = request.GET.get("ask", "")[: settings.CHAT_MAX_MESSAGE_CHARS] if request.user.is_authenticated else ""
+    context = {
+        "session": session,
+        "history": history,
+        "state": state,
+        "suggestions": suggestions,
+        "examples": _examples(request),
+        "ask": ask,
+    }
+    return render(request, "chat/chat.html", context)

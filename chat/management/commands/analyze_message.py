@@ -1,6 +1,6 @@
 """`analyze_message "TEXT"` or `analyze_message --jsonl FILE`: one JSON object per message, with the configured
 provider. Output per line: {"intent": ..., "entities": {region, genres, exclude_genres, players, difficulty,
-room_name, max_price}}, every key present.
+room_name, max_price, fear, activity, reference, players_delta, adjust, topics}}, every key present (null or []).
 """
 
 import json
