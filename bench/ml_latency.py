@@ -268,7 +268,8 @@ def main() -> None:
     )
     print(f"| recommender: naive full torch forward per request (net only) | | {ms(naive_times)} | baseline |")
     print(
-        f"| trends: one 3-month forecast of a {TREND_MONTHS}-month series | {ms(served['trends'])} | {ms(torch_trends)} | |"
+        f"| trends: one 3-month forecast of a {TREND_MONTHS}-month series | {ms(served['trends'])} | "
+        f"{ms(torch_trends)} | |"
     )
     print(
         f"| session quality: one prediction, {SESSION_MESSAGES} messages (LSTM + attention) | "
