@@ -552,3 +552,17 @@ def test_a_web_process_serves_every_ml_answer_without_torch_mlflow_or_sqlalchemy
     assert answers["quality"] == "session_quality:v1"
     assert answers["probability"] == pytest.approx(expected["session"][0], abs=1e-6)
     assert answers["attention"] == pytest.approx(expected["session"][1], abs=1e-6)
+
+
+@pytest.mark.django_db
+def test_staff_see_which_version_serves_in_the_admin_and_cannot_edit_it(admin_client):
+    row = ServedModel.objects.create(
+        name="trends", version="4", run_id="abc123", payload=b"x", meta={"config": {}}, published_at=datetime.now(UTC)
+    )
+    listing = admin_client.get("/admin/ml/servedmodel/")
+    assert listing.status_code == 200 and "abc123" in listing.content.decode()
+    assert admin_client.get("/admin/ml/servedmodel/add/").status_code == 403
+    detail = admin_client.get(f"/admin/ml/servedmodel/{row.id}/change/")
+    assert detail.status_code == 200 and 'name="version"' not in detail.content.decode()  # read-only
+    assert admin_client.post(f"/admin/ml/servedmodel/{row.id}/change/", {"version": "9"}).status_code == 403
+    assert ServedModel.objects.get(id=row.id).version == "4"
