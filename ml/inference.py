@@ -8,6 +8,7 @@ passes are numpy's (ml.serving), equal to the torch nets' within float32 roundin
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,7 @@ class _Slot:
     payload: Any = None
 
 
+logger = logging.getLogger(__name__)
 _slots: dict[str, _Slot] = {}
 _slots_lock = threading.Lock()
 
@@ -65,9 +67,14 @@ def champion_payload(name: str, build: Callable[[str, dict[str, Any]], Any]) -> 
                 slot.stamp, slot.version, slot.payload = None, None, None
             else:
                 version, published_at, payload, meta = copy
-                slot.payload = build(version, bundle_unpack(payload, meta))
-                slot.version = version if slot.payload is not None else None
-                slot.stamp = (version, published_at)
+                try:
+                    built = build(version, bundle_unpack(payload, meta))
+                except Exception:  # a copy that cannot be read answers no request: keep what served before
+                    logger.exception("ml served copy could not be built", extra={"model": name, "version": version})
+                else:
+                    slot.payload = built
+                    slot.version = version if built is not None else None
+                slot.stamp = (version, published_at)  # tried once per published copy, not once per request
         slot.checked_at = now
         return slot.version, slot.payload
 

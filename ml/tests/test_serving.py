@@ -566,3 +566,20 @@ def test_staff_see_which_version_serves_in_the_admin_and_cannot_edit_it(admin_cl
     assert detail.status_code == 200 and 'name="version"' not in detail.content.decode()  # read-only
     assert admin_client.post(f"/admin/ml/servedmodel/{row.id}/change/", {"version": "9"}).status_code == 403
     assert ServedModel.objects.get(id=row.id).version == "4"
+
+
+@pytest.mark.django_db
+def test_a_copy_that_cannot_be_read_leaves_the_previous_answer_in_place(caplog):
+    _session_record(0.70, 0.60, seed=0)
+    steps = np.ones((3, 3), dtype=np.float32)
+    served = inference.session_quality_predict(steps=steps)
+    assert served[2] == "session_quality:v1"
+    ServedModel.objects.filter(name="session_quality").update(
+        version="2", payload=b"not an npz", published_at=datetime.now(UTC)
+    )
+    assert inference.session_quality_predict(steps=steps) == served  # v1 keeps answering, no error
+    assert "ml served copy could not be built" in caplog.text
+    ServedModel.objects.filter(name="session_quality.baseline").update(payload=b"", meta={"logistic": "broken"})
+    inference.champion_cache_clear()  # a process starting now: nothing was built before
+    probability, attention, version = inference.session_quality_predict(steps=steps, base_rate=0.3)
+    assert (probability, attention, version) == (0.3, None, inference.BASE_RATE_VERSION)
