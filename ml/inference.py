@@ -1,16 +1,19 @@
-"""Serving: the registered `champion` of each model, loaded once per process and reloaded when the
-alias moves; the baseline answers when there is no champion. Every answer names its model.
+"""Serving: the `champion` of each model from its serving copy in PostgreSQL (ml.models.ServedModel,
+published when training promotes a version), built once per process and rebuilt when another version is
+published; the baseline answers when there is no champion. Every answer names its model.
 
-torch and mlflow are imported on first use only, never when Django starts.
+The web process never imports torch, mlflow or SQLAlchemy: the copies hold numpy arrays and the forward
+passes are numpy's (ml.serving), equal to the torch nets' within float32 rounding.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -18,11 +21,16 @@ from django.conf import settings
 from django.core.cache import cache
 
 from ml import selectors
+from ml.serving import ServedRanker, SessionNet, TrendNet, bundle_unpack, session_predict
+from ml.training.blend import Catalogue, blend_total
+from ml.training.forecasts import INPUT_MONTHS, seasonal_naive_forecast
+from ml.training.sessions import LogisticRegression, session_summary
 from rooms.models import Room
 
 RECOMMENDER = "recommender"
 TRENDS = "trends"
 SESSION_QUALITY = "session_quality"
+SESSION_BASELINE = f"{SESSION_QUALITY}.baseline"  # the newest run's logistic regression (ml.services)
 
 POPULARITY_VERSION = "baseline:popularity"
 SEASONAL_NAIVE_VERSION = "baseline:seasonal_naive"
@@ -33,57 +41,63 @@ BASE_RATE_VERSION = "baseline:base_rate"
 @dataclass
 class _Slot:
     checked_at: float = float("-inf")
+    stamp: tuple[str, datetime] | None = None  # (version, published_at) of the copy the payload was built from
     version: str | None = None
     payload: Any = None
 
 
+logger = logging.getLogger(__name__)
 _slots: dict[str, _Slot] = {}
 _slots_lock = threading.Lock()
 
 
-def champion_payload(model_name: str, build: Callable[[str], Any]) -> tuple[str | None, Any]:
-    """(version, built payload) of the champion, or (None, None). Asks the registry at most every
-    ML_CHAMPION_CHECK_SECONDS; builds again only when the alias points to another version."""
-    from ml.tracking import champion_version
-
+def champion_payload(name: str, build: Callable[[str, dict[str, Any]], Any]) -> tuple[str | None, Any]:
+    """(version, built payload) of the served copy under this name, or (None, None). Reads the table at most
+    every ML_CHAMPION_CHECK_SECONDS; builds again (`build(version, bundle)`, None when serving cannot use the
+    bundle) only when another copy was published."""
     with _slots_lock:
-        slot = _slots.setdefault(model_name, _Slot())
+        slot = _slots.setdefault(name, _Slot())
         now = time.monotonic()
         if now - slot.checked_at < settings.ML_CHAMPION_CHECK_SECONDS:
             return slot.version, slot.payload
-        version = champion_version(model_name=model_name)
-        if version != slot.version:
-            slot.payload = build(version) if version is not None else None
-            slot.version = version if slot.payload is not None else None
+        stamp = selectors.served_model_stamp(name=name)
+        if stamp != slot.stamp:
+            copy = selectors.served_model_copy(name=name) if stamp is not None else None
+            if copy is None:
+                slot.stamp, slot.version, slot.payload = None, None, None
+            else:
+                version, published_at, payload, meta = copy
+                try:
+                    built = build(version, bundle_unpack(payload, meta))
+                except Exception:  # a copy that cannot be read answers no request: keep what served before
+                    logger.exception("ml served copy could not be built", extra={"model": name, "version": version})
+                else:
+                    slot.payload = built
+                    slot.version = version if built is not None else None
+                slot.stamp = (version, published_at)  # tried once per published copy, not once per request
         slot.checked_at = now
         return slot.version, slot.payload
 
 
 def champion_cache_clear() -> None:
-    """Forget loaded champions (tests; a process that switched tracking stores)."""
+    """Forget built champions (tests; a process whose database was switched)."""
     with _slots_lock:
         _slots.clear()
-    with _baseline_lock:  # versions are per tracking store: "v1" of another store is another model
-        _baseline_cache.clear()
 
 
 # --- recommender ------------------------------------------------------------------------------
 
 
 class RecommenderServing:
-    """A registered recommender (ml.training.recommender.BundleRanker) plus its item vectors for the
-    current catalogue, computed once per catalogue snapshot: a request is one pass of the small
-    sequential net over the user's history, one matrix-vector product over every room, and a few
-    hundred neighbour look-ups."""
+    """A published recommender (ml.serving.ServedRanker: the numpy BundleRanker) plus its item vectors for the
+    current catalogue, computed once per catalogue snapshot: a request is one pass of the small sequential
+    net over the user's history, one matrix-vector product over every room, and a few hundred neighbour
+    look-ups."""
 
     def __init__(self, bundle: dict[str, Any], version: str) -> None:
-        from ml.training.recommender import BundleRanker
-        from ml.training.runtime import torch_setup
-
-        torch_setup()
         self.version = version
-        self.ranker = BundleRanker(bundle)
-        self.has_content = self.ranker.model.item_content is not None
+        self.ranker = ServedRanker(bundle)
+        self.has_content = self.ranker.has_content
         # Replaced as one object, so a request running while another thread refreshes the catalogue
         # sees one consistent snapshot.
         self.catalogue = self.ranker.catalogue([], None)
@@ -98,18 +112,11 @@ class RecommenderServing:
 
     def components(
         self, *, history: list[int], preferences: list[float] | None
-    ) -> tuple[Any, dict[str, np.ndarray], np.ndarray]:
+    ) -> tuple[Catalogue, dict[str, np.ndarray], np.ndarray]:
         """(catalogue snapshot, each part's raw scores, blended scores), row r + 1 = snapshot.keys[r]."""
         catalogue = self.catalogue
         parts = self.ranker.components(catalogue, history, preferences)
-        total = np.zeros(len(catalogue.keys) + 1)
-        from ml.training.recommender import zscore
-
-        for name, values in parts.items():
-            weight = self.ranker.blend.get(name, 0.0)
-            if weight:
-                total += weight * zscore(values[None, :].astype(np.float64))[0]
-        return catalogue, parts, total
+        return catalogue, parts, blend_total(parts, self.ranker.blend, len(catalogue.keys) + 1)
 
     def scores(self, *, history: list[int], preferences: list[float] | None, room_ids: list[int]) -> dict[int, float]:
         """Scores of the given rooms (rooms missing from the catalogue snapshot are left out)."""
@@ -126,11 +133,8 @@ class RecommenderServing:
         return dict(zip(wanted[known].tolist(), total[found[known] + 1].tolist(), strict=True))
 
 
-def _recommender_build(version: str) -> RecommenderServing | None:
-    from ml.tracking import bundle_load
-
-    bundle = bundle_load(model_name=RECOMMENDER, version=version)
-    if bundle is None or bundle.get("kind") != "sequential_blend":
+def _recommender_build(version: str, bundle: dict[str, Any]) -> RecommenderServing | None:
+    if bundle.get("kind") != "sequential_blend":
         return None  # a version from before the sequential blend: the fallback answers until one is trained
     return RecommenderServing(bundle, version)
 
@@ -200,19 +204,8 @@ def recommender_rerank(
 # --- trends -----------------------------------------------------------------------------------
 
 
-def _trends_build(version: str):
-    from ml.nets.trends import TrendLSTM
-    from ml.tracking import bundle_load
-    from ml.training.runtime import torch_setup
-
-    bundle = bundle_load(model_name=TRENDS, version=version)
-    if bundle is None:
-        return None
-    torch_setup()
-    model = TrendLSTM(**bundle["config"])
-    model.load_state_dict(bundle["state_dict"], strict=False)  # versions before the band margin lack it
-    model.eval()
-    return model
+def _trends_build(version: str, bundle: dict[str, Any]) -> TrendNet:
+    return TrendNet(bundle["state_dict"], bundle["config"])
 
 
 def trends_model_version() -> str:
@@ -225,16 +218,11 @@ def trends_forecast(
     *, series: dict[str, np.ndarray], first_month: int, months: int
 ) -> tuple[dict[str, np.ndarray], str]:
     """(low, median, high) forecasts (months, 3) per series and the model version."""
-    from ml.training.trends import INPUT_MONTHS, seasonal_naive_forecast, trend_forecast_from
-
     version, model = champion_payload(TRENDS, _trends_build)
     n_months = len(next(iter(series.values()))) if series else 0
     if model is not None and n_months >= INPUT_MONTHS:
         return (
-            {
-                key: trend_forecast_from(model, values, first_month=first_month, horizon=months)
-                for key, values in series.items()
-            },
+            {key: model.forecast(values, first_month=first_month, horizon=months) for key, values in series.items()},
             f"{TRENDS}:v{version}",
         )
     return {key: seasonal_naive_forecast(values, horizon=months) for key, values in series.items()}, (
@@ -245,45 +233,22 @@ def trends_forecast(
 # --- session quality --------------------------------------------------------------------------
 
 
-def _session_build(version: str):
-    from ml.nets.session_quality import SessionQualityNet
-    from ml.tracking import bundle_load
-    from ml.training.runtime import torch_setup
-
-    bundle = bundle_load(model_name=SESSION_QUALITY, version=version)
-    if bundle is None:
-        return None
-    torch_setup()
-    model = SessionQualityNet(**bundle["config"])
-    model.load_state_dict(bundle["state_dict"])
-    model.eval()
-    return model
+def _session_build(version: str, bundle: dict[str, Any]) -> SessionNet:
+    return SessionNet(bundle["state_dict"], bundle["config"])
 
 
-_baseline_lock = threading.Lock()
-_baseline_cache: dict[str, Any] = {}
+def _baseline_build(version: str, bundle: dict[str, Any]) -> LogisticRegression | None:
+    return LogisticRegression.from_dict(bundle["logistic"]) if "logistic" in bundle else None
 
 
-def _session_baseline() -> tuple[str, Any]:
-    """The logistic regression trained with the newest run (alias `latest`), cached per version."""
-    from ml.tracking import BASELINE_FILE, LATEST_ALIAS, alias_version, bundle_load
-    from ml.training.session_quality import LogisticRegression
-
-    version = alias_version(model_name=SESSION_QUALITY, alias=LATEST_ALIAS)
-    if version is None:
-        return BASE_RATE_VERSION, None
-    with _baseline_lock:
-        if version not in _baseline_cache:
-            bundle = bundle_load(model_name=SESSION_QUALITY, version=version, file_name=BASELINE_FILE)
-            _baseline_cache[version] = None if bundle is None else LogisticRegression.from_dict(bundle["logistic"])
-        baseline = _baseline_cache[version]
+def _session_baseline() -> tuple[str, LogisticRegression | None]:
+    """The logistic regression trained with the newest run (published with it)."""
+    version, baseline = champion_payload(SESSION_BASELINE, _baseline_build)
     return (f"{LOGISTIC_VERSION_PREFIX}:v{version}", baseline) if baseline is not None else (BASE_RATE_VERSION, None)
 
 
 def session_quality_predict(*, steps: np.ndarray, base_rate: float = 0.5) -> tuple[float, list[float] | None, str]:
     """(probability the session ends well, attention per message or None, model version)."""
-    from ml.training.session_quality import session_predict, session_summary
-
     version, model = champion_payload(SESSION_QUALITY, _session_build)
     if model is not None and len(steps):
         probabilities, attention = session_predict(model, [steps])

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from analytics.models import Event
 from ml.features import room_features, user_features
+from ml.models import ServedModel
 from rooms.models import Review, Room
 
 POSITIVE_FEEDBACK = ("clicked", "liked")
@@ -136,6 +137,20 @@ def similar_users_ratings(
 def room_popularity(*, room_ids: list[int] | None = None) -> dict[int, int]:
     rooms = Room.objects.all() if room_ids is None else Room.objects.filter(id__in=room_ids)
     return dict(rooms.values_list("id", "review_count"))
+
+
+# --- serving copies of the champions (ml.models.ServedModel) ------------------------------------------------
+
+
+def served_model_stamp(*, name: str) -> tuple[str, datetime] | None:
+    """(version, published_at) of the served copy under this name, or None: what serving checks."""
+    return ServedModel.objects.filter(name=name).values_list("version", "published_at").first()
+
+
+def served_model_copy(*, name: str) -> tuple[str, datetime, bytes, dict] | None:
+    """(version, published_at, payload, meta) of the served copy, or None."""
+    row = ServedModel.objects.filter(name=name).values_list("version", "published_at", "payload", "meta").first()
+    return None if row is None else (row[0], row[1], bytes(row[2]), row[3])
 
 
 # --- monthly demand ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Training pipelines: read the database, train, compare with the baselines, log and register.
+"""Training pipelines: read the database, train, compare with the baselines, log and register; and the
+serving copies that web processes answer with (published when a version becomes champion).
 
-Each returns the side-by-side table (model vs baselines) and the registry outcome.
+Each training pipeline returns the side-by-side table (model vs baselines) and the registry outcome.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from ml.inference import RECOMMENDER, SESSION_QUALITY, TRENDS
 
 logger = logging.getLogger(__name__)
 MODEL_NAMES = (RECOMMENDER, TRENDS, SESSION_QUALITY)
+# Models whose newest run's baseline answers while there is no champion (ml.inference serves it).
+SERVED_BASELINES = (SESSION_QUALITY,)
 
 
 class NotEnoughData(Exception):
@@ -222,3 +225,172 @@ def models_train(*, names: tuple[str, ...] = MODEL_NAMES, **options) -> dict[str
                 },
             )
     return reports
+
+
+# --- serving copies (ml.models.ServedModel): what web processes answer with, read with numpy alone ---------
+
+
+def served_model_publish(*, name: str, version: str, run_id: str, bundle: dict[str, Any]):
+    """Writes (or replaces) the serving copy under this name: the bundle's arrays as float32 in one
+    numpy.savez payload, its plain values as JSON (ml.serving.bundle_pack)."""
+    from django.utils import timezone
+
+    from ml.models import ServedModel
+    from ml.serving import bundle_pack
+
+    payload, meta = bundle_pack(bundle)
+    row, _ = ServedModel.objects.update_or_create(
+        name=name,
+        defaults={
+            "version": str(version),
+            "run_id": run_id,
+            "payload": payload,
+            "meta": meta,
+            "published_at": timezone.now(),
+        },
+    )
+    logger.info("ml served model published", extra={"model": name, "version": str(version), "bytes": len(payload)})
+    return row
+
+
+def served_model_withdraw(*, name: str) -> bool:
+    """Removes the serving copy (web processes then answer with the baseline); True when there was one."""
+    from ml.models import ServedModel
+
+    deleted, _ = ServedModel.objects.filter(name=name).delete()
+    if deleted:
+        logger.info("ml served model withdrawn", extra={"model": name})
+    return bool(deleted)
+
+
+def _servable_bundle(model_name: str, bundle: dict[str, Any]) -> dict[str, Any] | None:
+    """The bundle as serving reads it, checked by loading it into its torch module (training processes only),
+    or None when serving cannot answer with it (a recommender from before the sequential blend)."""
+    if model_name == RECOMMENDER:
+        if bundle.get("kind") != "sequential_blend":
+            return None
+        from ml.nets.recommender import SequentialRecommender
+
+        SequentialRecommender(**bundle["config"]).load_state_dict(bundle["state_dict"])
+        return bundle
+    if model_name == TRENDS:
+        from ml.nets.trends import TrendLSTM
+
+        model = TrendLSTM(**bundle["config"])
+        model.load_state_dict(bundle["state_dict"], strict=False)  # versions before the band margin lack it
+        return {**bundle, "state_dict": model.state_dict()}  # complete: what the loaded module holds
+    if model_name == SESSION_QUALITY:
+        from ml.nets.session_quality import SessionQualityNet
+
+        SessionQualityNet(**bundle["config"]).load_state_dict(bundle["state_dict"])
+        return bundle
+    return None
+
+
+def baseline_served_name(model_name: str) -> str:
+    return f"{model_name}.baseline"
+
+
+def champion_publish(*, model_name: str, version: str, run_id: str, bundle: dict[str, Any]) -> bool:
+    """Publishes a version that became champion; one serving cannot answer with withdraws the served copy
+    (the baseline answers, as it did before this version). True when published."""
+    servable = _servable_bundle(model_name, bundle)
+    if servable is None:
+        served_model_withdraw(name=model_name)
+        return False
+    served_model_publish(name=model_name, version=version, run_id=run_id, bundle=servable)
+    return True
+
+
+def baseline_publish(*, model_name: str, version: str, run_id: str, baseline_bundle: dict[str, Any] | None) -> bool:
+    """The newest run's baseline (session quality's logistic regression), which answers while there is no
+    champion; a newest run without one withdraws the served copy. True when published."""
+    if model_name not in SERVED_BASELINES:
+        return False
+    name = baseline_served_name(model_name)
+    if baseline_bundle is None or "logistic" not in baseline_bundle:
+        served_model_withdraw(name=name)
+        return False
+    served_model_publish(name=name, version=version, run_id=run_id, bundle=baseline_bundle)
+    return True
+
+
+def training_run_publish(
+    *,
+    model_name: str,
+    version: str,
+    run_id: str,
+    promoted: bool,
+    bundle: dict[str, Any],
+    baseline_bundle: dict[str, Any] | None,
+) -> None:
+    """After a run is registered (ml.tracking.training_run_record): the newest run's baseline always, the
+    model only when it became champion. A losing candidate leaves the served champion as it is."""
+    if model_name not in MODEL_NAMES:
+        return
+    from django.db import transaction
+
+    with transaction.atomic():
+        baseline_publish(model_name=model_name, version=version, run_id=run_id, baseline_bundle=baseline_bundle)
+        if promoted:
+            champion_publish(model_name=model_name, version=version, run_id=run_id, bundle=bundle)
+
+
+def served_models_sync(*, names: tuple[str, ...] = MODEL_NAMES) -> list[str]:
+    """Publishes what the MLflow registry says serves (each `champion`, and the baseline of the newest run
+    where one serves) for registries trained before serving copies existed, or after an alias was moved by
+    hand. A copy already matching the registry (same version and run) is left as it is; a model with no
+    champion has its copy withdrawn. Returns one line per copy, saying what was done."""
+    from ml import tracking
+    from ml.models import ServedModel
+
+    if not tracking.tracking_store_exists():
+        return [f"no MLflow store at {tracking.tracking_uri()}: nothing to publish"]
+    client = tracking.mlflow_client()
+    served = {row.name: row for row in ServedModel.objects.filter(name__in=[*names, *map(baseline_served_name, names)])}
+    lines = []
+
+    def current(name: str, version: str, run_id: str) -> bool:
+        row = served.get(name)
+        return row is not None and row.version == version and row.run_id == run_id
+
+    for model_name in names:
+        version = tracking.champion_version(model_name=model_name)
+        if version is None:
+            withdrawn = " (served copy withdrawn)" if served_model_withdraw(name=model_name) else ""
+            lines.append(f"{model_name}: no champion in the registry{withdrawn}")
+        else:
+            run_id = client.get_model_version(model_name, version).run_id or ""
+            if current(model_name, version, run_id):
+                lines.append(f"{model_name}: v{version} already published")
+            else:
+                bundle = tracking.bundle_load(model_name=model_name, version=version)
+                published = bundle is not None and champion_publish(
+                    model_name=model_name, version=version, run_id=run_id, bundle=bundle
+                )
+                if not published:
+                    served_model_withdraw(name=model_name)
+                lines.append(
+                    f"{model_name}: published v{version}"
+                    if published
+                    else f"{model_name}: v{version} cannot be served (no model file, or one from before the "
+                    "current model): the baseline answers"
+                )
+        if model_name not in SERVED_BASELINES:
+            continue
+        name = baseline_served_name(model_name)
+        newest = tracking.alias_version(model_name=model_name, alias=tracking.LATEST_ALIAS)
+        if newest is None:
+            served_model_withdraw(name=name)
+            lines.append(f"{name}: no run in the registry")
+            continue
+        run_id = client.get_model_version(model_name, newest).run_id or ""
+        if current(name, newest, run_id):
+            lines.append(f"{name}: v{newest} already published")
+            continue
+        baseline = tracking.bundle_load(model_name=model_name, version=newest, file_name=tracking.BASELINE_FILE)
+        if baseline_publish(model_name=model_name, version=newest, run_id=run_id, baseline_bundle=baseline):
+            lines.append(f"{name}: published v{newest}")
+        else:
+            lines.append(f"{name}: v{newest} has no baseline file: the base rate answers")
+    return lines

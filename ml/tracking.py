@@ -1,7 +1,9 @@
 """MLflow logging and the model registry: every training run is logged, registered, and promoted
 to the `champion` alias only when it beats its baseline and the current champion, the champion scored
 again on the same newest data as the candidate, by more than the run-to-run noise of the candidate's
-training (measured over seeds by the caller).
+training (measured over seeds by the caller). A promoted version (and the newest run's session-quality
+baseline) is then published as a serving copy in PostgreSQL (ml.services.training_run_publish): web
+processes serve from that copy with numpy and never import this module's mlflow or torch.
 
 mlflow is imported here lazily (never at Django start-up). Models are stored as one torch file of
 tensors and plain values (`torch.load(weights_only=True)` reads it back), not as MLflow "flavours",
@@ -32,13 +34,13 @@ _clients: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def _tracking_uri() -> str:
+def tracking_uri() -> str:
     return settings.ML_MLFLOW_TRACKING_URI
 
 
 def tracking_store_exists() -> bool:
     """False while a local sqlite store has never been written, so serving need not create one."""
-    uri = _tracking_uri()
+    uri = tracking_uri()
     if uri.startswith("sqlite:///"):
         return Path(uri.removeprefix("sqlite:///")).exists()
     return True
@@ -46,7 +48,7 @@ def tracking_store_exists() -> bool:
 
 def mlflow_client():
     """One MlflowClient per tracking URI per process; telemetry off (no network here)."""
-    uri = _tracking_uri()
+    uri = tracking_uri()
     with _lock:
         client = _clients.get(uri)
         if client is None:
@@ -229,6 +231,17 @@ def training_run_record(
     except Exception:
         client.set_terminated(run_id, "FAILED")
         raise
+    # The serving copies web processes answer with (ml.serving): they never read MLflow or load torch.
+    from ml.services import training_run_publish
+
+    training_run_publish(
+        model_name=model_name,
+        version=str(version.version),
+        run_id=run_id,
+        promoted=promoted,
+        bundle=bundle,
+        baseline_bundle=baseline_bundle,
+    )
     return TrainingOutcome(
         model_name=model_name,
         version=str(version.version),
@@ -252,7 +265,7 @@ def bundle_load(*, model_name: str, version: str, file_name: str = BUNDLE_FILE) 
     with tempfile.TemporaryDirectory() as folder:
         try:
             path = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"{source}/{file_name}", dst_path=folder, tracking_uri=_tracking_uri()
+                artifact_uri=f"{source}/{file_name}", dst_path=folder, tracking_uri=tracking_uri()
             )
         except Exception:  # noqa: BLE001 - a missing artifact raises different errors per store
             return None

@@ -12,6 +12,8 @@ PORT=${PORT:-8000}
 $PY manage.py migrate --noinput
 $PY manage.py collectstatic --noinput >/dev/null
 $PY manage.py load_demo_data
+# Web processes serve the champions from PostgreSQL, never from MLflow: publish a registry trained before that.
+$PY manage.py ml_publish
 $PY manage.py ensure_demo_staff
 
 mkdir -p var/log

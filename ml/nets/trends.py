@@ -12,8 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-QUANTILES = (0.1, 0.5, 0.9)
-N_ANCHORS = 3
+from ml.training.forecasts import N_ANCHORS, QUANTILES
 
 
 class TrendLSTM(nn.Module):

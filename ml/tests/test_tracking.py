@@ -77,6 +77,7 @@ def _last_message_sessions(n: int, seed: int) -> SessionSet:
     return SessionSet(steps=steps, labels=np.array([float(s[-1, 0] > 0) for s in steps]))
 
 
+@pytest.mark.django_db
 def test_a_candidate_that_loses_on_the_same_new_data_is_not_promoted():
     """The champion was registered with a modest metric measured on old data; on today's sessions it is
     scored again, like the candidate, and there it is far better: the candidate, which beats the champion's
@@ -110,6 +111,7 @@ def test_a_candidate_that_loses_on_the_same_new_data_is_not_promoted():
     assert run.data.tags["champion_version_compared"] == first.version
 
 
+@pytest.mark.django_db
 def test_runs_are_logged_registered_and_champion_moves_only_on_wins(mlflow_store):
     first = _record("session_quality", 0.70, 0.60)
     assert first.promoted and first.version == "1"
@@ -137,6 +139,7 @@ def test_runs_are_logged_registered_and_champion_moves_only_on_wins(mlflow_store
     assert set(bundle) == {"state_dict", "config"}
 
 
+@pytest.mark.django_db
 def test_serving_falls_back_then_loads_champion_and_reloads_when_alias_moves():
     steps = np.ones((3, 3), dtype=np.float32)
     probability, attention, version = inference.session_quality_predict(steps=steps, base_rate=0.3)
@@ -156,12 +159,14 @@ def test_serving_falls_back_then_loads_champion_and_reloads_when_alias_moves():
     assert second[2] == "session_quality:v3" and second[0] != probability
 
 
+@pytest.mark.django_db
 def test_champion_is_not_reloaded_within_the_check_interval(settings):
     settings.ML_CHAMPION_CHECK_SECONDS = 3600
     loads = []
 
-    def build(version):
+    def build(version, bundle):
         loads.append(version)
+        assert set(bundle) == {"state_dict", "config"}  # the published copy, unpacked
         return object()
 
     assert inference.champion_payload("session_quality", build) == (None, None)

@@ -25,15 +25,14 @@ import torch
 from torch import nn
 
 from ml.nets.recommender import SequentialRecommender
+from ml.training.blend import COMPONENTS, Catalogue, Neighbours, blend_total, left_padded, zscore
 from ml.training.metrics import rank_of_target
 from ml.training.runtime import torch_setup
 
 TOP_K = 10
 MAX_LEN = 30
-NEIGHBOURS = 100
 EASE_L2_GRID = (10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0)
 BLEND_GRID = (0.0, 0.25, 0.5, 1.0, 2.0)
-COMPONENTS = ("sequential", "ease", "item_knn")
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 
@@ -228,36 +227,6 @@ def ease_tune(data: RecData, grid: Sequence[float] = EASE_L2_GRID) -> float:
     return max(grid, key=lambda l2: (scores[l2], -l2))
 
 
-@dataclass(frozen=True)
-class Neighbours:
-    """Each item's top-k neighbours and weights (the pruned item-item matrix that serving keeps)."""
-
-    index: np.ndarray  # (n + 1, k) item indices
-    value: np.ndarray  # (n + 1, k)
-
-    @classmethod
-    def from_matrix(cls, weights: np.ndarray, k: int = NEIGHBOURS) -> Neighbours:
-        k = min(k, weights.shape[1])
-        index = np.argpartition(-weights, k - 1, axis=1)[:, :k]
-        value = np.take_along_axis(weights, index, axis=1)
-        return cls(index=index.astype(np.int64), value=value.astype(np.float32))
-
-    def scores(self, history_rows: np.ndarray, n_items: int) -> np.ndarray:
-        """history_rows (B, n + 1) weights of each user's items; returns (B, n + 1)."""
-        out = np.zeros((history_rows.shape[0], n_items + 1), dtype=np.float32)
-        for r in range(history_rows.shape[0]):
-            items = np.flatnonzero(history_rows[r])
-            if len(items):
-                np.add.at(out[r], self.index[items].ravel(), (self.value[items] * history_rows[r, items, None]).ravel())
-        return out
-
-    def user_scores(self, items: np.ndarray, n_items: int) -> np.ndarray:
-        out = np.zeros(n_items + 1, dtype=np.float32)
-        if len(items):
-            np.add.at(out, self.index[items].ravel(), self.value[items].ravel())
-        return out
-
-
 def neighbour_scorer(data: RecData, neighbours: Neighbours) -> Scorer:
     def score(users: np.ndarray) -> np.ndarray:
         return neighbours.scores(_user_rows(data, users), data.n_items)
@@ -266,11 +235,6 @@ def neighbour_scorer(data: RecData, neighbours: Neighbours) -> Scorer:
 
 
 # --- the sequential net ---------------------------------------------------------------------------------
-
-
-def _left_padded(items: list[int], length: int) -> list[int]:
-    items = items[-length:]
-    return [0] * (length - len(items)) + items
 
 
 def _training_sequences(data: RecData, max_len: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -282,8 +246,8 @@ def _training_sequences(data: RecData, max_len: int) -> tuple[torch.Tensor, torc
         for end in range(len(items), 1, -max_len):
             start = max(0, end - max_len - 1)
             window = items[start:end]
-            inputs.append(_left_padded(window[:-1], max_len))
-            targets.append(_left_padded(window[1:], max_len))
+            inputs.append(left_padded(window[:-1], max_len))
+            targets.append(left_padded(window[1:], max_len))
             users.append(u)
     return (
         torch.tensor(inputs, dtype=torch.long).reshape(-1, max_len),
@@ -378,7 +342,7 @@ def model_scorer(model: SequentialRecommender, data: RecData) -> Scorer:
 
     def score(users: np.ndarray) -> np.ndarray:
         history = torch.tensor(
-            [_left_padded(data.train.get(int(u), []), model.max_len) for u in users], dtype=torch.long
+            [left_padded(data.train.get(int(u), []), model.max_len) for u in users], dtype=torch.long
         ).reshape(len(users), model.max_len)
         with torch.no_grad():
             prefs = None if user_features is None else user_features[torch.from_numpy(users.astype(np.int64))]
@@ -388,14 +352,6 @@ def model_scorer(model: SequentialRecommender, data: RecData) -> Scorer:
 
 
 # --- the blend ------------------------------------------------------------------------------------------
-
-
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """Per row over the real items (column 0 is padding): mean 0, standard deviation 1."""
-    body = scores[:, 1:]
-    mean = body.mean(axis=1, keepdims=True)
-    std = body.std(axis=1, keepdims=True)
-    return (scores - mean) / np.where(std > 1e-9, std, 1.0)
 
 
 def blend_scorer(scorers: dict[str, Scorer], weights: dict[str, float]) -> Scorer:
@@ -520,22 +476,11 @@ def rec_compare(data: RecData, fit: RecommenderFit) -> dict[str, dict[str, float
 # --- a stored bundle, scored against any catalogue ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    """Item vectors of one catalogue under one bundle. Row r + 1 is keys[r]; row 0 is padding."""
-
-    keys: list[int]  # sorted by the caller for serving's binary search (key_array)
-    key_array: np.ndarray
-    row: dict[int, int]  # key -> row
-    vectors: torch.Tensor  # (n + 1, dim)
-    bias: np.ndarray  # (n + 1,)
-    bundle_index: np.ndarray  # (n + 1,) the bundle's item index of each row, 0 = unknown to the bundle
-
-
 class BundleRanker:
     """The registered blend (sequential net + pruned EASE + pruned item-kNN) from its bundle, scoring any
     catalogue: rooms the bundle never saw get a vector from their content and no neighbour evidence.
-    Serving and the champion's re-evaluation on new data both use it."""
+    The champion's re-evaluation on new data uses it; the web process serves the same blend in numpy
+    (ml.serving.ServedRanker), tested equal to this one."""
 
     def __init__(self, bundle: dict) -> None:
         self.model = SequentialRecommender(**bundle["config"])
@@ -558,22 +503,15 @@ class BundleRanker:
                 vectors[1:] += self.model.item_content(torch.as_tensor(features, dtype=torch.float32))
             vectors[0] = 0.0
             bias[0] = 0.0
-        return Catalogue(
-            keys=keys,
-            key_array=np.array(keys, dtype=np.int64),
-            row={k: r + 1 for r, k in enumerate(keys)},
-            vectors=vectors,
-            bias=bias.numpy(),
-            bundle_index=index,
-        )
+        return Catalogue.build(keys, vectors, bias.numpy(), index)
 
     def components(
         self, catalogue: Catalogue, history: Sequence[int], preferences: Sequence[float] | None = None
     ) -> dict[str, np.ndarray]:
         """Each part's raw scores over the catalogue's rows (n + 1,) for a history of catalogue keys, oldest first."""
-        rows = [catalogue.row[k] for k in history if k in catalogue.row][-self.model.max_len :]
+        rows = catalogue.history_rows(list(history), self.model.max_len)
         with torch.inference_mode():
-            padded = torch.tensor([_left_padded(rows, self.model.max_len)], dtype=torch.long)
+            padded = torch.tensor([left_padded(rows, self.model.max_len)], dtype=torch.long)
             prefs = (
                 None
                 if self.model.user_pref is None or preferences is None
@@ -584,8 +522,7 @@ class BundleRanker:
             # request on a busy machine (measured in bench/ml_latency.py).
             sequential = torch.mv(catalogue.vectors, state).numpy() + catalogue.bias
         parts = {"sequential": sequential}
-        known = catalogue.bundle_index[rows] if rows else np.zeros(0, dtype=np.int64)
-        known = known[known > 0]
+        known = catalogue.known_items(rows)
         for name, neighbours in (("ease", self.ease), ("item_knn", self.knn)):
             if self.blend[name]:
                 parts[name] = neighbours.user_scores(known, self.n_items)[catalogue.bundle_index]
@@ -595,13 +532,7 @@ class BundleRanker:
         self, catalogue: Catalogue, history: Sequence[int], preferences: Sequence[float] | None = None
     ) -> np.ndarray:
         """The blend's score of every catalogue row (n + 1,); row 0 is padding."""
-        parts = self.components(catalogue, history, preferences)
-        total = np.zeros(len(catalogue.keys) + 1, dtype=np.float64)
-        for name, values in parts.items():
-            weight = self.blend.get(name, 0.0)
-            if weight:
-                total += weight * zscore(values[None, :].astype(np.float64))[0]
-        return total
+        return blend_total(self.components(catalogue, history, preferences), self.blend, len(catalogue.keys) + 1)
 
 
 def bundle_evaluate(bundle: dict, data: RecData, *, k: int = TOP_K) -> dict[str, float]:

@@ -1,9 +1,10 @@
 """Torch set up per process: few threads, fixed seeds.
 
-Serving runs with ML_TORCH_THREADS (default 1): a single small forward pass gains nothing from
-more threads, and on a busy 2-core machine extra threads spin against the web workers (measured
-in bench/ml_latency.py: p95 of a session prediction 124 ms with 2 threads, 1 ms with 1). Training
-uses ML_TORCH_TRAIN_THREADS (default 2).
+Web processes never load torch (they serve with numpy, ml.serving). A process that runs the nets outside
+training (the benches, a champion scored on new data before training starts) uses ML_TORCH_THREADS
+(default 1): a single small forward pass gains nothing from more threads, and on a busy 2-core machine extra
+threads spin against other processes (measured in bench/ml_latency.py when torch served: p95 of a session
+prediction 124 ms with 2 threads, 1 ms with 1). Training uses ML_TORCH_TRAIN_THREADS (default 2).
 """
 
 from __future__ import annotations
