@@ -33,6 +33,9 @@ def pytest_configure(config):
 def _clean_redis_keys():
     """Every test starts with an empty key space (only the test prefix: dev data is untouched)."""
     cache.delete_pattern("*")
+    from rooms.selectors.search import catalogue_count_forget
+
+    catalogue_count_forget()  # each test builds a catalogue of its own size
     yield
 
 

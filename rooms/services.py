@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from analytics.services import event_record
 from rooms.models import ROOM_FIELDS, Review, Room, Store
+from rooms.selectors.search import catalogue_count_forget
 from rooms.text import index_terms
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def room_search_documents(*, room: Room) -> tuple[str, str, str]:
 
 def rooms_search_vector_refresh(*, room_ids: list[int]) -> int:
     """Recompute the stored tsvector of these rooms from their kiwipiepy morphemes."""
+    catalogue_count_forget()  # rooms were written (new ones among them): the search counts the catalogue again
     rooms = list(Room.objects.select_related("store").filter(id__in=room_ids))
     if not rooms:
         return 0

@@ -352,6 +352,9 @@ ROOMS_HNSW_EF_SEARCH = env.int("ROOMS_HNSW_EF_SEARCH", default=100)
 ROOMS_EXACT_SCAN_MAX_ROWS = env.int("ROOMS_EXACT_SCAN_MAX_ROWS", default=3000)
 # The keyword leg runs ts_rank_cd on at most this many matches a tier (name, facts, anywhere), the best-rated.
 ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=150)
+# A catalogue of at most this many rooms is searched the simple way: every match read, every room compared
+# exactly, one statement a leg (0: never). Above it, the sampled tiers and the HNSW graphs pay.
+ROOMS_SMALL_CATALOGUE_ROWS = env.int("ROOMS_SMALL_CATALOGUE_ROWS", default=2000)
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,

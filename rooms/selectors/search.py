@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -248,6 +249,34 @@ def _walk_read(*, tiers: int, where: str, cap: int) -> str:
         ) w WHERE w.n0 <= {cap:d} AND ({" OR ".join(keep)}))"""  # noqa: S608
 
 
+# How long a process trusts its count of the catalogue (it decides the small-catalogue path below).
+_CATALOGUE_COUNT_SECONDS = 60.0
+_catalogue_count: tuple[float, int] | None = None
+
+
+def catalogue_small() -> bool:
+    """Whether the catalogue has at most ROOMS_SMALL_CATALOGUE_ROWS rooms. Then reading every match is cheaper
+    than choosing how to read: the keyword leg reads its tiers' indexes with no block sample and no planner
+    settings, and the semantic leg compares every room exactly; each leg is one statement, outside a
+    transaction. Counted at most once a minute per process (catalogue writes forget the count)."""
+    global _catalogue_count
+    if settings.ROOMS_SMALL_CATALOGUE_ROWS <= 0:
+        return False
+    now = time.monotonic()
+    counted = _catalogue_count
+    if counted is None or now - counted[0] > _CATALOGUE_COUNT_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM rooms_room")
+            counted = _catalogue_count = (now, cursor.fetchone()[0])
+    return counted[1] <= settings.ROOMS_SMALL_CATALOGUE_ROWS
+
+
+def catalogue_count_forget() -> None:
+    """After rooms were added or removed in bulk: the next search counts again."""
+    global _catalogue_count
+    _catalogue_count = None
+
+
 def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilters, limit: int) -> _Leg:
     """Rooms matching any query word, ranked by how many of the words they match, then `ts_rank_cd`.
 
@@ -293,17 +322,23 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
     operators = ["&", "|"] if len(groups) > 1 else ["|"]
     weighted = {operator: [attempt_query(operator, tier.weights) for tier in _TIERS] for operator in operators}
     rows: list[tuple] = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Every tier has an index to read it by; a sequential scan is never the plan wanted here.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        # One sample tells both attempts which tiers to walk.
-        rooms, sampled, found = _sampled_matches(
-            cursor, [query for queries in weighted.values() for query in queries], where, params
-        )
+    small = catalogue_small()
+    with contextlib.ExitStack() as stack:
+        cursor = stack.enter_context(connection.cursor())
+        if small:  # every tier read whole from its index (or the table): no sample, no planner settings
+            found, sampled, rooms = [], 0, 0.0
+        else:
+            stack.enter_context(transaction.atomic())
+            # Every tier has an index to read it by; a sequential scan is never the plan wanted here.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            # One sample tells both attempts which tiers to walk.
+            rooms, sampled, found = _sampled_matches(
+                cursor, [query for queries in weighted.values() for query in queries], where, params
+            )
         for index, operator in enumerate(operators):
             tsquery = weighted[operator][-1]  # the widest tier's, unweighted: every word anywhere
             tier_found = found[index * len(_TIERS) : (index + 1) * len(_TIERS)]
-            first_walked = _first_walked_tier(tier_found, sampled, rooms, cap)
+            first_walked = len(_TIERS) if small else _first_walked_tier(tier_found, sampled, rooms, cap)
             reads = [_bitmap_read(vector=tier.vector, where=where, cap=cap) for tier in _TIERS[:first_walked]]
             narrowed = f"({tsquery}) & {filter_words}" if filter_words else tsquery
             read_params = [
@@ -321,8 +356,9 @@ def keyword_leg(*, groups: tuple[tuple[str, ...], ...], filters: RoomSearchFilte
             rows += [row for row in cursor.fetchall() if row[0] not in seen][: limit - len(rows)]
             if len(rows) >= limit:
                 break
-        # SET LOCAL lasts to the end of the transaction, and a caller's transaction outlives this savepoint.
-        cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
+        if not small:
+            # SET LOCAL lasts to the end of the transaction, and a caller's transaction outlives this savepoint.
+            cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
     # The score orders as the query did: words matched, then ts_rank_cd squashed into [0, 1). (Written
     # as one SQL expression, the planner would inline `rank` twice and run ts_rank_cd twice a row.)
     for room_id, matched, rank in rows:
@@ -356,6 +392,18 @@ def semantic_leg(
         )
         SELECT id, distance FROM candidates ORDER BY distance, id
     """  # noqa: S608 - the conditions are fixed strings; every value is a parameter
+    if not exact and not explain and ef_search is None and catalogue_small():
+        # Every room compared: exact, and one statement (OFFSET 0 keeps the graph out of the ORDER BY).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, distance FROM (SELECT r.id, r.embedding <=> %s::vector AS distance FROM rooms_room r "  # noqa: S608
+                f"WHERE r.embedding IS NOT NULL AND {where} OFFSET 0) d ORDER BY distance, id LIMIT %s",
+                [vector_text, *params, limit],
+            )
+            for room_id, distance in cursor.fetchall():
+                leg.ids.append(room_id)
+                leg.scores[room_id] = 1.0 - float(distance)
+        return leg
     with transaction.atomic(), connection.cursor() as cursor:
         # A region has a graph of its own (`rooms_room_hnsw_<region>`): the walk stays in the region
         # and the iterative scan fills the limit past the other filters. Without a region, a selective

@@ -14,6 +14,13 @@ from testing.factories import RoomFactory, StoreFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _full_search_path(settings):
+    """These tests check how a big catalogue is searched (samples, tiers, walks, graphs) on small test
+    catalogues: the small-catalogue path (test_search_small.py) stays off here."""
+    settings.ROOMS_SMALL_CATALOGUE_ROWS = 0
+
+
 @pytest.fixture
 def catalogue():
     gangnam = StoreFactory(name="비밀의열쇠 강남점", region="강남")
