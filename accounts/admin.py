@@ -8,6 +8,9 @@ from accounts.models import User
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("선호", {"fields": ("favorite_regions", "favorite_genres", "usual_party_size")}),
+        (
+            "선호",
+            {"fields": ("favorite_regions", "favorite_genres", "usual_party_size", "disliked_genres", "max_fear")},
+        ),
     )
     list_display = ("username", "email", "is_staff", "usual_party_size", "date_joined")

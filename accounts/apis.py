@@ -24,6 +24,10 @@ class UserOutputSerializer(serializers.Serializer):
     favorite_regions = serializers.ListField(child=serializers.CharField())
     favorite_genres = serializers.ListField(child=serializers.CharField())
     usual_party_size = serializers.IntegerField(allow_null=True)
+    disliked_genres = serializers.ListField(child=serializers.CharField(), help_text="싫어하는 장르 (추천에서 빠짐)")
+    max_fear = serializers.IntegerField(
+        allow_null=True, help_text="견딜 수 있는 공포도 0~5 (넘는 테마는 추천에서 빠짐)"
+    )
     is_staff = serializers.BooleanField()
 
 
@@ -44,6 +48,24 @@ class PreferencesSerializer(JsonBodySerializer):
         child=serializers.ChoiceField(choices=GENRE_NAMES), required=False, max_length=len(GENRE_NAMES)
     )
     usual_party_size = serializers.IntegerField(min_value=1, max_value=20, required=False, allow_null=True)
+    disliked_genres = serializers.ListField(
+        child=serializers.ChoiceField(choices=GENRE_NAMES),
+        required=False,
+        max_length=len(GENRE_NAMES),
+        help_text="싫어하는 장르: 나와 내 파티의 추천에서 빠집니다",
+    )
+    max_fear = serializers.IntegerField(
+        min_value=0,
+        max_value=5,
+        required=False,
+        allow_null=True,
+        help_text="견딜 수 있는 공포도 0~5 (쫄보라면 1~2): 더 무서운 테마는 나와 내 파티의 추천에서 빠집니다",
+        error_messages={
+            "min_value": "공포도는 0~5 사이여야 합니다.",
+            "max_value": "공포도는 0~5 사이여야 합니다.",
+            "invalid": "공포도는 숫자로 입력해 주세요.",
+        },
+    )
 
 
 class AuthAPIView(APIView):

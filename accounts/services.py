@@ -33,6 +33,8 @@ def user_register(
     favorite_regions: list[str] | None = None,
     favorite_genres: list[str] | None = None,
     usual_party_size: int | None = None,
+    disliked_genres: list[str] | None = None,
+    max_fear: int | None = None,
 ) -> User:
     conflicts: dict[str, list[str]] = {}
     if user_username_taken(username=username):
@@ -50,6 +52,8 @@ def user_register(
     candidate.favorite_regions = favorite_regions or []
     candidate.favorite_genres = favorite_genres or []
     candidate.usual_party_size = usual_party_size
+    candidate.disliked_genres = disliked_genres or []
+    candidate.max_fear = max_fear
     candidate.set_password(password)
     try:
         with transaction.atomic():
@@ -67,7 +71,7 @@ def user_login(*, username: str, password: str, ip: str, request=None) -> tuple[
 
 
 def user_update_preferences(*, user: User, **fields) -> User:
-    allowed = {"favorite_regions", "favorite_genres", "usual_party_size", "email"}
+    allowed = {"favorite_regions", "favorite_genres", "usual_party_size", "disliked_genres", "max_fear", "email"}
     for name, value in fields.items():
         if name in allowed:
             setattr(user, name, value)

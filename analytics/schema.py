@@ -18,6 +18,10 @@ ORDINARY_TYPES = frozenset(
         # Reviews reach the insights as events (rooms.services.review_upsert records them).
         "review.created",
         "review.updated",
+        # The play log and parties (plays.services; ml.group for the party recommendations).
+        "play.logged",
+        "party.created",
+        "party.recommendations_shown",
     }
 )
 EVENT_TYPES = CRITICAL_TYPES | ORDINARY_TYPES
@@ -78,6 +82,22 @@ _PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "region": ((str, type(None)), False),
         "genres": ((list,), False),
     },
+    "play.logged": {
+        "room_id": ((int,), True),
+        "region": ((str, type(None)), False),
+        "genres": ((list,), False),
+        "escaped": ((bool,), False),
+        "hints_used": ((int,), False),
+        "source": ((str,), False),
+    },
+    "party.created": {"party_id": ((int,), True)},
+    "party.recommendations_shown": {
+        "party_id": ((int,), True),
+        "room_ids": ((list,), False),
+        "member_ids": ((list,), False),
+        "region": ((str, type(None)), False),
+        "genres": ((list,), False),
+    },
     "user.registered": {},
     "user.logged_in": {},
     "error": {"error_type": ((str,), True), "source": ((str, type(None)), False), "detail": ((str, type(None)), False)},
@@ -112,8 +132,10 @@ def payload_check(*, type: str, payload: dict[str, Any]) -> None:
             raise EventRejected("bad_field", f"{type} 이벤트의 {key!r} 값이 너무 큽니다.")
         if key == "genres" and not all(isinstance(item, str) for item in value):
             raise EventRejected("bad_field", f"{type} 이벤트의 genres는 문자열 목록이어야 합니다.")
-        if key == "room_ids" and not all(isinstance(item, int) and not isinstance(item, bool) for item in value):
-            raise EventRejected("bad_field", f"{type} 이벤트의 room_ids는 정수 목록이어야 합니다.")
+        if key in ("room_ids", "member_ids") and not all(
+            isinstance(item, int) and not isinstance(item, bool) for item in value
+        ):
+            raise EventRejected("bad_field", f"{type} 이벤트의 {key}는 정수 목록이어야 합니다.")
     if type == "recommendation.clicked" and payload["feedback"] not in _FEEDBACK:
         raise EventRejected("bad_field", "feedback은 clicked, liked, disliked 중 하나여야 합니다.")
     if type in ("review.created", "review.updated") and not 1 <= payload["rating"] <= 5:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -178,4 +178,86 @@ def insights_compute(*, day_from: date, day_to: date) -> dict:
         },
         "llm_usage": llm_usage,
         "errors_by_type": errors,
+    }
+
+
+# --- plays (the play log's events) ---------------------------------------------------------------
+
+# Recommended rooms: a chat's `recommendation.shown` (to its user) and a party's `party.recommendations_shown` (to
+# every member), as (user, room, first time shown) pairs.
+_SHOWN_PAIRS = """
+    SELECT user_id, room_id, min(at) AS at FROM (
+        SELECT e.user_id, r.value::bigint AS room_id, e.occurred_at AS at
+        FROM analytics_event e
+        CROSS JOIN LATERAL jsonb_array_elements_text(
+            CASE WHEN jsonb_typeof(e.payload->'room_ids') = 'array' THEN e.payload->'room_ids' ELSE '[]' END) r
+        WHERE e.type = 'recommendation.shown' AND e.user_id IS NOT NULL
+          AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+        UNION ALL
+        SELECT m.value::bigint, r.value::bigint, e.occurred_at
+        FROM analytics_event e
+        CROSS JOIN LATERAL jsonb_array_elements_text(
+            CASE WHEN jsonb_typeof(e.payload->'room_ids') = 'array' THEN e.payload->'room_ids' ELSE '[]' END) r
+        CROSS JOIN LATERAL jsonb_array_elements_text(
+            CASE WHEN jsonb_typeof(e.payload->'member_ids') = 'array' THEN e.payload->'member_ids' ELSE '[]' END) m
+        WHERE e.type = 'party.recommendations_shown'
+          AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+    ) shown GROUP BY user_id, room_id
+"""
+
+
+def plays_insights(*, day_from: date, day_to: date, months: int = 12) -> dict:
+    """Plays logged per month (the `months` up to day_to's), and of the rooms recommended in day_from..day_to,
+    the share their user logged as played afterwards: the strongest success signal there is.
+
+    A recommendation is a (user, room) pair, counted once however often it was shown; it succeeded when a
+    `play.logged` of that user and room came after it was first shown (at any time up to now). Unlike the other
+    insights this reads the events of the range (the (type, occurred_at) index): pairing a play with an earlier
+    recommendation of the same room needs both. The staff page shows it; the insights API stays on the rollups.
+    """
+    from django.utils import timezone
+
+    first_month = day_to.replace(day=1)
+    for _ in range(months - 1):
+        first_month = (first_month - timedelta(days=1)).replace(day=1)
+    per_month = dict(
+        _rows(
+            """
+            SELECT date_trunc('month', day)::date, sum(count) FROM analytics_eventrollup
+            WHERE metric = 'events' AND key = 'play.logged' AND day BETWEEN %(first)s AND %(day_to)s
+            GROUP BY 1
+            """,
+            {"first": first_month, "day_to": day_to},
+        )
+    )
+    month_list, month = [], first_month
+    while month <= day_to:
+        month_list.append({"month": month.strftime("%Y-%m"), "plays": int(per_month.get(month, 0))})
+        month = (month + timedelta(days=32)).replace(day=1)
+
+    tz = timezone.get_default_timezone()  # local dates, as every insight is asked
+    start = datetime.combine(day_from, time.min, tzinfo=tz)
+    end = datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=tz)
+    shown, played = _rows(
+        f"""
+        WITH shown AS ({_SHOWN_PAIRS}),
+        played AS (
+            SELECT user_id, (payload->>'room_id')::bigint AS room_id, min(occurred_at) AS at
+            FROM analytics_event
+            WHERE type = 'play.logged' AND user_id IS NOT NULL AND occurred_at >= %(start)s
+              AND jsonb_typeof(payload->'room_id') = 'number'
+            GROUP BY 1, 2
+        )
+        SELECT count(*), count(*) FILTER (WHERE p.at > s.at)
+        FROM shown s LEFT JOIN played p ON p.user_id = s.user_id AND p.room_id = s.room_id
+        """,  # noqa: S608 - a constant of this module; values are parameters
+        {"start": start, "end": end},
+    )[0]
+    return {
+        "plays_per_month": month_list,
+        "recommended_then_played": {
+            "rate": _rate(int(played), int(shown)),
+            "played": int(played),
+            "recommended": int(shown),
+        },
     }

@@ -80,6 +80,14 @@ class ChatApi(APIView):
             help_text="이어 갈 대화 (없으면 새 대화)",
             error_messages={"invalid": "session_id는 정수여야 합니다.", "min_value": "session_id가 올바르지 않습니다."},
         )
+        party_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="이 파티 기준으로 추천 (파티원 모두 안 해 본, 인원이 맞는 테마). 대화 상태에 남아 "
+            "다음 턴에도 이어집니다.",
+            error_messages={"invalid": "party_id는 정수여야 합니다.", "min_value": "party_id가 올바르지 않습니다."},
+        )
 
     class OutputSerializer(serializers.Serializer):
         session_id = serializers.IntegerField(source="session.id")
@@ -94,7 +102,10 @@ class ChatApi(APIView):
         request=InputSerializer,
         responses={
             200: OutputSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="session_id의 대화가 없거나 다른 사용자의 것입니다."),
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="session_id의 대화가 없거나 다른 사용자의 것이거나, party_id의 파티원이 아닙니다.",
+            ),
             429: OpenApiResponse(
                 ErrorSerializer, description="요청이 너무 많거나 오늘의 토큰 한도를 다 썼습니다 (Retry-After)."
             ),
@@ -108,6 +119,7 @@ class ChatApi(APIView):
                 user=request.user,
                 session_id=serializer.validated_data.get("session_id"),
                 text=serializer.validated_data["message"],
+                party_id=serializer.validated_data.get("party_id"),
             )
         except ChatError as exc:
             return _error_response(exc)

@@ -1,4 +1,4 @@
-"""`/ws/chat/`: one JSON message in ({"message", "session_id"?}), frames out.
+"""`/ws/chat/`: one JSON message in ({"message", "session_id"?, "party_id"?}), frames out.
 
 Frames: {"type": "token", "text"} as the reply is produced, {"type": "recommendations", "rooms": [...]},
 {"type": "done", "message_id", "session_id", "suggestions": [{"label", "message"}]} (chips: what to say next, each a
@@ -145,12 +145,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if session_id is not None and (isinstance(session_id, bool) or not isinstance(session_id, int)):
             await self._error("session_id는 정수여야 합니다.")
             return
+        party_id = content.get("party_id")
+        if party_id is not None and (isinstance(party_id, bool) or not isinstance(party_id, int)):
+            await self._error("party_id는 정수여야 합니다.")
+            return
         allowed, wait = await in_worker_thread(chat_rate_allow)(user_id=self.user.id)
         if not allowed:
             await self._error(TOO_MANY.format(wait=wait))
             return
         user_id_var.set(self.user.id)
-        stream = conversation_stream(user=self.user, session_id=session_id, text=content.get("message"))
+        stream = conversation_stream(
+            user=self.user, session_id=session_id, text=content.get("message"), party_id=party_id
+        )
         reply: list[str] = []
         try:
             async for frame in stream:

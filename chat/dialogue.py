@@ -1,7 +1,8 @@
 """Dialogue state: what the user has asked for so far, what was shown, and the search filters it means.
 
 The state is a plain dict stored on `ChatSession.state`:
-- conditions (`CONDITION_KEYS`): region, genres, exclude_genres, players, difficulty, fear, activity, max_price.
+- conditions (`CONDITION_KEYS`): region, genres, exclude_genres, players, difficulty, fear, activity, max_price,
+  party (the party planned for, chat.party_mode).
   `difficulty` and `fear` hold a word ("easy", "low", …) or, after a relative change, a [low, high] range;
 - `any_region`: the user said any region will do (so the assistant stops asking);
 - `shown`: the rooms of the last list (id and the facts relative changes are measured from); `focus`: the room
@@ -76,6 +77,9 @@ SLOTS: tuple[Slot, ...] = (
     Slot("fear", None, "drop_fear", _fear_filters),
     Slot("activity", None, "drop_activity", _activity_filters),
     Slot("max_price", None, "drop_price", lambda value: {"max_price": value}),
+    # In party mode {"id", "name", "size"} (None for one person). Set by `chat.party_mode`, not by the NLU, and its
+    # filters (the members' plays, size, dislikes and fear limits) need the database: `PartyLimits.apply` adds them.
+    Slot("party", None, None, lambda value: {}),
 )
 CONDITION_KEYS: tuple[str, ...] = tuple(slot.name for slot in SLOTS)
 _BOOKKEEPING: dict[str, object] = {
@@ -87,6 +91,7 @@ _BOOKKEEPING: dict[str, object] = {
     "lang": "ko",
     "suggestions": [],
     "last_tip": None,
+    "played_noted": [],  # played rooms the replies have already said they left out (chat.party_mode)
 }
 
 

@@ -2,7 +2,8 @@
 
 `plan_turn(turn=…, analysis=…)` reads (the catalogue, the user's preferences and plays) and decides: answer a room
 question (by name, by reference, or the room talked about), ask which room was meant, ask where, list rooms, or say
-what blocks a search and what would not. It writes nothing; `chat.services` records the turn and its side effects.
+what blocks a search and what would not. In party mode (`chat.party_mode`) the party's limits join the filters and
+the group score orders the rooms. It writes nothing; `chat.services` records the turn and its side effects.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from chat.dialogue import (
 from chat.models import ChatSession
 from chat.nlu.local import inquiry_topics, text_language, wants_reset
 from chat.nlu.schema import MessageAnalysis
+from chat.party_mode import PartyTurn, party_line, party_turn_resolve, played_note, rooms_group_order
 from chat.ranking import RankedRooms, rooms_rank
 from chat.replies import (
     Relaxation,
@@ -72,6 +74,7 @@ class Turn:
     session: ChatSession | None
     state: dict
     started: float
+    party_id: int | None = None  # plan for this party from now on (`party_id` of the API or the socket)
 
     @property
     def user_id(self) -> int:
@@ -93,6 +96,7 @@ class Plan:
     suggestions: list[Suggestion] = field(default_factory=list)
     # room id -> why it suits this signed-in user, from the recommender's strongest signals (Korean)
     personal: dict[int, str] = field(default_factory=dict)
+    note: str = ""  # our own words said before the reply: the party's limits, played rooms left out
 
     @property
     def lang(self) -> str:
@@ -100,13 +104,29 @@ class Plan:
 
 
 def plan_turn(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
+    """Raises `chat.party_mode.PartyNotFound` when `turn.party_id` is no party of the user's."""
+    party = party_turn_resolve(user=turn.user, text=turn.text, requested_party_id=turn.party_id, state=turn.state)
+    if party.question:  # "친구들이랑" with several parties: which one?
+        chips = [Suggestion(label=name, message=f"{name} 파티로 추천해줘") for name in party.party_names.values()]
+        return Plan(kind="ask_party", state=turn.state, template=party.question, suggestions=chips[:5])
     chosen = _pending_choice(turn=turn, analysis=analysis)
     if chosen is not None:
         # The message answered "which one?": it is a question about that room, whatever it reads like alone.
         analysis.intent = "room_inquiry"
         analysis.entities.room_name = chosen.rooms[0].name
         return chosen
+    # Switching to a party ("파티로 추천해줘") asks for rooms even when the words alone read as small talk, and
+    # party words the NLU took for a room's name ("주말팟으로 홍대 추리 테마") are no question about a room.
+    if (party.switched and analysis.intent == "general_chat") or (
+        analysis.intent == "room_inquiry" and party.took_for_a_room_name(analysis.entities.room_name)
+    ):
+        analysis.intent = "room_recommendation"
+        analysis.entities.room_name = None
     update = state_update(state=turn.state, analysis=analysis, text=turn.text)
+    update.state["party"] = party.party
+    if party.switched or party.left:
+        update.changed.append("party")
+        update.state["seen"] = []
     if analysis.intent == "general_chat":
         # Conditions said in passing still count ("초보인데 팁 있어?" → easy next time).
         template = general_reply(
@@ -118,7 +138,7 @@ def plan_turn(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
         return Plan(kind="general", state=update.state, template=template, llm_task="general_chat: 친절하게 답하기")
     if analysis.intent == "room_inquiry":
         return _plan_inquiry(turn=turn, analysis=analysis, update=update)
-    plan = _plan_recommendation(turn=turn, analysis=analysis, update=update)
+    plan = _plan_recommendation(turn=turn, analysis=analysis, update=update, party=party)
     plan.template = with_greeting(plan.template, text=turn.text, lang=plan.lang)
     return plan
 
@@ -259,7 +279,7 @@ def _example_room_name() -> str | None:
 
 
 # --- recommendations ----------------------------------------------------------------------------------------------
-def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: StateUpdate) -> Plan:
+def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: StateUpdate, party: PartyTurn) -> Plan:
     state = update.state
     lang = state["lang"]
     notes: list[str] = []
@@ -302,22 +322,37 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         # The same request again ("노힌트로 깰만한 빡센거" after the hard rooms were shown): others, if there are any.
         state = {**state, "seen": list(dict.fromkeys([*state["seen"], *previous_ids]))}
         notes.append("more")
-    ranked = _search(turn=turn, state=state, played=played)
+    ranked = _search(turn=turn, state=state, played=played, party=party)
     if asked_again and not ranked.rooms:
         state = {**state, "seen": []}
         notes.remove("more")
-        ranked = _search(turn=turn, state=state, played=played)
+        ranked = _search(turn=turn, state=state, played=played, party=party)
     relative = {"easier", "harder", "less_scary", "scarier"} & set(entities.adjust)
     if ranked.rooms and [room.id for room in ranked.rooms] == previous_ids and relative:
         # A change that would show the very same rooms ("좀 더 쉬운 거" at the bottom): show others instead.
-        ranked = _search(turn=turn, state=state, played=(*played, *previous_ids))
+        ranked = _search(turn=turn, state=state, played=(*played, *previous_ids), party=party)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
     if not ranked.rooms:
         moved = "region" in update.changed and bool(turn.state.get("region"))
-        return _plan_dead_end(
-            state=state, played=played, seen_all="more" in entities.adjust, changed=update.changed, moved=moved
+        plan = _plan_dead_end(
+            state=state,
+            played=played,
+            party=party,
+            seen_all="more" in entities.adjust,
+            changed=update.changed,
+            moved=moved,
         )
-    state = state_shown(state, ranked.rooms)
+        plan.note = party_line(party)
+        return plan
+    said, noted = played_note(
+        user_id=turn.user_id,
+        query=" ".join([turn.text, *state["genres"]]),
+        filters=state_filters(state),
+        party=party,
+        limit=settings.CHAT_RECOMMENDATION_LIMIT,
+        noted=list(state["played_noted"]),
+    )
+    state = {**state_shown(state, ranked.rooms), "played_noted": noted}
     personal = _personal_reasons(turn.user_id, ranked.rooms)
     template, tip = recommendation_reply(
         state=state,
@@ -339,6 +374,7 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         found=ranked.found,
         llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기",
         personal=personal,
+        note=" ".join(part for part in (party_line(party), said) if part),
     )
 
 
@@ -354,14 +390,24 @@ def _personal_reasons(user_id: int | None, rooms: list[Room]) -> dict[int, str]:
         return {}
 
 
-def _search(*, turn: Turn, state: dict, played: tuple[int, ...]) -> RankedRooms:
-    return rooms_rank(
-        user_id=turn.user_id,
-        filters=state_filters(state, exclude_room_ids=played),
-        state=state,
-        text=turn.text,
-        limit=settings.CHAT_RECOMMENDATION_LIMIT,
+def _search(*, turn: Turn, state: dict, played: tuple[int, ...], party: PartyTurn) -> RankedRooms:
+    limit = settings.CHAT_RECOMMENDATION_LIMIT
+    filters = _filters(state, played=played, party=party)
+    if party.party is None:
+        return rooms_rank(user_id=turn.user_id, filters=filters, state=state, text=turn.text, limit=limit)
+    # A party: the best-fitting pool (no one member's taste), ordered by the members' group score.
+    pool = rooms_rank(
+        user_id=None, filters=filters, state=state, text=turn.text, limit=max(limit, settings.CHAT_RERANK_CANDIDATES)
     )
+    rooms = rooms_group_order(party=party, rooms=pool.rooms)[:limit]
+    return RankedRooms(rooms=rooms, found=pool.found, well_rated=pool.well_rated & {room.id for room in rooms})
+
+
+def _filters(state: dict, *, played: tuple[int, ...], party: PartyTurn):
+    """The state's filters without the rooms played; in party mode with the party's limits (every member's plays,
+    the party's size, their disliked genres and the lowest fear limit)."""
+    filters = state_filters(state, exclude_room_ids=played)
+    return party.limits.apply(filters) if party.limits is not None else filters
 
 
 def _region_choices(state: dict, avoid: str | None) -> list[str]:
@@ -378,14 +424,14 @@ def _favourite_region(user) -> str | None:
 
 
 def _plan_dead_end(
-    *, state: dict, played: tuple[int, ...], seen_all: bool, changed: list[str], moved: bool = False
+    *, state: dict, played: tuple[int, ...], party: PartyTurn, seen_all: bool, changed: list[str], moved: bool = False
 ) -> Plan:
     """Nothing fits: find which condition blocks it by leaving each out in turn, and offer the nearest."""
     relaxations: list[Relaxation] = []
     for slot in ("players", "genres", "difficulty", "fear", "activity", "max_price"):
         if state.get(slot):
             relaxed = {**state, slot: [] if slot == "genres" else None}
-            count = room_count(filters=state_filters(relaxed, exclude_room_ids=played))
+            count = room_count(filters=_filters(relaxed, played=played, party=party))
             if count:
                 relaxations.append(Relaxation(slot=slot, count=count))
     if "공포" in state.get("exclude_genres", []):
@@ -394,12 +440,12 @@ def _plan_dead_end(
             "exclude_genres": [genre for genre in state["exclude_genres"] if genre != "공포"],
             "fear": None if state.get("fear") == "low" else state.get("fear"),
         }
-        count = room_count(filters=state_filters(relaxed, exclude_room_ids=played))
+        count = room_count(filters=_filters(relaxed, played=played, party=party))
         if count:
             relaxations.append(Relaxation(slot="exclude_genres", count=count))
     if state.get("region"):
         # The nearest regions where the other conditions find rooms.
-        counts = dict(room_count_by_region(filters=state_filters(state, exclude_room_ids=played)))
+        counts = dict(room_count_by_region(filters=_filters(state, played=played, party=party)))
         for region in [region for region in regions_nearest(state["region"]) if counts.get(region)][:2]:
             relaxations.append(Relaxation(slot="region", count=counts[region], region=region))
     # A condition this turn just set blocks first ("좀 더 쉬운 거" went below every room), then the one whose removal

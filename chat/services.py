@@ -39,6 +39,7 @@ from chat.models import ChatMessage, ChatSession, RecommendationFeedback
 from chat.nlu.analyze import amessage_analyze_detailed, nlu_tokens_bound
 from chat.nlu.local import local_analyze
 from chat.nlu.schema import MessageAnalysis
+from chat.party_mode import PartyNotFound
 from chat.planning import Plan, Turn, plan_turn
 from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts
 from chat.selectors import catalogue_room_names, message_get_for_user, session_get
@@ -62,6 +63,10 @@ class ChatInputInvalid(ChatError):
 
 
 class ChatSessionNotFound(ChatError):
+    status = 404
+
+
+class ChatPartyNotFound(ChatError):
     status = 404
 
 
@@ -109,9 +114,11 @@ def message_text_clean(text: Any) -> str:
     return cleaned
 
 
-def _begin(*, user, session_id: int | None, text: str, llm: bool = False) -> Turn:
+def _begin(*, user, session_id: int | None, text: str, llm: bool = False, party_id: int | None = None) -> Turn:
     """Validate the message and the session; with an LLM provider, today's budget must cover the NLU call."""
     text = message_text_clean(text)
+    if party_id is not None and (isinstance(party_id, bool) or not isinstance(party_id, int)):
+        raise ChatInputInvalid("party_id는 정수여야 합니다.")
     session = None
     if session_id is not None:
         if isinstance(session_id, bool) or not isinstance(session_id, int):
@@ -124,14 +131,23 @@ def _begin(*, user, session_id: int | None, text: str, llm: bool = False) -> Tur
     except TokenBudgetExceeded as exc:
         raise ChatBudgetExceeded(BUDGET_EXCEEDED) from exc
     state = state_normalised(session.state if session else None)
-    return Turn(user=user, text=text, session=session, state=state, started=time.perf_counter())
+    return Turn(user=user, text=text, session=session, state=state, started=time.perf_counter(), party_id=party_id)
 
 
-def _begin_local(*, user, session_id: int | None, text: str) -> tuple[Turn, MessageAnalysis, Plan]:
+def _plan(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
+    try:
+        return plan_turn(turn=turn, analysis=analysis)
+    except PartyNotFound as exc:
+        raise ChatPartyNotFound(str(exc)) from exc
+
+
+def _begin_local(
+    *, user, session_id: int | None, text: str, party_id: int | None = None
+) -> tuple[Turn, MessageAnalysis, Plan]:
     """The offline provider needs no await between steps: one trip to a worker thread does all of them."""
-    turn = _begin(user=user, session_id=session_id, text=text)
+    turn = _begin(user=user, session_id=session_id, text=text, party_id=party_id)
     analysis = local_analyze(turn.text)
-    return turn, analysis, plan_turn(turn=turn, analysis=analysis)
+    return turn, analysis, _plan(turn=turn, analysis=analysis)
 
 
 async def _llm_sentences(
@@ -329,28 +345,37 @@ def _metrics_observe(*, intent: str, plan: Plan, usage: LLMUsage) -> None:
 
 
 @metrics.monitored("chat.reply")  # latency of one whole turn, errors by type, one JSONL line each
-async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread: Callable) -> AsyncIterator[dict]:
+async def _run(
+    *, user, session_id: int | None, text: str, run: _Run, to_thread: Callable, party_id: int | None = None
+) -> AsyncIterator[dict]:
     choice = provider_choice()
     usage = LLMUsage(provider=choice.provider, model=choice.model)
     sentences: AsyncIterator[str] | None = None
     if choice.is_local:
         started = time.perf_counter()
-        turn, analysis, plan = await to_thread(_begin_local)(user=user, session_id=session_id, text=text)
+        turn, analysis, plan = await to_thread(_begin_local)(
+            user=user, session_id=session_id, text=text, party_id=party_id
+        )
         reply = plan.template
         # The offline provider's work (understanding and the grounded template) is its "call": it counts in the
         # LLM families like any provider, at no cost.
         usage.calls, usage.latency_s = 1, time.perf_counter() - started
     else:
-        turn = await to_thread(_begin)(user=user, session_id=session_id, text=text, llm=True)
+        turn = await to_thread(_begin)(user=user, session_id=session_id, text=text, llm=True, party_id=party_id)
         outcome = await amessage_analyze_detailed(text=turn.text, choice=choice, user_id=turn.user_id)
         analysis = outcome.analysis
         usage.merge(outcome.usage)
-        plan = await to_thread(plan_turn)(turn=turn, analysis=analysis)
+        plan = await to_thread(_plan)(turn=turn, analysis=analysis)
         # A provider that just failed the NLU call would most likely fail again: answer from the template.
         if plan.llm_task and not usage.fallback:
             sentences = _llm_sentences(turn=turn, plan=plan, choice=choice, usage=usage, to_thread=to_thread)
         else:
             reply = plan.template
+    if plan.note:  # our own words (the party, played rooms left out): said first, never checked as the LLM's
+        if sentences is None:
+            reply = f"{plan.note}\n{reply}"
+        else:
+            sentences = _said_first(f"{plan.note}\n", sentences)
     if turn.session is not None:
         chat_session_id_var.set(turn.session.id)
 
@@ -379,6 +404,12 @@ async def _run(*, user, session_id: int | None, text: str, run: _Run, to_thread:
         "session_id": result.session.id,
         "suggestions": result.suggestions,
     }
+
+
+async def _said_first(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for sentence in rest:
+        yield sentence
 
 
 async def _streamed_then_stored(*, sentences: AsyncIterator[str], record: Callable) -> AsyncIterator:
@@ -443,10 +474,12 @@ def _chat_executor() -> ThreadPoolExecutor:
 class ConversationStream:
     """The frames of one message; `result` (session, stored message) is set before the first frame."""
 
-    def __init__(self, *, user, session_id: int | None, text: str):
+    def __init__(self, *, user, session_id: int | None, text: str, party_id: int | None = None):
         self._run = _Run()
 
-        self._frames = _run(user=user, session_id=session_id, text=text, run=self._run, to_thread=in_worker_thread)
+        self._frames = _run(
+            user=user, session_id=session_id, text=text, run=self._run, to_thread=in_worker_thread, party_id=party_id
+        )
 
     @property
     def result(self) -> ConversationResult | None:
@@ -456,22 +489,24 @@ class ConversationStream:
         return self._frames
 
 
-def conversation_stream(*, user, session_id: int | None, text: str) -> ConversationStream:
+def conversation_stream(*, user, session_id: int | None, text: str, party_id: int | None = None) -> ConversationStream:
     """The frames of one message, for the WebSocket consumer: `async for frame in conversation_stream(...)`.
 
     Raises `ChatError` (before any frame) on bad input, an unknown session or a spent token budget.
     """
-    return ConversationStream(user=user, session_id=session_id, text=text)
+    return ConversationStream(user=user, session_id=session_id, text=text, party_id=party_id)
 
 
-def conversation_reply(*, user, session_id: int | None, text: str) -> ConversationResult:
+def conversation_reply(*, user, session_id: int | None, text: str, party_id: int | None = None) -> ConversationResult:
     """One message end to end (the REST path). Raises `ChatError` subclasses on bad input."""
     run = _Run()
 
     async def collect() -> None:
         # Thread-sensitive: the sync steps run back in the caller's thread, on the request's database connection
         # (plain sync_to_async: Channels' variant would close that connection between steps).
-        async for _ in _run(user=user, session_id=session_id, text=text, run=run, to_thread=sync_to_async):
+        async for _ in _run(
+            user=user, session_id=session_id, text=text, run=run, to_thread=sync_to_async, party_id=party_id
+        ):
             pass
 
     # The turn's chat session is in the log and event context while the turn runs, not in the caller's after it.

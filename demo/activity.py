@@ -31,6 +31,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from demo.catalog import room_quality
+from plays.models import Party, PartyMember, Play
 from rooms.models import Review, Room
 from rooms.services import reviews_bulk_create
 from rooms.vocabulary import GENRE_NAMES
@@ -86,6 +87,8 @@ class Plan:
     reviews: list[dict] = field(default_factory=list)
     sessions: list[dict] = field(default_factory=list)
     searches: list[dict] = field(default_factory=list)
+    plays: list[dict] = field(default_factory=list)  # every room played: reviewed or not, alone or as a party
+    parties: list[dict] = field(default_factory=list)
 
 
 def _month_start(day: date, offset: int) -> date:
@@ -149,8 +152,9 @@ def _softmax_choice(rng: random.Random, items: list, scores: list[float], temper
     return rng.choices(items, weights=weights, k=1)[0]
 
 
-def _moment(rng: random.Random, month: date, tz) -> datetime:
-    days = (_month_start(month, 1) - month).days
+def _moment(rng: random.Random, month: date, tz, days: int | None = None) -> datetime:
+    """A moment in the month, on one of its first `days` days (all of them by default)."""
+    days = days or (_month_start(month, 1) - month).days
     return datetime(month.year, month.month, 1, tzinfo=tz) + timedelta(
         days=rng.randrange(days), hours=rng.randint(10, 22), minutes=rng.randrange(60), seconds=rng.randrange(60)
     )
@@ -237,6 +241,10 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
     tz = timezone.get_current_timezone()
     end = _month_start(today, 0)
     first = _month_start(end, -months)
+    # After the `months` complete months, the current one up to yesterday: the history reaches the day it is
+    # loaded, so the insights' recent days are not empty on a fresh start.
+    days_this_month = today.day - 1
+    horizon = datetime.combine(today, datetime.min.time(), tzinfo=tz)  # nothing happens from today on
     regions = sorted({r.region for r in rooms})
     by_region: dict[str, list[RoomInfo]] = defaultdict(list)
     for room in rooms:
@@ -254,6 +262,9 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
                 "favorite_genres": top_genres[: rng.choice((1, 2))] if declared else [],
                 "favorite_regions": taste.regions[:1] if declared else [],
                 "usual_party_size": taste.party if declared else None,
+                # Stated limits follow the hidden taste: horror avoided entirely, a low fear tolerance.
+                "disliked_genres": ["공포"] if declared and taste.genres["공포"] == 0.0 else [],
+                "max_fear": taste.fear if declared and taste.fear <= 1 else None,
                 # Most users were there before the history starts; the rest join steadily.
                 "joined": first if rng.random() < 0.75 else first + timedelta(days=rng.randrange(months * 30)),
             }
@@ -275,12 +286,29 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
 
     room_position = {room.id: i for i, room in enumerate(rooms)}
 
-    def add_review(u: int, room: RoomInfo, moment: datetime) -> None:
+    def add_play(u: int, room: RoomInfo, moment: datetime, *, players: int | None = None) -> dict:
+        """A room played: every review is one, and many plays go unreviewed (the play log still has them)."""
         played.add((u, room.id))
+        escaped = rng.random() < 0.35 + 0.1 * (5 - room.difficulty)
+        party = players or min(max(tastes[u].party, room.min_players), room.max_players)
+        spec = {
+            "user": u,
+            "room": room.id,
+            "played_on": moment.date(),
+            "at": moment,
+            "escaped": escaped,
+            "hints_used": rng.randint(0, 4),
+            "minutes_left": rng.randint(0, 20) if escaped else None,
+            "players": party,
+        }
+        plan.plays.append(spec)
+        return spec
+
+    def add_review(u: int, room: RoomInfo, moment: datetime) -> None:
+        play = add_play(u, room, moment)
         fit = room_scores[u][room_position[room.id]]
         rating = max(1, min(5, round(2.7 + 0.35 * fit + 0.35 * room.quality + rng.gauss(0, 0.6))))
-        escaped = rng.random() < 0.35 + 0.1 * (5 - room.difficulty)
-        hints = rng.randint(0, 4)
+        escaped, hints = play["escaped"], play["hints_used"]
         plan.reviews.append(
             {
                 "user": u,
@@ -290,14 +318,18 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
                 "escaped": escaped,
                 "hints_used": hints,
                 "played_on": moment.date(),
-                "created_at": moment + timedelta(hours=rng.randint(2, 72)),
+                "created_at": min(moment + timedelta(hours=rng.randint(2, 72)), horizon - timedelta(minutes=1)),
             }
         )
 
-    for m in range(months):
+    for m in range(months + (1 if days_this_month else 0)):
         month = _month_start(first, m)
         progress = m / max(1, months - 1)
         volume = volume_multiplier(month.month, progress)
+        days = None
+        if m == months:  # the current month so far: its days, and as much activity as they hold
+            days = days_this_month
+            volume *= days / (_month_start(month, 1) - month).days
         for u, taste in enumerate(tastes):
             if plan.users[u]["joined"] > _month_start(month, 1):
                 continue
@@ -325,7 +357,7 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
                 plan.searches.append(
                     {
                         "user": u,
-                        "at": _moment(rng, month, tz),
+                        "at": _moment(rng, month, tz, days),
                         "region": region,
                         "genres": [genre] if rng.random() < 0.8 else [],
                         "players": taste.party,
@@ -335,15 +367,97 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
             for _ in range(_poisson(rng, 0.35 * rate)):
                 room = choose_room(u, month, progress)
                 if room is not None:
-                    add_review(u, room, _moment(rng, month, tz))
+                    add_review(u, room, _moment(rng, month, tz, days))
+            # Plays nobody reviewed: the play log has them, the reviews do not.
+            for _ in range(_poisson(rng, 0.2 * rate)):
+                room = choose_room(u, month, progress)
+                if room is not None:
+                    add_play(u, room, _moment(rng, month, tz, days))
             for _ in range(_poisson(rng, 0.3 * rate)):
-                session = _session_plan(rng, u, taste, month, progress, rooms, by_region, room_scores, tz)
+                session = _session_plan(rng, u, taste, month, progress, rooms, by_region, room_scores, tz, days)
                 plan.sessions.append(session)
-                if session["ends_well"] and session["play"] is not None and rng.random() < 0.5:
+                if session["ends_well"] and session["play"] is not None and rng.random() < 0.7:
                     room = next(r for r in rooms if r.id == session["play"])
-                    if (u, room.id) not in played:
-                        add_review(u, room, session["started"] + timedelta(days=rng.randint(1, 20)))
+                    moment = session["started"] + timedelta(days=rng.randint(1, 20))
+                    if (u, room.id) not in played and moment < horizon:
+                        # The recommended room, played: half the players review it, the rest only log it.
+                        if rng.random() < 0.7:
+                            add_review(u, room, moment)
+                        else:
+                            add_play(u, room, moment)
+    plan.parties = _parties_plan(
+        rng=rng, tastes=tastes, users=plan.users, rooms=rooms, room_scores=room_scores, played=played, today=today
+    )
+    for party in plan.parties:  # the rooms each party played together: a play for every member, same day
+        for room_id, day in party["played"]:
+            room = rooms[room_position[room_id]]
+            moment = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=rng.randint(11, 21))
+            for u in party["members"]:
+                add_play(u, room, moment, players=len(party["members"]))
     return plan
+
+
+# The demo parties `make run` prints, so a new user can join one and try party mode at once:
+# (name, invite code, who is in it).
+DEMO_PARTIES = (
+    ("강남 원정대", "GANGNAM4", "region:강남"),
+    ("대학로 추리 클럽", "DAEHAK27", "genre:추리"),
+    ("주말 감성 모임", "WEEKEND8", "scaredy"),
+)
+DEMO_PARTY_SIZE = 3
+DEMO_PARTY_ROOMS = 4  # rooms each party played together in the last months
+
+
+def _parties_plan(*, rng, tastes, users, rooms, room_scores, played, today) -> list[dict]:
+    """The demo parties: friends of like taste (a home region, a genre they love, one 쫄보 among them), and the
+    rooms each played together (none any member had played; the party's size fits; every stated limit holds)."""
+    parties: list[dict] = []
+    taken: set[int] = set()
+    for name, code, rule in DEMO_PARTIES:
+        kind, _, value = rule.partition(":")
+        free = [u for u in range(len(tastes)) if u not in taken]
+        if kind == "region":
+            ranked = [u for u in free if value in tastes[u].regions] + [
+                u for u in free if value not in tastes[u].regions
+            ]
+        elif kind == "genre":
+            ranked = sorted(free, key=lambda u: (-tastes[u].genres.get(value, 0.0), u))
+        else:  # a declared 쫄보 first, then whoever likes 감성 most
+            scaredy = [u for u in free if users[u]["max_fear"] is not None]
+            ranked = scaredy[:1] + sorted(
+                (u for u in free if u not in scaredy[:1]), key=lambda u: (-tastes[u].genres.get("감성", 0.0), u)
+            )
+        members = ranked[:DEMO_PARTY_SIZE]
+        if len(members) < 2:
+            break
+        taken.update(members)
+        disliked = {genre for u in members for genre in users[u]["disliked_genres"]}
+        fears = [users[u]["max_fear"] for u in members if users[u]["max_fear"] is not None]
+        fear_cap = min(fears) if fears else 5
+        fits = [
+            i
+            for i, room in enumerate(rooms)
+            if room.min_players <= len(members) <= room.max_players
+            and room.fear <= fear_cap
+            and not disliked & set(room.genres)
+            and not any((u, room.id) in played for u in members)
+        ]
+        days = sorted(rng.sample(range(7, 180), k=min(DEMO_PARTY_ROOMS, len(fits))), reverse=True)
+        together = []
+        for day in days:
+            if not fits:
+                break
+            # The group's pick: how much the least happy member would enjoy it, plus the average.
+            scores = [
+                0.5 * min(room_scores[u][i] for u in members)
+                + 0.5 * sum(room_scores[u][i] for u in members) / len(members)
+                for i in fits
+            ]
+            chosen = _softmax_choice(rng, fits, scores)
+            fits.remove(chosen)
+            together.append((rooms[chosen].id, today - timedelta(days=day)))
+        parties.append({"name": name, "code": code, "members": members, "played": together})
+    return parties
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -354,8 +468,8 @@ def _poisson(rng: random.Random, lam: float) -> int:
     return k
 
 
-def _session_plan(rng, u, taste, month, progress, rooms, by_region, room_scores, tz) -> dict:
-    started = _moment(rng, month, tz)
+def _session_plan(rng, u, taste, month, progress, rooms, by_region, room_scores, tz, days=None) -> dict:
+    started = _moment(rng, month, tz, days)
     moment = started
     messages: list[dict] = []
     satisfaction = 0.0
@@ -526,6 +640,8 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
                 favorite_genres=spec["favorite_genres"],
                 favorite_regions=spec["favorite_regions"],
                 usual_party_size=spec["usual_party_size"],
+                disliked_genres=spec["disliked_genres"],
+                max_fear=spec["max_fear"],
                 date_joined=datetime.combine(spec["joined"], datetime.min.time(), tzinfo=tz),
             )
             for spec in plan.users
@@ -551,6 +667,8 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
     for review, spec in zip(reviews, plan.reviews, strict=True):
         review.created_at = review.updated_at = spec["created_at"]
     Review.objects.bulk_update(reviews, ["created_at", "updated_at"], batch_size=2000)
+    plays = _plays_write(plan=plan, user_ids=user_ids)
+    parties = _parties_write(plan=plan, user_ids=user_ids)
 
     sessions = ChatSession.objects.bulk_create(
         [ChatSession(user_id=user_ids[s["user"]], title=s["messages"][0]["text"][:100]) for s in plan.sessions],
@@ -715,6 +833,42 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
                 payload={"room_id": spec["room"], "rating": spec["rating"], "region": region, "genres": genres},
             )
         )
+    # Plays and parties reach the insights as events too, as on the site (plays.services).
+    play_facts = dict(
+        (room_id, (region, list(genres)))
+        for room_id, region, genres in Room.objects.filter(id__in={p["room"] for p in plan.plays}).values_list(
+            "id", "region", "genres"
+        )
+    )
+    for spec in plan.plays:
+        region, genres = play_facts[spec["room"]]
+        documents["play.logged"].append(
+            _event(
+                "play.logged",
+                rng=rng,
+                user_id=user_ids[spec["user"]],
+                at=spec["at"],
+                payload={
+                    "room_id": spec["room"],
+                    "region": region,
+                    "genres": genres,
+                    "escaped": spec["escaped"],
+                    "hints_used": spec["hints_used"],
+                    "source": "demo",
+                },
+            )
+        )
+    for party, spec in zip(parties, plan.parties, strict=True):
+        first_play = min((day for _, day in spec["played"]), default=timezone.localdate())
+        documents["party.created"].append(
+            _event(
+                "party.created",
+                rng=rng,
+                user_id=party.owner_id,
+                at=datetime.combine(first_play - timedelta(days=3), datetime.min.time(), tzinfo=tz),
+                payload={"party_id": party.id},
+            )
+        )
     events = 0
     # Recommendations before the clicks on them (analytics joins a click to its recommendation).
     for type_ in (
@@ -723,6 +877,8 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
         "recommendation.shown",
         "recommendation.clicked",
         "review.created",
+        "play.logged",
+        "party.created",
     ):
         rows = documents[type_]
         for start in range(0, len(rows), 2000):
@@ -730,11 +886,55 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
     return {
         "users": len(created_users),
         "reviews": len(reviews),
+        "plays": len(plays),
+        "parties": len(parties),
         "sessions": len(sessions),
         "messages": len(messages),
         "feedback": len(feedback),
         "events": events,
     }
+
+
+def _plays_write(*, plan: Plan, user_ids: list[int]) -> list[Play]:
+    """The play log: every room each demo user played (reviewed or not), dated when it was played."""
+    plays = Play.objects.bulk_create(
+        [
+            Play(
+                user_id=user_ids[spec["user"]],
+                room_id=spec["room"],
+                played_on=spec["played_on"],
+                escaped=spec["escaped"],
+                hints_used=spec["hints_used"],
+                minutes_left=spec["minutes_left"],
+                players=spec["players"],
+                source=Play.Source.DEMO,
+            )
+            for spec in plan.plays
+        ],
+        batch_size=2000,
+    )
+    for play, spec in zip(plays, plan.plays, strict=True):
+        play.created_at = play.updated_at = spec["at"]
+    Play.objects.bulk_update(plays, ["created_at", "updated_at"], batch_size=2000)
+    return plays
+
+
+def _parties_write(*, plan: Plan, user_ids: list[int]) -> list[Party]:
+    parties = []
+    for spec in plan.parties:
+        members = [user_ids[u] for u in spec["members"]]
+        party = Party.objects.create(name=spec["name"], owner_id=members[0], invite_code=spec["code"])
+        PartyMember.objects.bulk_create([PartyMember(party=party, user_id=user_id) for user_id in members])
+        parties.append(party)
+    return parties
+
+
+def demo_parties() -> list[tuple[Party, int]]:
+    """The demo parties with their member counts (for `make run` to print their invite codes)."""
+    codes = [code for _, code, _ in DEMO_PARTIES]
+    parties = Party.objects.filter(invite_code__in=codes).annotate(members=Count("memberships"))
+    order = {code: index for index, code in enumerate(codes)}
+    return sorted(((party, party.members) for party in parties), key=lambda item: order[item[0].invite_code])
 
 
 def room_infos() -> list[RoomInfo]:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from analytics.apis import metrics_view
 from chat.apis import SessionQualityApi
 from escape_ai.views import healthz
+from ml.party_apis import PartyRecommendationsApi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +14,7 @@ urlpatterns = [
     # Split view: its script is a file of its own, not inline (the CSP allows no inline script).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("auth/", include("accounts.urls")),
+    path("", include("plays.urls")),
     path("chat/", include("chat.urls")),
     path("analytics/", include("analytics.urls")),
     path("analytics/", include("ml.urls")),
@@ -21,12 +23,14 @@ urlpatterns = [
         SessionQualityApi.as_view(),
         name="ml-session-quality",
     ),
+    path("parties/<int:party_id>/recommendations", PartyRecommendationsApi.as_view(), name="parties-recommendations"),
     path("metrics", metrics_view, name="prometheus-django-metrics"),
     # The web pages (session login): chat at /, /signup/ /login/ /logout/ /me/, /staff/insights/, and
     # /rooms/ + /rooms/<id>/, which share their paths with the rooms API: web.urls.rooms serves browsers
     # the page and hands every other client (JSON, JWT) to the API view; rooms.urls keeps the rest.
     path("", include("web.urls.accounts")),
     path("", include("web.urls.chat")),
+    path("", include("web.urls.plays")),
     path("rooms/", include("web.urls.rooms")),
     path("rooms/", include("rooms.urls")),
     path("staff/", include("web.urls.insights")),

@@ -18,6 +18,8 @@ from django.utils import timezone
 from analytics.models import Event
 from ml.features import room_features, user_features
 from ml.models import ServedModel
+from plays.models import Play
+from plays.selectors import played_room_ids
 from rooms.models import Review, Room
 
 POSITIVE_FEEDBACK = ("clicked", "liked")
@@ -66,9 +68,21 @@ def _review_time(played_on: date | None, created_at: datetime) -> float:
     return datetime.combine(played_on, time(12), tzinfo=timezone.get_current_timezone()).timestamp()
 
 
+def _play_time(played_on: date) -> float:
+    return datetime.combine(played_on, time(12), tzinfo=timezone.get_current_timezone()).timestamp()
+
+
 def interactions_all() -> list[tuple[int, int, float]]:
-    """(user id, room id, unix time) of every play (review) and positive recommendation feedback."""
+    """(user id, room id, unix time) of every play (the play log, and reviews) and positive recommendation
+    feedback. A logged play is the strongest signal there is (a room played was chosen, paid for and spent an
+    evening on); a play logged without a review counts as much as one reviewed."""
     rows = [
+        (user_id, room_id, _play_time(played_on))
+        for user_id, room_id, played_on in Play.objects.values_list("user_id", "room_id", "played_on").iterator(
+            chunk_size=5000
+        )
+    ]
+    rows += [
         (user_id, room_id, _review_time(played_on, created_at))
         for user_id, room_id, played_on, created_at in Review.objects.values_list(
             "user_id", "room_id", "played_on", "created_at"
@@ -92,8 +106,14 @@ def _positive_feedback():
 
 
 def user_history_room_ids(*, user_id: int, limit: int = 20) -> list[int]:
-    """The user's most recent interactions, oldest first."""
+    """The user's most recent interactions (plays, reviews, clicks and likes), oldest first."""
     events = [
+        (_play_time(played_on), room_id)
+        for room_id, played_on in Play.objects.filter(user_id=user_id)
+        .order_by("-played_on", "-id")
+        .values_list("room_id", "played_on")[:limit]
+    ]
+    events += [
         (_review_time(played_on, created_at), room_id)
         for room_id, played_on, created_at in Review.objects.filter(user_id=user_id)
         .order_by("-created_at")
@@ -114,7 +134,8 @@ def user_history_room_ids(*, user_id: int, limit: int = 20) -> list[int]:
 
 
 def user_played_room_ids(*, user_id: int) -> set[int]:
-    return set(Review.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+    """Rooms the user played (logged or reviewed): never recommended to them again."""
+    return played_room_ids(user_ids=[user_id])
 
 
 def similar_users_ratings(

@@ -175,6 +175,8 @@ class RoomDetailApi(CatalogueApi):
 
 
 class RoomSearchApi(CatalogueApi):
+    """The catalogue's hybrid search. Routed as `plays.apis.RoomSearchApi`, which adds the user's play log."""
+
     class InputSerializer(RoomFiltersSerializer):
         q = TextField(
             max_length=QUERY_MAX_LENGTH,
@@ -207,16 +209,17 @@ class RoomSearchApi(CatalogueApi):
             limit=serializer.validated_data.get("limit", 10),
             method=method,
         )
-        results = [
-            {
-                **RoomOutputSerializer(hit.room).data,
-                "score": hit.score,
-                "keyword_rank": hit.keyword_rank,
-                "semantic_rank": hit.semantic_rank,
-            }
-            for hit in hits
-        ]
+        results = [search_hit_body(hit) for hit in hits]
         return Response({"query": query, "method": method, "count": len(results), "results": results})
+
+
+def search_hit_body(hit) -> dict:
+    return {
+        **RoomOutputSerializer(hit.room).data,
+        "score": hit.score,
+        "keyword_rank": hit.keyword_rank,
+        "semantic_rank": hit.semantic_rank,
+    }
 
 
 class ReviewOutputSerializer(serializers.Serializer):

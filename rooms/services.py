@@ -13,6 +13,7 @@ from django.utils import timezone
 from analytics.services import event_record
 from rooms.models import ROOM_FIELDS, Review, Room, Store
 from rooms.selectors.search import catalogue_count_forget
+from rooms.signals import review_saved
 from rooms.text import index_terms
 
 logger = logging.getLogger(__name__)
@@ -237,6 +238,7 @@ def review_upsert(
         review_count=F("review_count") + delta_count,
         rating=round(new_sum / new_count, 4) if new_count else 0,
     )
+    review_saved.send(sender=Review, review=review, created=created)
     # Reviews count in the insights' regional and genre popularity.
     event_record(
         type="review.created" if created else "review.updated",

@@ -15,6 +15,7 @@ $PY manage.py load_demo_data
 # Web processes serve the champions from PostgreSQL, never from MLflow: publish a registry trained before that.
 $PY manage.py ml_publish
 $PY manage.py ensure_demo_staff
+$PY manage.py demo_parties
 
 mkdir -p var/log
 # Prometheus multiprocess files belong to one run: stale ones would add dead processes' counts.

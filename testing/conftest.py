@@ -6,11 +6,13 @@ import pytest
 
 from testing.live_server import asgi_server_running
 
-# A fuzzer is a brute-force attacker by design: the auth scope, the chat scope and the login guard are raised
+# A fuzzer is a brute-force attacker by design: the auth, chat, import and join scopes and the login guard are raised
 # for this server only. The default anon/user throttles stay as the test settings set them.
 CONTRACT_SERVER_ENV = {
     "THROTTLE_AUTH": "100000/min",
     "THROTTLE_CHAT": "100000/min",
+    "THROTTLE_PLAYS_IMPORT": "100000/min",
+    "THROTTLE_PARTY_JOIN": "100000/min",
     "LOGIN_FAILURE_LIMIT": "100000",
     "LLM_PROVIDER": "local",
 }

@@ -6,13 +6,15 @@ cases are made to follow those rules here, nothing else: negative cases are left
 
 - `difficulty_min` ≤ `difficulty_max` (rooms list, search);
 - insights: `from` ≤ `to`, at most ANALYTICS_INSIGHTS_MAX_DAYS days;
-- a review's `played_on` is not after today (Asia/Seoul);
+- a review's or a play's `played_on` is not after today (Asia/Seoul);
+- a play is of a room that exists, and an imported CSV names rooms that exist (CONTRACT_ROOMS lists them);
 - a new password is strong (Django's validators: not common, not like the username): format `password`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import string
 from datetime import date, datetime, timedelta
@@ -24,6 +26,7 @@ from schemathesis import GenerationMode
 
 SEOUL = ZoneInfo("Asia/Seoul")
 INSIGHTS_MAX_DAYS = int(os.environ.get("ANALYTICS_INSIGHTS_MAX_DAYS", "366"))
+ROOMS = json.loads(os.environ.get("CONTRACT_ROOMS", "[]"))
 
 # Random passwords of 16+ characters from a wide alphabet are never common nor close to a username.
 schemathesis.openapi.format(
@@ -79,6 +82,28 @@ def _played_on_not_future(body: dict) -> None:
         body["played_on"] = (_today() - timedelta(days=1)).isoformat()
 
 
+def _existing_room(body: dict) -> None:
+    """A drawn room id becomes one of the rooms that exist (which one follows from the drawn value)."""
+    room_id = _integer(body.get("room_id"))
+    if ROOMS and room_id is not None:
+        body["room_id"] = ROOMS[room_id % len(ROOMS)]["id"]
+
+
+def _csv_of_rooms(body: dict) -> None:
+    """A drawn CSV becomes lines naming rooms that exist (how many and which follow from the drawn text); its
+    length stays within the schema's."""
+    text = body.get("csv")
+    if not ROOMS or not isinstance(text, str):
+        return
+    seed = int(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), 16)
+    day = (_today() - timedelta(days=1 + seed % 300)).isoformat()
+    lines = []
+    for n in range(1 + seed % 3):
+        room = ROOMS[(seed >> (4 * n)) % len(ROOMS)]
+        lines.append(f"{room['name']},{room['store']},{day},{'성공' if (seed >> n) % 2 else '실패'},{n}")
+    body["csv"] = "\n".join(lines)
+
+
 def _strong_password(body: dict) -> None:
     """A password as long as the drawn one but strong: edges of its length stay tested, weak ones do not reach
     Django's validators (common passwords, all digits, close to the username)."""
@@ -101,6 +126,11 @@ def map_case(context, case):
             _insights_range(case.query)
     if path == "/rooms/{room_id}/reviews" and method == "POST" and isinstance(case.body, dict):
         _played_on_not_future(case.body)
+    if path in ("/me/plays", "/me/plays/{play_id}") and method in ("POST", "PATCH") and isinstance(case.body, dict):
+        _played_on_not_future(case.body)
+        _existing_room(case.body)
+    if path == "/me/plays/import" and isinstance(case.body, dict):
+        _csv_of_rooms(case.body)
     if path == "/auth/register" and isinstance(case.body, dict):
         _strong_password(case.body)
     return case

@@ -25,12 +25,15 @@ USERS = {"minji": False, "jiho": False, "staff": True}  # name: is_staff
 # The run's size: examples per operation and phase. Raise it (or change the seed) to search harder.
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "12"))
 SEED = int(os.environ.get("CONTRACT_SEED", "14"))
-SCHEMA_OPERATIONS = 20  # 19 paths (POST /chat/ws-ticket included), /auth/me with GET and PATCH
+# 19 paths of 20 operations (POST /chat/ws-ticket included; /auth/me: GET and PATCH), and the play log's and
+# parties' 9 paths of 14 operations.
+SCHEMA_OPERATIONS = 34
 
 
 @pytest.fixture
 def contract_data(transactional_db):
-    """Three users, a small catalogue with reviews, and a conversation of minji's, committed for the server."""
+    """Three users, a small catalogue with reviews, a conversation of minji's, a play of hers and a party of hers
+    with jiho in it, committed for the server. Returns the users and the rooms (the hooks get the rooms' names)."""
     from testing.factories import (
         ChatMessageFactory,
         ChatSessionFactory,
@@ -50,7 +53,14 @@ def contract_data(transactional_db):
     session = ChatSessionFactory(user=users["minji"])
     ChatMessageFactory(session=session, role="user", text="강남 공포 테마 추천해줘")
     ChatMessageFactory(session=session, role="assistant", text="추천해요", recommended_room_ids=[first.id])
-    return users
+    from datetime import date
+
+    from plays.services import party_create, party_join, play_log
+
+    play_log(user=users["minji"], room=first, played_on=date(2025, 1, 1), escaped=True)
+    party = party_create(user=users["minji"], name="계약 파티")
+    party_join(user=users["jiho"], invite_code=party.invite_code)
+    return {"users": users, "rooms": rooms}
 
 
 def _wfc_document() -> dict:
@@ -81,7 +91,7 @@ def _wfc_document() -> dict:
     return {"auth": [entry("minji"), entry("staff"), entry("jiho")]}
 
 
-def _run_schemathesis(url: str, workdir: Path) -> tuple[subprocess.CompletedProcess, dict]:
+def _run_schemathesis(url: str, workdir: Path, rooms: dict) -> tuple[subprocess.CompletedProcess, dict]:
     wfc = workdir / "wfc.json"
     wfc.write_text(json.dumps(_wfc_document()))
     config = workdir / "schemathesis.toml"
@@ -127,6 +137,11 @@ def _run_schemathesis(url: str, workdir: Path) -> tuple[subprocess.CompletedProc
         **os.environ,
         "PYTHONPATH": str(settings.BASE_DIR),
         "ANALYTICS_INSIGHTS_MAX_DAYS": str(settings.ANALYTICS_INSIGHTS_MAX_DAYS),
+        # Rooms that exist, for the hooks to log plays of (a schema cannot say which ids exist).
+        "CONTRACT_ROOMS": json.dumps(
+            [{"id": room.id, "name": room.name, "store": room.store.name} for room in rooms.values()],
+            ensure_ascii=False,
+        ),
     }
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=workdir)  # noqa: S603
     log = Path(settings.BASE_DIR) / "var" / "log" / "contract-schemathesis.log"
@@ -136,7 +151,7 @@ def _run_schemathesis(url: str, workdir: Path) -> tuple[subprocess.CompletedProc
 
 
 def test_schemathesis_finds_no_failure_in_any_operation(contract_server, contract_data, tmp_path):
-    done, report = _run_schemathesis(contract_server, tmp_path)
+    done, report = _run_schemathesis(contract_server, tmp_path, contract_data["rooms"])
     output = done.stdout[-20000:] + done.stderr[-5000:]  # the whole run is in var/log/contract-schemathesis.log
 
     assert done.returncode == 0, output

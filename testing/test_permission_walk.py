@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -17,6 +18,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from accounts.tokens import tokens_issue
+from plays.services import party_create, party_join, play_log
 from testing.factories import ChatMessageFactory, ChatSessionFactory, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +59,28 @@ POLICY: dict[str, dict[str, str]] = {
     "rooms/<int:room_id>/reviews": {"GET": PUBLIC, "POST": LOGIN},
     "rooms/<int:room_id>/reviews/": {"GET": PUBLIC, "POST": PUBLIC},  # 308 to rooms/<id>/reviews
     "staff/insights/": {"GET": STAFF},
+    # The play log and parties (API, then pages). Someone else's play or party is a 404.
+    "me/plays": {"GET": LOGIN, "POST": LOGIN},
+    "me/plays/stats": {"GET": LOGIN},
+    "me/plays/import": {"POST": LOGIN},
+    "me/plays/<int:play_id>": {"GET": OWNER, "PATCH": OWNER, "DELETE": OWNER},
+    "parties": {"GET": LOGIN, "POST": LOGIN},
+    "parties/join": {"POST": LOGIN},
+    "parties/<int:party_id>": {"GET": OWNER},
+    "parties/<int:party_id>/leave": {"POST": OWNER},
+    "parties/<int:party_id>/members/<int:user_id>": {"DELETE": OWNER},
+    "parties/<int:party_id>/recommendations": {"GET": OWNER},
+    "me/plays/": {"GET": LOGIN},
+    "me/plays/import/": {"POST": LOGIN},
+    "me/plays/<int:play_id>/edit/": {"POST": OWNER},
+    "me/plays/<int:play_id>/delete/": {"POST": OWNER},
+    "me/parties/": {"GET": LOGIN},
+    "me/parties/new/": {"POST": LOGIN},
+    "me/parties/join/": {"POST": LOGIN},
+    "me/parties/<int:party_id>/": {"GET": OWNER},
+    "me/parties/<int:party_id>/leave/": {"POST": OWNER},
+    "me/parties/<int:party_id>/members/<int:user_id>/remove/": {"POST": OWNER},
+    "rooms/<int:room_id>/played/": {"POST": LOGIN},
     "admin/login/": {"GET": PUBLIC},
     "admin/logout/": {"POST": PUBLIC},
 }
@@ -91,6 +115,8 @@ class World:
     staff: object
     values: dict[str, object]
     bodies: dict[str, dict]
+    # Path values of routes that use up their object (deleting a play, leaving a party): one object each.
+    route_values: dict[str, dict[str, object]]
 
 
 @pytest.fixture
@@ -102,6 +128,13 @@ def world() -> World:
     session = ChatSessionFactory(user=owner)
     ChatMessageFactory(session=session, role="user", text="강남 공포")
     message = ChatMessageFactory(session=session, role="assistant", text="추천", recommended_room_ids=[room.id])
+    friend = UserFactory(username="friend")
+    plays = [play_log(user=owner, room=RoomFactory(), played_on=date(2025, 1, 1), escaped=True)[0] for _ in range(3)]
+    parties = []
+    for n in range(5):  # the owner's, each with a friend in it
+        party = party_create(user=owner, name=f"파티 {n}")
+        party_join(user=friend, invite_code=party.invite_code)
+        parties.append(party)
     values = {
         "user_id": owner.id,
         "session_id": session.id,
@@ -112,12 +145,22 @@ def world() -> World:
         "app_label": "rooms",
         "content_type_id": ContentType.objects.get_for_model(type(owner)).id,
         "url": "nowhere/",
+        "play_id": plays[0].id,
+        "party_id": parties[0].id,
+    }
+    route_values = {
+        "me/plays/<int:play_id>/edit/": {"play_id": plays[1].id},
+        "me/plays/<int:play_id>/delete/": {"play_id": plays[2].id},
+        "parties/<int:party_id>/leave": {"party_id": parties[1].id},
+        "parties/<int:party_id>/members/<int:user_id>": {"party_id": parties[2].id, "user_id": friend.id},
+        "me/parties/<int:party_id>/leave/": {"party_id": parties[3].id},
+        "me/parties/<int:party_id>/members/<int:user_id>/remove/": {"party_id": parties[4].id, "user_id": friend.id},
     }
     bodies = {
         "chat/recommendations/<int:message_id>/feedback": {"room_id": room.id, "kind": "liked"},
         "rooms/<int:room_id>/click": {"message_id": str(message.id)},
     }
-    return World(owner=owner, other=other, staff=staff, values=values, bodies=bodies)
+    return World(owner=owner, other=other, staff=staff, values=values, bodies=bodies, route_values=route_values)
 
 
 def _client(user) -> APIClient:
@@ -164,7 +207,7 @@ def test_every_route_refuses_whom_it_must(world):
     problems = []
     for route, callback in routes:
         api = _is_api(callback)
-        path = _concrete(route, world.values)
+        path = _concrete(route, {**world.values, **world.route_values.get(route, {})})
         for method, policy in _policy(route).items():
             body = world.bodies.get(route)
             seen = {

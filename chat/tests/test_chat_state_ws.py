@@ -61,6 +61,7 @@ async def test_chips_read_and_remove_conditions_of_the_dialogue_state(users, set
             "fear": None,
             "activity": None,
             "max_price": None,
+            "party": None,
         },
     }
 

@@ -12,6 +12,7 @@ from chat.models import ChatMessage, ChatSession, RecommendationFeedback
 from demo.activity import DEMO_USER_PREFIX, activity_plan, room_infos
 from ml import inference, tracking
 from ml.datasets import MESSAGE_FEATURES, demand_series, recommender_rows, sessions_load
+from plays.models import Play
 from rooms.models import Review, Room, Store
 
 GENRE_SETS = (
@@ -68,6 +69,20 @@ def _demo_user(n=1):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=f"{DEMO_USER_PREFIX}{n:04d}")
+
+
+def _demo_user_with_rooms_left():
+    """A demo user with a chat and the fewest rooms played: on this tiny catalogue the busiest have played most."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    return (
+        get_user_model()
+        .objects.filter(username__startswith=DEMO_USER_PREFIX, chat_sessions__isnull=False)
+        .annotate(played=Count("plays", distinct=True))
+        .order_by("played", "id")
+        .first()
+    )
 
 
 def test_seed_activity_writes_history_once_and_deterministically(seeded, capsys):
@@ -156,13 +171,14 @@ def test_a_live_session_is_scored_from_the_same_features_training_sees(seeded):
 
 
 def test_endpoints_fall_back_to_baselines_without_models(seeded, staff_user):
-    user = _demo_user(1)
+    user = _demo_user_with_rooms_left()
     client = _client(user)
     response = client.get(f"/analytics/personalized/{user.id}?limit=5")
     assert response.status_code == 200
     body = response.json()
     assert body["model_version"] == inference.POPULARITY_VERSION
     played = set(Review.objects.filter(user=user).values_list("room_id", flat=True))
+    played |= set(Play.objects.filter(user=user).values_list("room_id", flat=True))
     ids = [item["room"]["id"] for item in body["results"]]
     unplayed = Room.objects.filter(is_active=True).exclude(id__in=played).count()
     assert len(ids) == min(5, unplayed) and ids and not played & set(ids)
@@ -186,7 +202,7 @@ def test_training_registers_models_and_endpoints_name_the_answering_model(seeded
     call_command("ml_train", "all", epochs=3, noise_seeds=2)
     for name in (inference.RECOMMENDER, inference.TRENDS, inference.SESSION_QUALITY):
         assert tracking.alias_version(model_name=name, alias=tracking.LATEST_ALIAS) == "1"
-    user = _demo_user(2)
+    user = _demo_user_with_rooms_left()
     client = _client(user)
     champion = tracking.champion_version(model_name=inference.RECOMMENDER)
     body = client.get(f"/analytics/personalized/{user.id}").json()
@@ -341,3 +357,55 @@ def test_chat_recommendations_are_reranked_for_the_signed_in_user(seeded, django
     assert shown == expected(1.0)
     assert [room.id for room in plain.rooms] == expected(0.0) == [room.id for room in pool[:3]]
     assert shown != [room.id for room in pool[:3]]  # taste moved the choice among rooms of about the same rating
+
+
+def test_demo_plays_agree_with_reviews_and_reach_yesterday(seeded):
+    from datetime import timedelta
+
+    from analytics.models import Event as AnalyticsEvent
+
+    plays = {(p.user_id, p.room_id): p for p in Play.objects.all()}
+    reviews = list(Review.objects.all())
+    # Every review is a play of the same day with the same outcome; many plays have no review.
+    for review in reviews:
+        play = plays[(review.user_id, review.room_id)]
+        assert (play.played_on, play.escaped, play.hints_used) == (review.played_on, review.escaped, review.hints_used)
+    assert len(plays) > len(reviews) * 1.2
+    assert all(play.source == "demo" for play in plays.values())
+    assert AnalyticsEvent.objects.filter(type="play.logged").count() == len(plays)
+    # The history runs up to the day it was loaded (yesterday), never into today.
+    today = timezone.localdate()
+    last_play = max(play.played_on for play in plays.values())
+    assert last_play < today
+    if today.day > 3:
+        assert last_play >= today - timedelta(days=10)
+        latest = AnalyticsEvent.objects.exclude(type="party.created").latest("occurred_at").occurred_at
+        assert timezone.localdate(latest) >= today - timedelta(days=3)
+    assert not AnalyticsEvent.objects.filter(occurred_at__gte=timezone.now()).exists()
+
+
+def test_demo_parties_played_together_within_every_members_limits(seeded, capsys):
+    from plays.models import Party
+
+    parties = list(Party.objects.prefetch_related("memberships__user").order_by("id"))
+    assert [party.invite_code for party in parties] == ["GANGNAM4", "DAEHAK27", "WEEKEND8"]
+    played_together = 0
+    for party in parties:
+        members = [membership.user for membership in party.memberships.all()]
+        assert len(members) == 3 and party.owner_id == members[0].id
+        together = Play.objects.filter(user__in=members, players=3).values_list("room_id", "played_on", "user_id")
+        by_room: dict = {}
+        for room_id, day, user_id in together:
+            by_room.setdefault((room_id, day), set()).add(user_id)
+        # (On this 24-room catalogue some parties find no room none of them played: the 320-room demo always does.)
+        shared = [room for room, users in by_room.items() if users == {m.id for m in members}]
+        played_together += len(shared)
+        for room_id, _day in shared:
+            room = Room.objects.get(id=room_id)
+            for member in members:
+                assert not set(member.disliked_genres) & set(room.genres)
+                assert member.max_fear is None or room.fear <= member.max_fear
+    assert played_together >= 2
+    call_command("demo_parties")
+    printed = capsys.readouterr().out
+    assert "GANGNAM4  강남 원정대 (3명)" in printed and "WEEKEND8" in printed

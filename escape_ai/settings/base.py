@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "escape_ai",
     "accounts",
+    "plays",
     "rooms",
     "chat",
     "analytics",
@@ -214,6 +215,8 @@ REST_FRAMEWORK = {
         # every frame a user's WebSockets send (messages, state.get, state.remove), on top of `chat` for messages
         "chat_frames": env.str("THROTTLE_CHAT_FRAMES", default="120/min"),
         "ws_ticket": env.str("THROTTLE_WS_TICKET", default="30/min"),
+        "plays_import": env.str("THROTTLE_PLAYS_IMPORT", default="10/min"),
+        "party_join": env.str("THROTTLE_PARTY_JOIN", default="20/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
     },
@@ -319,6 +322,9 @@ ML_TORCH_TRAIN_THREADS = env.int("ML_TORCH_TRAIN_THREADS", default=2)
 ML_CHAMPION_CHECK_SECONDS = env.float("ML_CHAMPION_CHECK_SECONDS", default=60.0)
 # Weight of the personal recommender score when chat reranks search results (0 = search order only).
 ML_RECOMMENDER_BLEND_WEIGHT = env.float("ML_RECOMMENDER_BLEND_WEIGHT", default=0.3)
+# Party recommendations: group score = w x least misery + (1 - w) x average of the members' ranks (ml/group.py);
+# the default is what bench/group_quality.py measured best on the demo data (docs/benchmarks.md).
+ML_GROUP_MISERY_WEIGHT = env.float("ML_GROUP_MISERY_WEIGHT", default=0.25)
 ML_RETRAIN_ENABLED = env.bool("ML_RETRAIN_ENABLED", default=True)
 ML_RETRAIN_DAY_OF_WEEK = env.str("ML_RETRAIN_DAY_OF_WEEK", default="mon")
 ML_RETRAIN_HOUR = env.int("ML_RETRAIN_HOUR", default=4)

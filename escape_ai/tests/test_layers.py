@@ -6,7 +6,7 @@ from pathlib import Path
 
 from escape_ai.settings.paths import BASE_DIR
 
-APPS = ("escape_ai", "analytics", "rooms", "accounts", "ml", "chat", "web", "demo")
+APPS = ("escape_ai", "analytics", "rooms", "accounts", "plays", "ml", "chat", "web", "demo")
 
 
 def _private_names_from_other_apps(path: Path) -> list[str]:

@@ -53,6 +53,54 @@ def room_find_by_name(*, name: str, limit: int = 5) -> list[tuple[Room, float]]:
     return [(rooms[room_id], round(float(score), 4)) for room_id, score in rows if room_id in rooms]
 
 
+def room_find_by_names(
+    *, name: str, store_name: str = "", limit: int = 5, include_inactive: bool = False
+) -> list[tuple[Room, float, float | None]]:
+    """Rooms whose name looks like `name`, with (name similarity, store-name similarity or None), best first.
+
+    The same trigram match as `room_find_by_name` (spaces ignored, typos forgiven), plus the store's name when
+    one is given, so "셜록의 서재, 비밀의방 강남" finds that store's room among rooms of the same name. The
+    order is by name and store together (0.6 / 0.4) when a store is given, by name alone otherwise.
+    """
+    compact = "".join((name or "").split())
+    store = "".join((store_name or "").split())
+    if not compact:
+        return []
+    sql = """
+        SELECT id, name_score, store_score FROM (
+            SELECT r.id,
+                   GREATEST(similarity(replace(r.name, ' ', ''), %(name)s),
+                            word_similarity(replace(r.name, ' ', ''), %(name)s)) AS name_score,
+                   CASE WHEN %(store)s = '' THEN NULL
+                        ELSE GREATEST(similarity(replace(s.name, ' ', ''), %(store)s),
+                                      word_similarity(%(store)s, replace(s.name, ' ', ''))) END AS store_score
+            FROM rooms_room r JOIN rooms_store s ON s.id = r.store_id
+            WHERE (r.is_active OR %(inactive)s)
+              AND (replace(r.name, ' ', '') %% %(name)s OR replace(r.name, ' ', '') <%% %(name)s)
+        ) scored
+        WHERE name_score >= %(threshold)s
+        ORDER BY CASE WHEN store_score IS NULL THEN name_score ELSE 0.6 * name_score + 0.4 * store_score END DESC,
+                 name_score DESC, id
+        LIMIT %(limit)s
+    """
+    params = {
+        "name": compact,
+        "store": store,
+        "inactive": include_inactive,
+        "threshold": NAME_MATCH_THRESHOLD,
+        "limit": limit,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rooms = Room.objects.select_related("store").in_bulk([room_id for room_id, _, _ in rows])
+    return [
+        (rooms[room_id], round(float(name_score), 4), None if store_score is None else round(float(store_score), 4))
+        for room_id, name_score, store_score in rows
+        if room_id in rooms
+    ]
+
+
 def room_list(*, filters: RoomSearchFilters) -> QuerySet[Room]:
     """Active rooms matching the filters, best rated first (for `GET /rooms/`)."""
     rooms = Room.objects.select_related("store").filter(is_active=True)

@@ -42,7 +42,7 @@ class RoomSearchFilters:
     min_fear: int | None = None
     min_activity: int | None = None
     max_activity: int | None = None
-    exclude_ids: tuple[int, ...] = ()  # rooms already shown ("다른 거"), played, …
+    exclude_ids: tuple[int, ...] = ()  # rooms already shown ("다른 거"), played by the user or their party
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def filters_sql(filters: RoomSearchFilters) -> tuple[str, list]:
         conditions.append("r.activity <= %s")
         params.append(filters.max_activity)
     if filters.exclude_ids:
-        conditions.append("NOT (r.id = ANY(%s))")
+        conditions.append("NOT (r.id = ANY(%s::bigint[]))")
         params.append(list(filters.exclude_ids))
     return " AND ".join(conditions), params
 

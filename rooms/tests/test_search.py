@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rooms.models import Room
 from rooms.selectors import search
-from rooms.selectors.rooms import room_find_by_name, room_get
+from rooms.selectors.rooms import room_find_by_name, room_get, room_list
 from rooms.selectors.search import RoomSearchFilters, keyword_leg, room_search_hybrid, semantic_leg
 from rooms.services import rooms_embed, rooms_set_active
 from testing.factories import RoomFactory, StoreFactory
@@ -156,6 +156,25 @@ def test_filters_apply_inside_every_leg(catalogue, filters, expected):
             if method != "keyword":
                 assert set(_ids(hits)) == wanted, method
     assert set(_ids(room_search_hybrid(query="", filters=filters))) == wanted
+
+
+def test_excluded_rooms_are_left_out_inside_every_leg(catalogue):
+    """Rooms a user played (`exclude_ids`) are a filter of each leg, not a cut after fusion: the limit fills."""
+    rooms_embed(room_ids=[room.id for room in catalogue.values()])
+    played = (catalogue["horror_gangnam"].id, catalogue["horror_hongdae"].id)
+    filters = RoomSearchFilters(exclude_ids=played)
+    everything = {room.id for room in catalogue.values()}
+    for method in ("keyword", "semantic", "rrf", "weighted_sum"):
+        hits = room_search_hybrid(
+            query="무서운 공포 테마 탈출 강남 홍대 혜화 추리 로맨스 SF 코믹", filters=filters, method=method
+        )
+        assert not set(_ids(hits)) & set(played), method
+        if method != "keyword":
+            assert set(_ids(hits)) == everything - set(played), method
+    # The horror rooms are the best answer to "공포"; with both played the limit still fills with what is left.
+    assert len(room_search_hybrid(query="공포", filters=filters, limit=3, method="semantic")) == 3
+    assert set(_ids(room_search_hybrid(query="", filters=filters))) == everything - set(played)
+    assert set(room_list(filters=filters).values_list("id", flat=True)) == everything - set(played)
 
 
 def test_inactive_rooms_are_never_found(catalogue):

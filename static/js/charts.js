@@ -29,6 +29,7 @@
   // The smallest round axis maximum at or above value, split into four round ticks.
   function niceMax(value) {
     if (value <= 0) return 4;
+    if (value <= 4 && Math.round(value) === value) return 4; // small counts: whole-number ticks 0-4
     var raw = value / 4;
     var power = Math.pow(10, Math.floor(Math.log10(raw)));
     var steps = [1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];

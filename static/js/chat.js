@@ -195,6 +195,9 @@
     max_price: function (v) {
       return won(v) + " 이하";
     },
+    party: function (v) {
+      return "파티 " + v.name + " · " + v.size + "명";
+    },
   };
 
   // A [low, high] range a relative change left ("좀 더 쉬운 거" → [1, 2]): "2 이하", "3 이상", "2~3".
@@ -240,6 +243,7 @@
       });
     });
     chipList.hidden = !chipList.children.length;
+    root.dispatchEvent(new CustomEvent("chat:state", { detail: state })); // the party picker follows (chat_party.js)
   }
 
   // What to say next, as chips under the reply ("홍대로", "인원 상관없이", which room was meant): a click sends it.
@@ -440,9 +444,17 @@
     addUserBubble(text);
     startAssistantTurn(); // the typing indicator shows before the network is involved
     setBusy(true);
-    send({ message: text, session_id: sessionId });
+    send({ message: text, session_id: sessionId, party_id: takePartyId() });
     input.value = "";
     autosize();
+  }
+
+  // A party picked on the page (chat_party.js sets data-party-id) goes with the next message only: from then on
+  // the server keeps it in the dialogue state.
+  function takePartyId() {
+    var id = parseInt(root.getAttribute("data-party-id") || "", 10) || null;
+    root.removeAttribute("data-party-id");
+    return id;
   }
 
   function autosize() {

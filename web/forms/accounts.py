@@ -110,3 +110,26 @@ class PreferencesForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+    disliked_genres = forms.MultipleChoiceField(
+        label="싫어하는 장르",
+        choices=GENRE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="고른 장르는 나와 내 파티의 추천에서 빠져요.",
+    )
+    max_fear = forms.TypedChoiceField(
+        label="견딜 수 있는 공포도",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", "상관없어요"),
+            ("0", "0 · 전혀 무섭지 않아야 해요"),
+            ("1", "1 · 쫄보예요"),
+            ("2", "2 · 살짝 무서운 정도까지"),
+            ("3", "3 · 적당히 무서운 것까지"),
+            ("4", "4 · 꽤 무서워도 괜찮아요"),
+        ],
+        help_text="이보다 무서운 테마는 나와 내 파티의 추천에서 빠져요.",
+        error_messages={"invalid_choice": "목록에 있는 값을 골라 주세요."},
+    )

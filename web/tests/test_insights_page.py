@@ -81,7 +81,7 @@ def test_insights_page_turns_rollups_into_charts(staff_user):
 
     assert response.status_code == 200
     charts = charts_of(response)
-    assert set(charts) == {"regions", "genres", "chats", "success", "llm-cost"}
+    assert set(charts) == {"regions", "genres", "chats", "success", "plays", "llm-cost"}
     regions = points(charts["regions"])
     assert list(regions)[:2] == ["강남", "홍대"]
     assert regions["강남"] > regions["홍대"]
@@ -95,6 +95,32 @@ def test_insights_page_turns_rollups_into_charts(staff_user):
     html = response.content.decode()
     assert "대화 메시지" in html
     assert "$0.0025" in html
+
+
+def test_insights_show_plays_per_month_and_recommendations_later_played(staff_user):
+    from datetime import timedelta
+
+    now = timezone.now()
+    store_events(
+        "recommendation.shown",
+        [{"room_ids": [1, 2, 3, 4]}],
+        user_id=staff_user.id,
+        occurred_at=now - timedelta(hours=5),
+    )
+    store_events(
+        "play.logged", [{"room_id": 2}, {"room_id": 3}], user_id=staff_user.id, occurred_at=now - timedelta(hours=1)
+    )
+    client = Client()
+    client.force_login(staff_user)
+
+    response = client.get("/staff/insights/")
+
+    plays = charts_of(response)["plays"]
+    assert plays["kind"] == "bar" and len(plays["series"][0]["points"]) == 12
+    assert plays["series"][0]["points"][-1]["value"] == 2  # this month's
+    assert "추천된 테마 4개 중 2개를 나중에 플레이" in plays["note"]
+    kpis = {kpi["label"]: kpi["value"] for kpi in response.context["kpis"]}
+    assert kpis["추천 → 플레이"] == "50.0%"
 
 
 def test_insights_period_is_one_of_the_offered_ones(staff_user):

@@ -128,6 +128,8 @@ def me_view(request: HttpRequest) -> HttpResponse:
         "favorite_regions": user.favorite_regions,
         "favorite_genres": user.favorite_genres,
         "usual_party_size": user.usual_party_size,
+        "disliked_genres": user.disliked_genres,
+        "max_fear": user.max_fear,
     }
     form = PreferencesForm(request.POST or None, initial=initial)
     status = 200

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from chat.dialogue import state_public
 from chat.models import ChatMessage
 from chat.selectors import session_get, session_messages
+from plays.selectors import party_get_for_member, party_list
 from rooms.models import Room
 
 HISTORY_LIMIT = 100
@@ -67,6 +68,15 @@ def chat_home_view(request: HttpRequest) -> HttpResponse:
                 suggestions = list((session.state or {}).get("suggestions") or [])
     # An example chosen before logging in comes back ready to send (never sent on its own).
     ask = request.GET.get("ask", "")[: settings.CHAT_MAX_MESSAGE_CHARS] if request.user.is_authenticated else ""
+    parties, requested = [], None
+    if request.user.is_authenticated:
+        parties = list(party_list(user=request.user)[:20])
+        raw_party = request.GET.get("party", "")
+        if (
+            raw_party.isdigit() and int(raw_party) < 2**63
+        ):  # ?party=N from a party's page: party mode from the next message
+            requested = party_get_for_member(user=request.user, party_id=int(raw_party))
+    current = (state.get("party") or {}).get("id") if state else None
     context = {
         "session": session,
         "history": history,
@@ -74,5 +84,8 @@ def chat_home_view(request: HttpRequest) -> HttpResponse:
         "suggestions": suggestions,
         "examples": _examples(request),
         "ask": ask,
+        "parties": parties,
+        "requested_party": requested,
+        "selected_party_id": requested.id if requested else current,
     }
     return render(request, "chat/chat.html", context)

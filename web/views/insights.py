@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from analytics.selectors import insights_compute
+from analytics.selectors import insights_compute, plays_insights
 from ml.inference import monthly_trends
 
 PERIODS = (7, 30, 90)
@@ -115,6 +115,22 @@ def trend_chart(*, trends: dict, chart_id: str, title: str) -> dict | None:
     return {"id": chart_id, "title": title, "note": note, "kind": "line", "unit": "", "series": series}
 
 
+def play_insight_charts(*, plays: dict) -> tuple[dict, dict]:
+    """The KPI tile of recommendations later played, and the chart of plays logged per month."""
+    converted = plays["recommended_then_played"]
+    rate = converted["rate"]
+    kpi = {"label": "추천 → 플레이", "value": "—" if rate is None else f"{rate * 100:.1f}%"}
+    chart = {
+        "id": "plays",
+        "title": "월별 플레이 기록",
+        "note": f"이 기간 추천된 테마 {converted['recommended']:,}개 중 {converted['played']:,}개를 나중에 플레이",
+        "kind": "bar",
+        "unit": "",
+        "series": [_series("플레이", [(_month_label(row["month"]), row["plays"]) for row in plays["plays_per_month"]])],
+    }
+    return kpi, chart
+
+
 def _month_label(month: str) -> str:
     """'2026-05' → '5월'; January carries its year ('27년 1월') so the axis shows where a year starts."""
     year, number = month.split("-")
@@ -143,6 +159,9 @@ def staff_insights_view(request: HttpRequest) -> HttpResponse:
     day_to = timezone.localdate()
     insights = insights_compute(day_from=day_to - timedelta(days=days - 1), day_to=day_to)
     kpis, charts = insight_charts(insights=insights)
+    play_kpi, play_chart = play_insight_charts(plays=plays_insights(day_from=insights["from"], day_to=day_to))
+    kpis.append(play_kpi)
+    charts.insert(4, play_chart)
     for kind, title in (("genre", "월별 장르 수요와 예측"), ("region", "월별 지역 수요와 예측")):
         chart = trend_chart(
             trends=monthly_trends(kind=kind, months=TREND_MONTHS), chart_id=f"trend-{kind}", title=title

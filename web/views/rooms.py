@@ -7,9 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from chat.services import ChatError, recommendation_feedback_record
+from plays.models import Play
+from plays.selectors import played_room_ids
 from rooms.models import Review
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import room_search_hybrid
@@ -39,6 +42,10 @@ def rooms_browse_view(request: HttpRequest) -> HttpResponse:
             query = request.GET.copy()
             query["page"] = str(page + 1)
             more_query = query.urlencode()
+    if request.user.is_authenticated and hits:
+        played = played_room_ids(user_ids=[request.user.id])
+        for hit in hits:
+            hit.room.played = hit.room.id in played
     # Browsing by conditions alone has an exact total; a text search ranks by relevance and shows the best.
     total = None
     if status == 200 and not form.cleaned_data.get("q"):
@@ -47,10 +54,14 @@ def rooms_browse_view(request: HttpRequest) -> HttpResponse:
     return render(request, "rooms/browse.html", context, status=status)
 
 
-def _detail_context(request: HttpRequest, room, review_form: ReviewForm | None = None) -> dict:
-    my_review = None
+def room_detail_context(request: HttpRequest, room, review_form: ReviewForm | None = None, play_form=None) -> dict:
+    """A room's page: its reviews, my review and my play of it, with their forms."""
+    from web.forms.plays import PlayForm
+
+    my_review = my_play = None
     if request.user.is_authenticated:
         my_review = Review.objects.filter(user=request.user, room=room).first()
+        my_play = Play.objects.filter(user=request.user, room=room).first()
     if review_form is None:
         initial = {}
         if my_review is not None:
@@ -61,9 +72,22 @@ def _detail_context(request: HttpRequest, room, review_form: ReviewForm | None =
                 "played_on": my_review.played_on,
                 "escaped": my_review.escaped,
             }
+        elif my_play is not None:  # a review of a room played: start from the play's details
+            initial = {"hints_used": my_play.hints_used, "played_on": my_play.played_on, "escaped": my_play.escaped}
         review_form = ReviewForm(initial=initial)
+    if play_form is None:
+        fields = ("played_on", "escaped", "hints_used", "minutes_left", "players", "note")
+        initial = {name: getattr(my_play, name) for name in fields} if my_play else {"played_on": timezone.localdate()}
+        play_form = PlayForm(initial=initial)
     reviews = room.reviews.select_related("user").order_by("-created_at", "-id")[:50]
-    return {"room": room, "reviews": reviews, "my_review": my_review, "review_form": review_form}
+    return {
+        "room": room,
+        "reviews": reviews,
+        "my_review": my_review,
+        "review_form": review_form,
+        "my_play": my_play,
+        "play_form": play_form,
+    }
 
 
 @require_GET
@@ -72,7 +96,7 @@ def rooms_detail_view(request: HttpRequest, room_id: int) -> HttpResponse:
     if room is None:
         raise Http404("테마를 찾을 수 없습니다.")
     room_view_record(room=room, user_id=request.user.id if request.user.is_authenticated else None)
-    return render(request, "rooms/detail.html", _detail_context(request, room))
+    return render(request, "rooms/detail.html", room_detail_context(request, room))
 
 
 @require_POST
@@ -99,7 +123,7 @@ def rooms_review_view(request: HttpRequest, room_id: int) -> HttpResponse:
         raise Http404("테마를 찾을 수 없습니다.")
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return render(request, "rooms/detail.html", _detail_context(request, room, form), status=400)
+        return render(request, "rooms/detail.html", room_detail_context(request, room, form), status=400)
     _review, created = review_upsert(user=request.user, room=room, **form.cleaned_data)
     messages.success(request, "후기를 등록했어요." if created else "후기를 고쳤어요.")
     return redirect(reverse("rooms-detail", args=[room.id]) + "#reviews")
