@@ -180,29 +180,3 @@ def test_healthz_opens_no_amqp_connection_per_call(client, settings):
     assert "age_s" in bodies[-1]["services"]["broker"] and "age_s" not in bodies[0]["services"]["broker"]
     assert len(accepted) > first_window and "age_s" not in after["services"]["broker"]  # checked again
 
-
-@pytest.mark.django_db(transaction=True)
-def test_an_asgi_requests_connections_close_when_it_ends():
-    """Each ASGI request runs in a thread of its own: its connections close with it instead of lingering idle
-    until the garbage collector finds them (which ran the server out of connection slots under load)."""
-    import threading
-
-    from django.core.handlers.asgi import ASGIHandler
-    from django.core.signals import request_finished
-    from django.db import connection
-    from django.test.client import ClientHandler
-
-    seen = {}
-
-    def request_thread(handler, key):
-        connection.ensure_connection()
-        opened = connection.connection is not None
-        request_finished.send(sender=handler)
-        seen[key] = (opened, connection.connection is None)
-        connection.close()
-
-    for handler, key in ((ASGIHandler, "asgi"), (ClientHandler, "test client")):
-        thread = threading.Thread(target=request_thread, args=(handler, key))
-        thread.start()
-        thread.join()
-    assert seen == {"asgi": (True, True), "test client": (True, False)}
