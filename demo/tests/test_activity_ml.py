@@ -333,30 +333,35 @@ def test_chat_recommendations_are_reranked_for_the_signed_in_user(seeded, django
         username="fan", email="fan@example.com", password="Escape!2026", favorite_genres=["공포"]
     )
     settings.CHAT_RECOMMENDATION_LIMIT = 3
-    pool, _ = room_list_rated(filters=RoomSearchFilters(region="강남"), limit=40)
-    scores, version = inference.recommender_scores(user_id=fan.id, room_ids=[room.id for room in pool])
-    assert version == "recommender:v1"
     mean = catalogue_rating_mean()
-    low, high = min(scores.values()), max(scores.values())
+    moved = []
+    for region in ("강남", "홍대", "부산"):
+        pool, _ = room_list_rated(filters=RoomSearchFilters(region=region), limit=40)
+        scores, version = inference.recommender_scores(user_id=fan.id, room_ids=[room.id for room in pool])
+        assert version == "recommender:v1"
+        low, high = min(scores.values()), max(scores.values())
 
-    def expected(weight: float) -> list[int]:
-        def score(room) -> float:
-            averaged = bayesian_rating(
-                rating=float(room.rating), reviews=room.review_count, prior_mean=mean, prior_reviews=PRIOR_REVIEWS
-            )
-            return averaged + weight * PERSONAL_SCALE * (scores[room.id] - low) / (high - low)
+        def expected(weight: float, pool=pool, scores=scores, low=low, high=high) -> list[int]:
+            def score(room) -> float:
+                averaged = bayesian_rating(
+                    rating=float(room.rating), reviews=room.review_count, prior_mean=mean, prior_reviews=PRIOR_REVIEWS
+                )
+                return averaged + weight * PERSONAL_SCALE * (scores[room.id] - low) / (high - low)
 
-        return [room.id for room in sorted(pool, key=lambda room: (-score(room), room.id))][:3]
+            return [room.id for room in sorted(pool, key=lambda room: (-score(room), room.id))][:3]
 
-    settings.ML_RECOMMENDER_BLEND_WEIGHT = 1.0
-    personal = conversation_reply(user=fan, session_id=None, text="강남 테마 추천해줘")
-    settings.ML_RECOMMENDER_BLEND_WEIGHT = 0.0
-    plain = conversation_reply(user=fan, session_id=None, text="강남 테마 추천해줘")
+        settings.ML_RECOMMENDER_BLEND_WEIGHT = 1.0
+        personal = conversation_reply(user=fan, session_id=None, text=f"{region} 테마 추천해줘")
+        settings.ML_RECOMMENDER_BLEND_WEIGHT = 0.0
+        plain = conversation_reply(user=fan, session_id=None, text=f"{region} 테마 추천해줘")
 
-    shown = [room.id for room in personal.rooms]
-    assert shown == expected(1.0)
-    assert [room.id for room in plain.rooms] == expected(0.0) == [room.id for room in pool[:3]]
-    assert shown != [room.id for room in pool[:3]]  # taste moved the choice among rooms of about the same rating
+        shown = [room.id for room in personal.rooms]
+        assert shown == expected(1.0), region
+        assert [room.id for room in plain.rooms] == expected(0.0) == [room.id for room in pool[:3]], region
+        moved.append(shown != [room.id for room in pool[:3]])
+    # Taste moved the choice among rooms of about the same rating somewhere (which region depends on the trained
+    # model's scores, which vary with the torch state earlier tests leave).
+    assert any(moved), moved
 
 
 def test_demo_plays_agree_with_reviews_and_reach_yesterday(seeded):
