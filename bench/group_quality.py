@@ -42,25 +42,6 @@ WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 MISERABLE_BELOW = 0.5  # a member's percentile rank under which a room is one they would rather not play
 
 
-def _setup() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        from escape_ai import embedded_db
-        from escape_ai.settings.paths import EMBEDDED_DB_NAME, PGDATA_DIR
-
-        embedded_db.ensure_database(embedded_db.ensure_server(PGDATA_DIR), EMBEDDED_DB_NAME)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from rooms.models import Room
-
-    if not Room.objects.exists():
-        call_command("seed_catalog", embed="none")
-    call_command("seed_activity", train=False)
-
-
 def _groups(*, plays: dict[int, set[int]], count: int, rng: random.Random) -> list[tuple[list[int], int]]:
     """(members, held-out room) pairs: 2-6 users who all played the room (one group per room and size at most)."""
     groups, seen = [], set()
@@ -107,7 +88,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=30)
     args = parser.parse_args()
+    from ml_quality import _setup
+
     _setup()
+    bench_groups(count=args.groups, seed=args.seed, epochs=args.epochs)
+
+
+def bench_groups(*, count: int, seed: int, epochs: int) -> None:
+    """The group-ranking table (also `bench/ml_quality.py --only groups`); needs Django set up with demo data."""
     import numpy as np
 
     from ml.datasets import recommender_rows
@@ -116,19 +104,19 @@ def main() -> None:
     from plays.models import Play
 
     started = time.monotonic()
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     plays: dict[int, set[int]] = defaultdict(set)
     for user_id, room_id in Play.objects.filter(user__username__startswith="demo_user_").values_list(
         "user_id", "room_id"
     ):
         plays[room_id].add(user_id)
-    groups = _groups(plays=plays, count=args.groups, rng=rng)
+    groups = _groups(plays=plays, count=count, rng=rng)
     held_out = {(user, room) for members, room in groups for user in members}
 
     rows, room_features, user_features = recommender_rows()
     train_rows = [row for row in rows if (row[0], row[1]) not in held_out]
     data = rec_data_build(rows=train_rows, item_features=room_features, user_features=user_features, holdout=False)
-    model, losses = rec_train(data, epochs=args.epochs, seed=args.seed)
+    model, losses = rec_train(data, epochs=epochs, seed=seed)
     personal = model_scorer(model, data)
     popularity = popularity_scorer(data)(np.array([0]))[0].astype(np.float64)
 

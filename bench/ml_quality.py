@@ -1,6 +1,6 @@
 """Quality of the three ml models against their baselines: the demo data and public data nobody here wrote.
 
-    .venv/bin/python bench/ml_quality.py [--seed 0] [--seeds 3] [--only demo,ml-100k,ml-100k-liked,trends,sessions]
+    .venv/bin/python bench/ml_quality.py [--seed 0] [--seeds 3] [--only demo,ml-100k,ml-100k-liked,trends,sessions,groups]
 
 Uses a separate database (EMBEDDED_DB_NAME=escape_ai_ml_bench, created, migrated and loaded with
 seed_catalog + seed_activity when empty), so development data is never touched, and trains without
@@ -16,6 +16,8 @@ MLflow (the registry is not changed). Prints markdown tables:
 2. trends: MASE / sMAPE / coverage of the 10-90 % band in a rolling-origin backtest; vs ETS,
    seasonal-naive and naive.
 3. session quality: ROC-AUC on the newest quarter of sessions; vs logistic regression; what bounds it.
+4. groups: party recommendations' group score against the members' popularity and single members' lists
+   (bench/group_quality.py, which also runs alone).
 Every model is trained with --seeds seeds: the tables give the first seed's figures and the run-to-run
 noise (standard deviation over the seeds), the margin a new champion must beat the old one by.
 """
@@ -240,7 +242,7 @@ def main() -> None:
     parser.add_argument(
         "--public-seeds", type=int, default=2, help="seeds of the net on the public data (each costs minutes)"
     )
-    parser.add_argument("--only", default="demo,ml-100k,ml-100k-liked,trends,sessions")
+    parser.add_argument("--only", default="demo,ml-100k,ml-100k-liked,trends,sessions,groups")
     args = parser.parse_args()
     wanted = [part.strip() for part in args.only.split(",") if part.strip()]
     seeds = list(range(args.seed, args.seed + max(1, args.seeds)))
@@ -261,6 +263,10 @@ def main() -> None:
             bench_trends(seeds=seeds)
         elif name == "sessions":
             bench_sessions(seeds=seeds)
+        elif name == "groups":
+            from group_quality import bench_groups
+
+            bench_groups(count=600, seed=seeds[0], epochs=args.epochs)
         else:
             sys.exit(f"unknown part: {name}")
         sys.stdout.flush()

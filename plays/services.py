@@ -78,6 +78,21 @@ def _play_logged_event(play: Play, room: Room) -> None:
         )
 
 
+def _play_fields_clean(fields: dict, *, played_on_required: bool) -> dict:
+    """A play's fields checked as every way of logging one checks them (Korean messages); a missing note is ""."""
+    unknown = set(fields) - set(PLAY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown play fields: {sorted(unknown)}")
+    if played_on_required and fields.get("played_on") is None:
+        raise ValidationError({"played_on": ["플레이한 날을 입력해 주세요."]})
+    errors = play_fields_errors(fields)
+    if errors:
+        raise ValidationError(errors)
+    if "note" in fields and fields["note"] is None:
+        return {**fields, "note": ""}
+    return fields
+
+
 @transaction.atomic
 def play_log(*, user, room: Room, source: str = Play.Source.MANUAL, **fields) -> tuple[Play, bool]:
     """Record that the user played the room, or update the record (a replay): (play, created).
@@ -85,16 +100,7 @@ def play_log(*, user, room: Room, source: str = Play.Source.MANUAL, **fields) ->
     One record per user and room, however many times and from wherever it is logged; a new record is one
     `play.logged` event.
     """
-    unknown = set(fields) - set(PLAY_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown play fields: {sorted(unknown)}")
-    if "played_on" not in fields:
-        raise ValidationError({"played_on": ["플레이한 날을 입력해 주세요."]})
-    errors = play_fields_errors(fields)
-    if errors:
-        raise ValidationError(errors)
-    if "note" in fields and fields["note"] is None:
-        fields["note"] = ""
+    fields = _play_fields_clean(fields, played_on_required=True)
     play = Play.objects.select_for_update().filter(user=user, room=room).first()
     created = play is None
     if created:
@@ -117,16 +123,7 @@ def play_log(*, user, room: Room, source: str = Play.Source.MANUAL, **fields) ->
 
 @transaction.atomic
 def play_update(*, play: Play, **fields) -> Play:
-    unknown = set(fields) - set(PLAY_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown play fields: {sorted(unknown)}")
-    if "played_on" in fields and fields["played_on"] is None:
-        raise ValidationError({"played_on": ["플레이한 날을 입력해 주세요."]})
-    errors = play_fields_errors(fields)
-    if errors:
-        raise ValidationError(errors)
-    if "note" in fields and fields["note"] is None:
-        fields["note"] = ""
+    fields = _play_fields_clean(fields, played_on_required="played_on" in fields)
     for name, value in fields.items():
         setattr(play, name, value)
     play.save()
