@@ -349,7 +349,8 @@ def recommendation_cost_insights(*, day_from: date, day_to: date, window_days: i
             ORDER BY sg.id, s.at DESC, s.shown_id DESC
         ),
         succeeded AS (
-            SELECT shown_id, room_id, bool_or(type = 'booking.clicked') AS booked, bool_or(type = 'play.logged') AS played
+            SELECT shown_id, room_id,
+                   bool_or(type = 'booking.clicked') AS booked, bool_or(type = 'play.logged') AS played
             FROM credited GROUP BY shown_id, room_id
         )
         SELECT s.day, s.key, count(*), count(*) FILTER (WHERE x.booked), count(*) FILTER (WHERE x.played),
