@@ -53,3 +53,44 @@ def test_booking_links_report_their_clicks_and_still_open(new_page):
         (user.id, room.id, reply.id),
         (user.id, room.id, None),
     ]
+
+
+def test_staff_insights_draw_cost_per_success_with_gaps(new_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from testing.factories import UserFactory
+    from web.tests.test_browser_e2e import PASSWORD
+    from web.tests.test_insights_page import store_events
+
+    UserFactory(username="staff", email="staff@example.com", password=PASSWORD, is_staff=True)
+    user = UserFactory()
+    gpt = {"provider": "openai", "model": "gpt-4o-mini"}
+    now = timezone.now()
+    # Three days ago and today gpt's recommendations succeed; the two days between have none: gaps in the line.
+    for days_ago, cost in ((3, 0.02), (0, 0.01)):
+        moment = now - timedelta(days=days_ago)
+        store_events("chat.message", [{**gpt, "cost_usd": cost}], occurred_at=moment)
+        store_events(
+            "recommendation.shown",
+            [{"room_ids": [days_ago + 1], "message_id": 100 + days_ago, **gpt}],
+            user_id=user.id,
+            occurred_at=moment - timedelta(seconds=1),
+        )
+        store_events("booking.clicked", [{"room_id": days_ago + 1}], user_id=user.id, occurred_at=moment)
+    page = new_page()
+    page.goto("/login/?next=/staff/insights/")
+    page.get_by_label("아이디").fill("staff")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+
+    chart = page.locator("#chart-cost-per-success")
+    expect(chart).to_have_attribute("data-rendered", "true")
+    # Two days with a success: two visible dots (each alone between gaps), and a line of two separate moves.
+    expect(chart.locator("circle[r='3']")).to_have_count(2)
+    assert chart.locator("path.chart__line").get_attribute("d").count("M") == 2
+    table = page.get_by_role("table")
+    expect(table).to_contain_text("기간 합계")
+    expect(table).to_contain_text("openai/gpt-4o-mini")
+    expect(page.locator(".kpi", has_text="성공 추천당 LLM 비용")).to_contain_text("$0.0150")
