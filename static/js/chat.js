@@ -367,6 +367,10 @@
           current.row.querySelectorAll(".room-card__name a").forEach(function (a) {
             if (frame.message_id) a.setAttribute("data-recommendation", frame.message_id);
           });
+          // The booking links report the recommendation they came from (static/js/booking.js).
+          current.row.querySelectorAll("a.js-book").forEach(function (a) {
+            if (frame.message_id) a.setAttribute("data-message-id", frame.message_id);
+          });
           renderSuggestions(current.row, frame.suggestions);
         }
         // The conditions this turn left in the dialogue state become the chips.

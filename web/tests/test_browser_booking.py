@@ -94,3 +94,36 @@ def test_staff_insights_draw_cost_per_success_with_gaps(new_page):
     expect(table).to_contain_text("기간 합계")
     expect(table).to_contain_text("openai/gpt-4o-mini")
     expect(page.locator(".kpi", has_text="성공 추천당 LLM 비용")).to_contain_text("$0.0150")
+
+
+def test_a_live_reply_card_booking_link_reports_its_recommendation(new_page):
+    from chat.models import ChatMessage
+    from testing.factories import PASSWORD, UserFactory, small_catalogue_build
+    from web.tests.test_browser_e2e import RECORDER, ask, wait_done
+
+    small_catalogue_build(embed=True)
+    user = UserFactory(username="live")
+    page = new_page()
+    page.context.route("https://**/*", lambda route: route.fulfill(body="<p>예약</p>"))
+    page.add_init_script(RECORDER)
+    page.goto("/login/")
+    page.get_by_label("아이디").fill("live")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    expect(page.locator("#conn")).to_have_text("연결됨")
+
+    ask(page, "강남에서 4명이서 할만한 공포 테마")
+    wait_done(page, 1)
+    reply = ChatMessage.objects.filter(session__user=user, role="assistant").latest("id")
+    book = page.locator(".bubble-row--assistant").last.locator("a.js-book").first  # built by static/js/chat.js
+    room_id = int(book.get_attribute("data-room-id"))
+    expect(book).to_have_attribute("data-message-id", str(reply.id))
+    with (
+        page.expect_response(lambda r: r.url.endswith(f"/rooms/{room_id}/booking-click")) as beacon,
+        page.expect_popup(),
+    ):
+        book.click()
+    assert beacon.value.status == 204
+    assert [(doc["payload"]["room_id"], doc["payload"]["message_id"]) for doc in booking_events()] == [
+        (room_id, reply.id)
+    ]
