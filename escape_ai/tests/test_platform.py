@@ -180,4 +180,3 @@ def test_healthz_opens_no_amqp_connection_per_call(client, settings):
     assert 1 <= first_window <= 2, accepted
     assert "age_s" in bodies[-1]["services"]["broker"] and "age_s" not in bodies[0]["services"]["broker"]
     assert len(accepted) > first_window and "age_s" not in after["services"]["broker"]  # checked again
-
