@@ -340,13 +340,37 @@ def recommendation_cost_insights(*, day_from: date, day_to: date, window_days: i
     recommendations = _rows(
         f"""
         WITH shown AS MATERIALIZED ({_RECOMMENDATIONS}),
-        signals AS ({_SIGNALS}),
+        signals AS MATERIALIZED ({_SIGNALS}),
+        -- A click from a reply's card credits that reply (one row: a message id names one recommendation event).
+        by_message AS (
+            SELECT sg.type, s.shown_id, s.room_id
+            FROM signals sg
+            JOIN shown s ON s.message_id = sg.message_id AND s.room_id = sg.room_id AND s.user_id = sg.user_id
+            WHERE sg.message_id IS NOT NULL AND s.at <= sg.at AND s.at >= sg.at - %(window)s
+        ),
+        -- Any other signal credits the latest recommendation of its (user, room) before it: one ordered pass per
+        -- (user, room) instead of a join of every signal with every earlier recommendation of the pair. `grp`
+        -- counts the recommendations so far, so a signal shares its group with the one it follows.
+        timeline AS (
+            SELECT user_id, room_id, at, 0 AS kind, shown_id, NULL::text AS type FROM shown
+            UNION ALL
+            SELECT user_id, room_id, at, 1, NULL, type FROM signals WHERE message_id IS NULL
+        ),
+        grouped AS (
+            SELECT *, count(shown_id) OVER (
+                PARTITION BY user_id, room_id ORDER BY at, kind, shown_id ROWS UNBOUNDED PRECEDING) AS grp
+            FROM timeline
+        ),
+        led AS (
+            SELECT kind, type, room_id, at,
+                   first_value(shown_id) OVER g AS led_by, first_value(at) OVER g AS led_at
+            FROM grouped WHERE grp > 0
+            WINDOW g AS (PARTITION BY user_id, room_id, grp ORDER BY kind, at, shown_id)
+        ),
         credited AS (
-            SELECT DISTINCT ON (sg.id) sg.type, s.shown_id, s.room_id
-            FROM signals sg JOIN shown s ON s.user_id = sg.user_id AND s.room_id = sg.room_id
-            WHERE s.at <= sg.at AND s.at >= sg.at - %(window)s
-              AND (sg.message_id IS NULL OR s.message_id = sg.message_id)
-            ORDER BY sg.id, s.at DESC, s.shown_id DESC
+            SELECT type, shown_id, room_id FROM by_message
+            UNION ALL
+            SELECT type, led_by, room_id FROM led WHERE kind = 1 AND led_at >= at - %(window)s
         ),
         succeeded AS (
             SELECT shown_id, room_id,
