@@ -8,3 +8,7 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import checks  # noqa: F401 - registers the LLM provider check
+        from chat.booking import play_success_observe
+        from plays.signals import play_logged
+
+        play_logged.connect(play_success_observe, dispatch_uid="chat.play_success")

@@ -54,6 +54,9 @@ POLICY: dict[str, dict[str, str]] = {
     "rooms/<int:room_id>/": {"GET": PUBLIC},
     "rooms/<int:room_id>/review/": {"POST": LOGIN},
     "rooms/<int:room_id>/click": {"POST": OWNER},
+    # with a message_id, only the user it recommended the room to; without one, any signed-in user
+    "rooms/<int:room_id>/booking-click": {"POST": OWNER},
+    "rooms/<int:room_id>/booking-clicks": {"POST": OWNER},
     "rooms/search": {"GET": PUBLIC},
     "rooms/search/": {"GET": PUBLIC},  # 308 to rooms/search
     "rooms/<int:room_id>/reviews": {"GET": PUBLIC, "POST": LOGIN},
@@ -159,6 +162,8 @@ def world() -> World:
     bodies = {
         "chat/recommendations/<int:message_id>/feedback": {"room_id": room.id, "kind": "liked"},
         "rooms/<int:room_id>/click": {"message_id": str(message.id)},
+        "rooms/<int:room_id>/booking-click": {"message_id": str(message.id)},
+        "rooms/<int:room_id>/booking-clicks": {"message_id": message.id},
     }
     return World(owner=owner, other=other, staff=staff, values=values, bodies=bodies, route_values=route_values)
 

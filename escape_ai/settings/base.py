@@ -217,6 +217,8 @@ REST_FRAMEWORK = {
         "ws_ticket": env.str("THROTTLE_WS_TICKET", default="30/min"),
         "plays_import": env.str("THROTTLE_PLAYS_IMPORT", default="10/min"),
         "party_join": env.str("THROTTLE_PARTY_JOIN", default="20/min"),
+        # booking-link clicks (the page beacon and `POST /rooms/{id}/booking-clicks`), per user
+        "booking_click": env.str("THROTTLE_BOOKING_CLICK", default="60/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
     },
@@ -427,6 +429,9 @@ ANALYTICS_REDELIVERY_DELAY_SECONDS = env.float("ANALYTICS_REDELIVERY_DELAY_SECON
 # True only for the Celery worker that consumes the events queue (`make run` and compose start one).
 ANALYTICS_EVENTS_WORKER = env.bool("ANALYTICS_EVENTS_WORKER", default=False)
 ANALYTICS_INSIGHTS_MAX_DAYS = env.int("ANALYTICS_INSIGHTS_MAX_DAYS", default=366)
+# A booking click or a logged play credits a recommendation of the same room to the same user shown at most
+# this many days before it (docs/events.md, "Cost per successful recommendation").
+RECOMMENDATION_SUCCESS_WINDOW_DAYS = env.int("RECOMMENDATION_SUCCESS_WINDOW_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {
     "task": "analytics.events_flush",
     "schedule": ANALYTICS_FLUSH_INTERVAL_SECONDS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -10,7 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from chat.booking import booking_click_record
 from chat.services import ChatError, recommendation_feedback_record
+from escape_ai.ratelimit import rate_allow
 from plays.models import Play
 from plays.selectors import played_room_ids
 from rooms.models import Review
@@ -110,6 +113,40 @@ def rooms_recommendation_click_view(request: HttpRequest, room_id: int) -> HttpR
         return JsonResponse({"detail": "message_id가 올바르지 않습니다."}, status=400)
     try:
         recommendation_feedback_record(user=request.user, message_id=int(raw), room_id=room_id, kind="clicked")
+    except ChatError as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
+    return HttpResponse(status=204)
+
+
+def _optional_id(raw: str) -> tuple[bool, int | None]:
+    """(valid, value) of an optional positive id sent as a form field."""
+    if raw == "":
+        return True, None
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        return False, None
+    return True, int(raw)
+
+
+@require_POST
+def rooms_booking_click_view(request: HttpRequest, room_id: int) -> HttpResponse:
+    """static/js/booking.js's beacon when a booking link (`a.js-book`) is followed: one `booking.clicked` event,
+    by the same service as `POST /rooms/{id}/booking-clicks`. Signed-out clicks are not recorded (401): the page
+    does not even send them, and nothing could be credited to them (recommendations are made to users)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": "로그인이 필요합니다."}, status=401)
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("booking_click")
+    allowed, wait = rate_allow(scope="booking-click", ident=str(request.user.id), rate=rate)
+    if not allowed:
+        response = JsonResponse({"detail": f"요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요."}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    ids = {}
+    for name in ("message_id", "slot_id"):
+        valid, ids[name] = _optional_id(request.POST.get(name, ""))
+        if not valid:
+            return JsonResponse({"detail": f"{name}가 올바르지 않습니다."}, status=400)
+    try:
+        booking_click_record(user=request.user, room_id=room_id, **ids)
     except ChatError as exc:
         return JsonResponse({"detail": exc.message}, status=exc.status)
     return HttpResponse(status=204)
