@@ -373,6 +373,16 @@ CELERY_BEAT_SCHEDULE["rooms-slot-feeds-import"] = {
     "schedule": ROOMS_SLOT_FEED_INTERVAL_SECONDS,
     "options": {"expires": ROOMS_SLOT_FEED_INTERVAL_SECONDS},
 }
+# Demo slots (demo.slots) regenerated daily at this hour (Asia/Seoul) for the next 14 days (no demo stores: no-op).
+DEMO_SLOTS_DAILY = env.bool("DEMO_SLOTS_DAILY", default=True)
+DEMO_SLOTS_HOUR = env.int("DEMO_SLOTS_HOUR", default=5)
+if DEMO_SLOTS_DAILY:
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE["demo-slots-daily"] = {
+        "task": "demo.tasks.demo_slots_regenerate_task",
+        "schedule": crontab(minute=10, hour=DEMO_SLOTS_HOUR),
+    }
 CELERY_BEAT_SCHEDULE["rooms-slots-archive"] = {
     "task": "rooms.tasks.slots_archive_task",
     "schedule": ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS,
