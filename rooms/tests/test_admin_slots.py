@@ -128,8 +128,10 @@ def test_rows_with_errors_show_their_lines_and_cannot_be_applied(staff_client, r
 def test_catalogue_preview_and_apply(staff_client, room):
     text = (
         CATALOGUE_HEADER
-        + "비밀의방 강남점,강남,,,https://book.example.com/a,폐병원 403호,공포,5,5,3,2,5,75,27000,무서운 병원입니다.,,\n"
-        + "비밀의방 강남점,강남,,,https://book.example.com/a,새 테마,추리,3,0,2,2,4,60,23000,추리 테마입니다.,,\n"
+        + "비밀의방 강남점,강남,,,https://book.example.com/a,"
+        + "폐병원 403호,공포,5,5,3,2,5,75,27000,무서운 병원입니다.,,\n"
+        + "비밀의방 강남점,강남,,,https://book.example.com/a,"
+        + "새 테마,추리,3,0,2,2,4,60,23000,추리 테마입니다.,,\n"
     )
     preview = _upload(staff_client, "rooms", "rooms.csv", text)
     page = preview.content.decode()
