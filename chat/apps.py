@@ -8,3 +8,8 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import checks  # noqa: F401 - registers the LLM provider check
+        from chat.review_summaries import review_summary_write
+        from rooms.summaries import summary_writer_register
+
+        # rooms sits below chat: its review summaries get the LLM writer from here (offline it answers None).
+        summary_writer_register(review_summary_write)
