@@ -123,6 +123,9 @@ _AUDIENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("겁 많은 사람", ("쫄보도", "겁 많은 사람도", "안 무서")),
 )
 
+# Topics the consensus lines cover: a section prefers the others, and the card line names only the others.
+_CONSENSUS_TOPICS = {"공포", "활동", "난이도"}
+
 SummaryWriter = Callable[..., "dict | None"]
 _writers: list[SummaryWriter] = []
 
@@ -218,10 +221,11 @@ def _candidates(reviews: list[Review], guard: SummaryGuard) -> list[_Candidate]:
 
 
 def _section(candidates: list[_Candidate], polarity: int) -> list[_Candidate]:
-    """Up to three sentences of one polarity, the most said first, one per topic (topical ones first)."""
+    """Up to three sentences of one polarity, one per topic: the room's qualities (인테리어, 연출 …) before
+    what the consensus lines already say, then the most said, then the shortest."""
     pool = sorted(
         (c for c in candidates if c.polarity == polarity),
-        key=lambda c: (c.aspect is None, -c.count, len(c.text), c.text),
+        key=lambda c: (c.aspect is None, c.aspect in _CONSENSUS_TOPICS, -c.count, len(c.text), c.text),
     )
     chosen: list[_Candidate] = []
     topics: set[str | None] = set()
@@ -302,8 +306,8 @@ def _suits_text(suits: list[str]) -> str:
 def _line(summary: dict) -> str:
     """The summary in one line for cards: topics liked and disliked, then the consensus labels."""
     parts = []
-    liked = [topic for topic in summary["liked_topics"] if topic][:2]
-    disliked = [topic for topic in summary["disliked_topics"] if topic][:1]
+    liked = [topic for topic in summary["liked_topics"] if topic and topic not in _CONSENSUS_TOPICS][:2]
+    disliked = [topic for topic in summary["disliked_topics"] if topic and topic not in _CONSENSUS_TOPICS][:1]
     if liked:
         parts.append(f"좋았던 점 {'·'.join(liked)}")
     if disliked:
