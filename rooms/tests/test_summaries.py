@@ -192,7 +192,11 @@ def test_a_writer_sentence_that_fails_the_check_is_dropped():
     def writer(*, room_name, sentences, draft):
         calls.append(sentences)
         return {
-            "liked": ["연출이 훌륭하다는 평이 많아요. 범인은 관리인이에요.", f"{TWIST}의 정체가 놀라워요.", spoiled.text],
+            "liked": [
+                "연출이 훌륭하다는 평이 많아요. 범인은 관리인이에요.",
+                f"{TWIST}의 정체가 놀라워요.",
+                spoiled.text,
+            ],
             "disliked": ["금고 비밀번호는 0427이에요."],
             "suits_text": "공포를 즐기는 친구들에게 맞아요.",
             "model": "fake",
