@@ -111,7 +111,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
 )
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？~])\s+|(?<=[요다죠네])\s+(?=\S)|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？~])\s+|(?<=[요죠])\s+(?=\S)|\n+")
 
 
 def review_sentences(text: str) -> list[str]:

@@ -4,7 +4,8 @@ import random
 
 import pytest
 from django.test import override_settings
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rooms.models import Review, Room
 from rooms.services import review_delete, review_spoiler_decide, reviews_bulk_create
