@@ -46,6 +46,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _NEGATIVE = (
     "아쉬",
+    "아쉽",
     "별로",
     "실망",
     "지루",
@@ -166,11 +167,20 @@ class SummaryGuard:
         )
 
 
+_REGRET = re.compile("아쉬|아쉽")
+
+
+def _without_regret(text: str) -> str:
+    """아쉬웠어요 (a pity) is not 쉬웠어요 (easy): hide it from the difficulty and topic words."""
+    return _REGRET.sub("아-", text)
+
+
 def _key(sentence: str) -> str:
     return re.sub(r"[\s.!?~,]+", "", sentence).lower()
 
 
 def _aspect(sentence: str) -> str | None:
+    sentence = _without_regret(sentence)
     for name, words in ASPECTS:
         if any(word in sentence for word in words):
             return name
@@ -187,6 +197,7 @@ def _polarity(sentence: str, rating: int) -> int:
 
 def _side(text: str, high: tuple[str, ...], low: tuple[str, ...]) -> int:
     """+1 when the text says "high" on an axis, -1 "low", 0 neither (low words are cut out before high ones)."""
+    text = _without_regret(text)
     said_low = False
     for word in low:
         if word in text:

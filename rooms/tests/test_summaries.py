@@ -219,3 +219,14 @@ def test_a_writer_sentence_that_fails_the_check_is_dropped():
     assert calls and all(not is_spoiler_sentence(s, twist_words=[TWIST]) for s in calls[0])
     assert spoiled.text not in calls[0]
     _assert_spoiler_free(room)
+
+
+def test_a_pity_is_not_an_easy_room():
+    room = RoomFactory()
+    for text in ("관리 상태가 아쉬웠어요.", "스토리가 아쉽네요.", "문제가 너무 어려웠어요.", "어려웠지만 재밌어요."):
+        ReviewFactory(room=room, text=text)
+    room_summary_build(room_id=room.id)
+    room.refresh_from_db()
+    difficulty = room.review_summary["consensus"]["difficulty"]
+    assert (difficulty["label"], difficulty["high"], difficulty["low"]) == ("어려운 편", 2, 0)
+    assert set(room.review_summary["disliked_topics"]) == {"관리", "스토리", "문제"}
