@@ -82,3 +82,12 @@ def test_the_answer_is_parsed_by_heading():
     assert len(parsed["liked"]) == 3 and len(parsed["disliked"]) == 1
     assert parsed["suits_text"] == "방린이와 친구들에게 잘 맞아요."
     assert is_spoiler_sentence(parsed["disliked"][0])
+
+
+def test_chat_cards_carry_the_summary_line(auth_client, catalogue):
+    from rooms.models import Room
+
+    Room.objects.filter(region="홍대").update(review_summary_line="좋았던 점 연출·인테리어 · 어려운")
+    body = auth_client.post("/chat/", {"message": "홍대에서 둘이 할 만한 추리 테마"}, format="json").json()
+    assert body["recommendations"]
+    assert {card["summary_line"] for card in body["recommendations"]} == {"좋았던 점 연출·인테리어 · 어려운"}

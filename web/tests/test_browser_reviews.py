@@ -51,3 +51,23 @@ def test_room_page_shows_the_summary_and_hides_spoilers_until_clicked(new_page, 
     expect(visible).to_have_count(1)
     expect(visible).to_be_visible()
     screenshot(page, f"room-summary-{width}-spoiler-open")
+
+
+def test_chat_cards_show_the_summary_line(new_page):
+    from rooms.models import Room
+    from testing.factories import UserFactory, small_catalogue_build
+    from web.tests.test_browser_conversation import login
+    from web.tests.test_browser_e2e import RECORDER, ask, wait_done
+
+    small_catalogue_build(embed=True)
+    Room.objects.filter(region="강남").update(review_summary_line="좋았던 점 연출·인테리어 · 무서운")
+    UserFactory(username="cards")
+    page = new_page(width=360, height=740)
+    page.add_init_script(RECORDER)
+    login(page, "cards")
+    ask(page, "강남에서 4명이서 할만한 공포 테마")
+    wait_done(page, 1)
+    lines = page.locator(".bubble-row--assistant").last.locator(".room-card__summary")
+    expect(lines.first).to_have_text("좋았던 점 연출·인테리어 · 무서운")
+    assert lines.count() == page.locator(".bubble-row--assistant").last.locator(".room-card").count()
+    screenshot(page, "chat-cards-summary-360")
