@@ -6,6 +6,7 @@ from rooms.models import Review, Room, Store
 from rooms.services import (
     review_delete,
     review_spoiler_decide,
+    review_staff_save,
     room_spoiler_terms_set,
     rooms_after_change,
     rooms_embedding_queue,
@@ -221,6 +222,10 @@ class ReviewAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: an edited text is read by the detector again and the summary rebuilt.
+        review_staff_save(review=obj)
 
     def delete_model(self, request, obj):
         review_delete(review=obj)

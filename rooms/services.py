@@ -327,6 +327,18 @@ def review_spoiler_decide(*, review: Review, spoiler: bool | None, staff_user) -
 
 
 @transaction.atomic
+def review_staff_save(*, review: Review) -> Review:
+    """Staff edited a review in the admin: the detector reads the text again (staff's own spoiler decision, if
+    any, stays in force) and the room's summary is rebuilt."""
+    twist_words = Room.objects.filter(id=review.room_id).values_list("spoiler_terms", flat=True).first() or []
+    review_spoiler_detect(review, twist_words=twist_words)
+    review.full_clean(exclude=["user", "room"], validate_unique=False)
+    review.save()
+    rooms_summary_mark_dirty(room_ids=[review.room_id])
+    return review
+
+
+@transaction.atomic
 def room_spoiler_terms_set(*, room: Room, terms: list[str]) -> int:
     """Set the room's twist words and run the detector again on its reviews; returns how many flags changed.
 
