@@ -44,6 +44,19 @@ SEARCH_SECONDS = Histogram(
     "escape_ai_search_seconds", "Search latency by leg (keyword, semantic, hybrid)", ["leg"], buckets=_LATENCY_BUCKETS
 )
 RECOMMENDATIONS = Counter("escape_ai_recommendations_total", "Rooms recommended, by kind (shown, clicked)", ["kind"])
+# Cost per successful recommendation (Grafana: LLM cost ÷ successes, per provider/model). A success is counted
+# when it happens (a booking click, a logged play), credited to the model of the recommendation it followed.
+RECOMMENDATIONS_SHOWN_BY_MODEL = Counter(
+    "escape_ai_recommendations_shown_by_model_total",
+    "Rooms recommended in chat replies, by the LLM provider and model of the reply",
+    ["provider", "model"],
+)
+RECOMMENDATION_SUCCESSES = Counter(
+    "escape_ai_recommendation_successes_total",
+    "Recommendations that succeeded (first booking click or logged play), by provider, model and signal",
+    ["provider", "model", "signal"],
+)
+BOOKING_CLICKS = Counter("escape_ai_booking_clicks_total", "Booking links followed, by where from", ["source"])
 
 # --- LLM ---
 LLM_CALLS = Counter("escape_ai_llm_calls_total", "LLM calls", ["provider", "model", "outcome"])
@@ -252,6 +265,27 @@ def recommendation_observe(kind: str, count: int = 1) -> None:
     if count:
         RECOMMENDATIONS.labels(kind).inc(count)
     jsonl_write({"metric": "recommendation", "kind": kind, "count": count})
+
+
+def recommendation_shown_observe(provider: str, model: str, count: int) -> None:
+    """`count` rooms recommended in one reply written by provider/model."""
+    provider, model = provider or "unknown", model or "unknown"
+    # Zero increments too: every model that answers has its series, so the ratio panels show it.
+    RECOMMENDATIONS_SHOWN_BY_MODEL.labels(provider, model).inc(count)
+
+
+def recommendation_success_observe(provider: str, model: str, signal: str) -> None:
+    """A recommendation succeeded for the first time; `signal` is "booking" or "play"."""
+    if signal not in {"booking", "play"}:
+        raise ValueError(f"unknown success signal {signal!r}")
+    provider, model = provider or "unknown", model or "unknown"
+    RECOMMENDATION_SUCCESSES.labels(provider, model, signal).inc()
+    jsonl_write({"metric": "recommendation.success", "provider": provider, "model": model, "signal": signal})
+
+
+def booking_click_observe(source: str) -> None:
+    """One booking link followed: `source` is "chat" (a recommendation's card) or "page" (no recommendation)."""
+    BOOKING_CLICKS.labels(source).inc()
 
 
 def db_pool_observe(stats: dict) -> None:

@@ -13,6 +13,9 @@ ORDINARY_TYPES = frozenset(
         "chat.message",
         "recommendation.shown",
         "recommendation.clicked",
+        # A booking link followed (chat.booking.booking_click_record): with play.logged, the success signal
+        # of a recommendation in the cost-per-success insights.
+        "booking.clicked",
         "room.viewed",
         "search.performed",
         # Reviews reach the insights as events (rooms.services.review_upsert records them).
@@ -43,6 +46,9 @@ _PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "region": ((str, type(None)), False),
         "genres": ((list,), False),
         "message_id": ((int, type(None)), False),
+        # the LLM provider and model that wrote the reply (cost per success is counted per model)
+        "provider": ((str, type(None)), False),
+        "model": ((str, type(None)), False),
     },
     "recommendation.clicked": {
         "room_id": ((int,), True),
@@ -68,6 +74,13 @@ _PAYLOAD_RULES: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "output_tokens": ((int, type(None)), False),
         "cost_usd": ((*_NUMBER, type(None)), False),
         "fallback": ((bool,), False),
+    },
+    "booking.clicked": {
+        "room_id": ((int,), True),
+        "message_id": ((int, type(None)), False),
+        "slot_id": ((int, type(None)), False),
+        "provider": ((str, type(None)), False),
+        "model": ((str, type(None)), False),
     },
     "room.viewed": {"room_id": ((int,), True)},
     "review.created": {

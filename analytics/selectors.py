@@ -261,3 +261,165 @@ def plays_insights(*, day_from: date, day_to: date, months: int = 12) -> dict:
             "recommended": int(shown),
         },
     }
+
+
+# --- cost per successful recommendation ------------------------------------------------------------
+
+# One row per recommendation (a room in a chat reply's `recommendation.shown`), with the reply's model.
+_RECOMMENDATIONS = """
+    SELECT e.id AS shown_id, e.user_id, e.occurred_at AS at, (e.occurred_at AT TIME ZONE %(tz)s)::date AS day,
+           COALESCE(e.payload->>'provider', '') || '/' || COALESCE(e.payload->>'model', '') AS key,
+           CASE WHEN jsonb_typeof(e.payload->'message_id') = 'number' THEN (e.payload->>'message_id')::bigint END
+               AS message_id,
+           r.value::bigint AS room_id
+    FROM analytics_event e
+    CROSS JOIN LATERAL jsonb_array_elements_text(
+        CASE WHEN jsonb_typeof(e.payload->'room_ids') = 'array' THEN e.payload->'room_ids' ELSE '[]' END) r
+    WHERE e.type = 'recommendation.shown' AND e.occurred_at >= %(shown_from)s AND e.occurred_at < %(end)s
+"""
+# Success signals of users: booking clicks, and plays (not imported ones: a history imported from elsewhere was
+# played before anything here recommended it).
+_SIGNALS = """
+    SELECT e.id, e.type, e.user_id, e.occurred_at AS at, (e.payload->>'room_id')::bigint AS room_id,
+           CASE WHEN e.type = 'booking.clicked' AND jsonb_typeof(e.payload->'message_id') = 'number'
+                THEN (e.payload->>'message_id')::bigint END AS message_id
+    FROM analytics_event e
+    WHERE e.type IN ('booking.clicked', 'play.logged') AND e.user_id IS NOT NULL
+      AND e.occurred_at >= %(start)s AND e.occurred_at < %(signals_to)s
+      AND jsonb_typeof(e.payload->'room_id') = 'number'
+      AND (e.type <> 'play.logged' OR e.payload->>'source' IS DISTINCT FROM 'import')
+"""
+
+
+def _cost_row(*, key: str, cost: Decimal, shown: int, booked: int, played: int, successes: int) -> dict:
+    provider, _, model = key.partition("/")
+    cost_usd = float(round(cost, 6))
+    return {
+        "provider": provider,
+        "model": model,
+        "cost_usd": cost_usd,
+        "shown": shown,
+        "successes": successes,
+        "booked": booked,
+        "played": played,
+        "cost_per_success": round(cost_usd / successes, 6) if successes else None,
+    }
+
+
+def recommendation_cost_insights(*, day_from: date, day_to: date, window_days: int | None = None) -> dict:
+    """Per local day and per LLM provider/model: the LLM cost, the recommendations shown, how many succeeded, and
+    the cost per success (None without a success).
+
+    A recommendation is one room in one chat reply (`recommendation.shown`, which names the reply's provider and
+    model). Each success signal of a user, a `booking.clicked` or a `play.logged` (not an imported one), credits
+    one recommendation of the same room to the same user shown at most `window_days` before it: the one the
+    click came from when it names its message, else the latest. A recommendation credited by several signals (a
+    double click, a click and then a play) is one success. Successes count on the day their recommendation was
+    shown (so a day's figure can still grow for `window_days`), against the LLM cost of that day and model (the
+    `llm.cost_usd` rollups: every turn's cost, the replies without recommendations included). Like
+    `plays_insights`, pairing a signal with an earlier recommendation reads the events (the (type, occurred_at)
+    index); the cost comes from the rollups.
+    """
+    from django.utils import timezone
+
+    window = timedelta(days=settings.RECOMMENDATION_SUCCESS_WINDOW_DAYS if window_days is None else window_days)
+    tz = timezone.get_default_timezone()
+    start = datetime.combine(day_from, time.min, tzinfo=tz)
+    end = datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=tz)
+    params = {
+        "tz": settings.TIME_ZONE,
+        "start": start,
+        "end": end,
+        # earlier recommendations too: a signal in the range credits the latest one, which may precede the range
+        "shown_from": start - window,
+        "signals_to": end + window,
+        "window": window,
+        "day_from": day_from,
+        "day_to": day_to,
+    }
+    recommendations = _rows(
+        f"""
+        WITH shown AS MATERIALIZED ({_RECOMMENDATIONS}),
+        signals AS MATERIALIZED ({_SIGNALS}),
+        -- A click from a reply's card credits that reply (one row: a message id names one recommendation event).
+        by_message AS (
+            SELECT sg.type, s.shown_id, s.room_id
+            FROM signals sg
+            JOIN shown s ON s.message_id = sg.message_id AND s.room_id = sg.room_id AND s.user_id = sg.user_id
+            WHERE sg.message_id IS NOT NULL AND s.at <= sg.at AND s.at >= sg.at - %(window)s
+        ),
+        -- Any other signal credits the latest recommendation of its (user, room) before it: one ordered pass per
+        -- (user, room) instead of a join of every signal with every earlier recommendation of the pair. `grp`
+        -- counts the recommendations so far, so a signal shares its group with the one it follows.
+        timeline AS (
+            SELECT user_id, room_id, at, 0 AS kind, shown_id, NULL::text AS type FROM shown
+            UNION ALL
+            SELECT user_id, room_id, at, 1, NULL, type FROM signals WHERE message_id IS NULL
+        ),
+        grouped AS (
+            SELECT *, count(shown_id) OVER (
+                PARTITION BY user_id, room_id ORDER BY at, kind, shown_id ROWS UNBOUNDED PRECEDING) AS grp
+            FROM timeline
+        ),
+        led AS (
+            SELECT kind, type, room_id, at,
+                   first_value(shown_id) OVER g AS led_by, first_value(at) OVER g AS led_at
+            FROM grouped WHERE grp > 0
+            WINDOW g AS (PARTITION BY user_id, room_id, grp ORDER BY kind, at, shown_id)
+        ),
+        credited AS (
+            SELECT type, shown_id, room_id FROM by_message
+            UNION ALL
+            SELECT type, led_by, room_id FROM led WHERE kind = 1 AND led_at >= at - %(window)s
+        ),
+        succeeded AS (
+            SELECT shown_id, room_id,
+                   bool_or(type = 'booking.clicked') AS booked, bool_or(type = 'play.logged') AS played
+            FROM credited GROUP BY shown_id, room_id
+        )
+        SELECT s.day, s.key, count(*), count(*) FILTER (WHERE x.booked), count(*) FILTER (WHERE x.played),
+               count(x.shown_id)
+        FROM shown s LEFT JOIN succeeded x ON x.shown_id = s.shown_id AND x.room_id = s.room_id
+        WHERE s.at >= %(start)s
+        GROUP BY s.day, s.key
+        """,  # noqa: S608 - constants of this module; values are parameters
+        params,
+    )
+    costs = _rows(
+        """
+        SELECT day, key, sum(total) FROM analytics_eventrollup
+        WHERE metric = 'llm.cost_usd' AND day BETWEEN %(day_from)s AND %(day_to)s
+        GROUP BY day, key
+        """,
+        params,
+    )
+    cells: dict[tuple[date, str], dict] = {}
+    for day, key, cost in costs:
+        cells[(day, key)] = {"cost": cost, "shown": 0, "booked": 0, "played": 0, "successes": 0}
+    for day, key, shown, booked, played, successes in recommendations:
+        cell = cells.setdefault((day, key), {"cost": Decimal(0)})
+        cell.update(shown=int(shown), booked=int(booked), played=int(played), successes=int(successes))
+    per_day = [{"date": day, **_cost_row(key=key, **cell)} for (day, key), cell in sorted(cells.items())]
+    by_key: dict[str, dict] = {}
+    for (_day, key), cell in cells.items():
+        sums = by_key.setdefault(key, {"cost": Decimal(0), "shown": 0, "booked": 0, "played": 0, "successes": 0})
+        for name, value in cell.items():
+            sums[name] += value
+    by_model = sorted(
+        (_cost_row(key=key, **sums) for key, sums in by_key.items()),
+        key=lambda row: (-row["cost_usd"], -row["shown"], row["provider"], row["model"]),
+    )
+    totals = {"cost": Decimal(0), "shown": 0, "booked": 0, "played": 0, "successes": 0}
+    for sums in by_key.values():
+        for name, value in sums.items():
+            totals[name] += value
+    total = _cost_row(key="/", **totals)
+    del total["provider"], total["model"]
+    return {
+        "from": day_from,
+        "to": day_to,
+        "window_days": window.days,
+        "per_day": per_day,
+        "by_model": by_model,
+        "total": total,
+    }

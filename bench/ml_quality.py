@@ -1,6 +1,7 @@
 """Quality of the three ml models against their baselines: the demo data and public data nobody here wrote.
 
-    .venv/bin/python bench/ml_quality.py [--seed 0] [--seeds 3] [--only demo,ml-100k,ml-100k-liked,trends,sessions,groups]
+    .venv/bin/python bench/ml_quality.py [--seed 0] [--seeds 3]
+        [--only demo,ml-100k,ml-100k-liked,trends,sessions,groups]
 
 Uses a separate database (EMBEDDED_DB_NAME=escape_ai_ml_bench, created, migrated and loaded with
 seed_catalog + seed_activity when empty), so development data is never touched, and trains without

@@ -8,6 +8,11 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import checks  # noqa: F401 - registers the LLM provider check
+        from chat.booking import play_success_observe
+        from plays.signals import play_logged
+
+        play_logged.connect(play_success_observe, dispatch_uid="chat.play_success")
+
         from chat.review_summaries import review_summary_write
         from rooms.summaries import summary_writer_register
 

@@ -323,6 +323,9 @@ def _events_record(
                 "region": plan.state.get("region"),
                 "genres": list(plan.state.get("genres") or []),
                 "message_id": message.id,
+                # the model that wrote the reply: cost per successful recommendation is counted per model
+                "provider": usage.provider,
+                "model": usage.model,
             },
         )
 
@@ -342,6 +345,7 @@ def _metrics_observe(*, intent: str, plan: Plan, usage: LLMUsage) -> None:
         )
     if plan.kind == "recommendation" and plan.rooms:
         metrics.recommendation_observe("shown", len(plan.rooms))
+        metrics.recommendation_shown_observe(usage.provider, usage.model, len(plan.rooms))
 
 
 @metrics.monitored("chat.reply")  # latency of one whole turn, errors by type, one JSONL line each

@@ -804,6 +804,9 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
                             "region": m["entities"].get("region"),
                             "genres": m["entities"].get("genres", []),
                             "message_id": ids[i],
+                            # the reply's model, as chat records it (cost per success is counted per model)
+                            "provider": "local",
+                            "model": "offline",
                         },
                     )
                 )

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from analytics.apis import metrics_view
 from chat.apis import SessionQualityApi
+from chat.booking_apis import BookingClickApi
 from escape_ai.views import healthz
 from ml.party_apis import PartyRecommendationsApi
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", include("web.urls.accounts")),
     path("", include("web.urls.chat")),
     path("", include("web.urls.plays")),
+    path("rooms/<int:room_id>/booking-clicks", BookingClickApi.as_view(), name="rooms-booking-clicks"),
     path("rooms/", include("web.urls.rooms")),
     path("rooms/", include("rooms.urls")),
     path("staff/", include("web.urls.insights")),

@@ -28,6 +28,7 @@ from plays.models import (
     Play,
 )
 from plays.selectors import party_by_invite_code, user_party_count
+from plays.signals import play_logged
 from rooms.models import Room
 
 PLAY_FIELDS = ("played_on", "escaped", "hints_used", "minutes_left", "clear_minutes", "players", "note")
@@ -118,6 +119,7 @@ def play_log(*, user, room: Room, source: str = Play.Source.MANUAL, **fields) ->
         play.save()
     if created:
         _play_logged_event(play, room)
+        play_logged.send(sender=Play, play=play)
     return play, created
 
 

@@ -1,6 +1,13 @@
-"""What plays hears from the apps below it."""
+"""What plays hears from the apps below it, and what it tells the apps above it."""
 
 from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent by `plays.services.play_log` inside its transaction when a new play is recorded (a replay sends nothing),
+# wherever it came from. chat counts a recommendation the play followed as a success (a Prometheus counter).
+# kwargs: play.
+play_logged = Signal()
 
 
 def _review_saved(sender, *, review, created: bool, **kwargs) -> None:

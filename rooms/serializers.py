@@ -77,3 +77,14 @@ class RoomDetailOutputSerializer(RoomOutputSerializer):
     def get_review_summary(self, room) -> dict | None:
         """Made from non-spoiler reviews only (docs/reviews.md); null until the room has enough of them."""
         return ReviewSummarySerializer(room.review_summary).data if room.review_summary else None
+
+
+class TimeSlotOutputSerializer(serializers.Serializer):
+    """A slot as players see it: its own price and booking page, or the room's and the store's."""
+
+    id = serializers.IntegerField()
+    room_id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField(help_text="시작 시각 (Asia/Seoul)")
+    status = serializers.ChoiceField(choices=["open", "booked", "closed"], help_text="open: 예약 가능, booked: 마감")
+    price = serializers.IntegerField(source="effective_price", help_text="1인 가격(원)")
+    booking_url = serializers.CharField(source="effective_booking_url", help_text="이 회차의 예약 페이지")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import date
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from rest_framework import serializers
 
 from analytics.services import event_record
 from rooms.models import ROOM_FIELDS, Review, Room, Store
@@ -307,6 +310,59 @@ def reviews_bulk_create(*, reviews: list[Review], batch_size: int = 2000) -> lis
             [room_ids, [totals[i][0] for i in room_ids], [totals[i][1] for i in room_ids]],
         )
     return created
+
+
+# --- time slots --------------------------------------------------------------------------------
+class SlotWindowError(serializers.ValidationError):
+    """A time window that cannot be searched: a 400 with a Korean message in the API's error shape."""
+
+
+SLOT_WINDOW_FORMAT = "날짜·시각 형식이 올바르지 않습니다. 예: 2026-12-05T19:00, 2026-12-05T19:00+09:00, 2026-12-05"
+
+
+def _slot_window_bound(value, *, field: str, end: bool) -> datetime | None:
+    """A bound as an aware datetime. A date means that whole day: from its start, or to the next day's start."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            # YYYY-MM-DD is a day; anything longer a date-time.
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise SlotWindowError({field: [SLOT_WINDOW_FORMAT]}) from None
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        return value
+    if isinstance(value, date):
+        day = value + timedelta(days=1) if end else value
+        return timezone.make_aware(datetime.combine(day, time.min), zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    raise SlotWindowError({field: [SLOT_WINDOW_FORMAT]})
+
+
+def slot_window_parse(
+    available_from, available_to, *, fields: tuple[str, str] = ("available_from", "available_to")
+) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of a window asked for by the API, the pages or chat, or SlotWindowError (Korean messages,
+    keyed by `fields`: the names the caller's input uses for the two bounds).
+
+    Each bound: None/"" (open), an ISO 8601 date-time (naive = Asia/Seoul), a date (the whole day: the start at
+    its beginning, the end at its end), or a datetime. The end must come after the start, and the window may not
+    reach more than ROOMS_SLOT_WINDOW_MAX_DAYS days ahead. A window in the past is allowed (it finds nothing).
+    """
+    from_field, to_field = fields
+    start = _slot_window_bound(available_from, field=from_field, end=False)
+    end = _slot_window_bound(available_to, field=to_field, end=True)
+    if start is not None and end is not None and end <= start:
+        raise SlotWindowError({to_field: [f"끝 시각({to_field})은 시작 시각({from_field})보다 뒤여야 합니다."]})
+    limit_days = settings.ROOMS_SLOT_WINDOW_MAX_DAYS
+    horizon = timezone.now() + timedelta(days=limit_days)
+    for field, bound, slack in ((from_field, start, timedelta()), (to_field, end, timedelta(days=1))):
+        # A date as the end on the last allowed day ends at midnight after it: that day is still allowed.
+        if bound is not None and bound > horizon + slack:
+            raise SlotWindowError({field: [f"예약 가능 시간은 오늘부터 {limit_days}일 이내로만 찾을 수 있습니다."]})
+    return start, end
 
 
 # --- spoilers ----------------------------------------------------------------------------------

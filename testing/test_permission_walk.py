@@ -54,10 +54,15 @@ POLICY: dict[str, dict[str, str]] = {
     "rooms/<int:room_id>/": {"GET": PUBLIC},
     "rooms/<int:room_id>/review/": {"POST": LOGIN},
     "rooms/<int:room_id>/click": {"POST": OWNER},
+    # with a message_id, only the user it recommended the room to; without one, any signed-in user
+    "rooms/<int:room_id>/booking-click": {"POST": OWNER},
+    "rooms/<int:room_id>/booking-clicks": {"POST": OWNER},
     "rooms/search": {"GET": PUBLIC},
     "rooms/search/": {"GET": PUBLIC},  # 308 to rooms/search
     "rooms/<int:room_id>/reviews": {"GET": PUBLIC, "POST": LOGIN},
     "rooms/<int:room_id>/reviews/": {"GET": PUBLIC, "POST": PUBLIC},  # 308 to rooms/<id>/reviews
+    "rooms/<int:room_id>/slots": {"GET": PUBLIC},
+    "rooms/<int:room_id>/slots/": {"GET": PUBLIC},  # 308 to rooms/<id>/slots
     "staff/insights/": {"GET": STAFF},
     # The play log and parties (API, then pages). Someone else's play or party is a 404.
     "me/plays": {"GET": LOGIN, "POST": LOGIN},
@@ -159,6 +164,8 @@ def world() -> World:
     bodies = {
         "chat/recommendations/<int:message_id>/feedback": {"room_id": room.id, "kind": "liked"},
         "rooms/<int:room_id>/click": {"message_id": str(message.id)},
+        "rooms/<int:room_id>/booking-click": {"message_id": str(message.id)},
+        "rooms/<int:room_id>/booking-clicks": {"message_id": message.id},
     }
     return World(owner=owner, other=other, staff=staff, values=values, bodies=bodies, route_values=route_values)
 

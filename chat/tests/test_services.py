@@ -126,6 +126,8 @@ def test_events_are_buffered_after_commit(user, catalogue, django_capture_on_com
     assert types == ["chat.message", "recommendation.shown"]
     assert documents[0]["payload"]["message_id"] == result.message.id and documents[0]["payload"]["ran_search"]
     assert documents[1]["payload"]["room_ids"] == [room.id for room in result.rooms]
+    # the model that wrote the reply (the offline provider here): cost per success is counted per model
+    assert (documents[1]["payload"]["provider"], documents[1]["payload"]["model"]) == ("local", "local-templates")
 
 
 # --- the LLM path with fake chat models ---------------------------------------------------------------------------

@@ -217,6 +217,8 @@ REST_FRAMEWORK = {
         "ws_ticket": env.str("THROTTLE_WS_TICKET", default="30/min"),
         "plays_import": env.str("THROTTLE_PLAYS_IMPORT", default="10/min"),
         "party_join": env.str("THROTTLE_PARTY_JOIN", default="20/min"),
+        # booking-link clicks (the page beacon and `POST /rooms/{id}/booking-clicks`), per user
+        "booking_click": env.str("THROTTLE_BOOKING_CLICK", default="60/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
     },
@@ -361,6 +363,33 @@ ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=150
 # A catalogue of at most this many rooms is searched the simple way: every match read, every room compared
 # exactly, one statement a leg (0: never). Above it, the sampled tiers and the HNSW graphs pay.
 ROOMS_SMALL_CATALOGUE_ROWS = env.int("ROOMS_SMALL_CATALOGUE_ROWS", default=2000)
+# Time slots (docs/slots.md): the furthest ahead a window may reach (API, search, chat), in days.
+ROOMS_SLOT_WINDOW_MAX_DAYS = env.int("ROOMS_SLOT_WINDOW_MAX_DAYS", default=60)
+# Directories of store slot feeds (*.csv, *.json; docs/slots.md) that beat re-imports every interval.
+ROOMS_SLOT_FEED_DIRS = env.list("ROOMS_SLOT_FEED_DIRS", default=[])
+ROOMS_SLOT_FEED_INTERVAL_SECONDS = env.int("ROOMS_SLOT_FEED_INTERVAL_SECONDS", default=900)
+# How often beat archives slots that have started.
+ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS = env.int("ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["rooms-slot-feeds-import"] = {
+    "task": "rooms.tasks.slot_feeds_import_task",
+    "schedule": ROOMS_SLOT_FEED_INTERVAL_SECONDS,
+    "options": {"expires": ROOMS_SLOT_FEED_INTERVAL_SECONDS},
+}
+# Demo slots (demo.slots) regenerated daily at this hour (Asia/Seoul) for the next 14 days (no demo stores: no-op).
+DEMO_SLOTS_DAILY = env.bool("DEMO_SLOTS_DAILY", default=True)
+DEMO_SLOTS_HOUR = env.int("DEMO_SLOTS_HOUR", default=5)
+if DEMO_SLOTS_DAILY:
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE["demo-slots-daily"] = {
+        "task": "demo.tasks.demo_slots_regenerate_task",
+        "schedule": crontab(minute=10, hour=DEMO_SLOTS_HOUR),
+    }
+CELERY_BEAT_SCHEDULE["rooms-slots-archive"] = {
+    "task": "rooms.tasks.slots_archive_task",
+    "schedule": ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS,
+    "options": {"expires": ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,
@@ -437,6 +466,9 @@ ANALYTICS_REDELIVERY_DELAY_SECONDS = env.float("ANALYTICS_REDELIVERY_DELAY_SECON
 # True only for the Celery worker that consumes the events queue (`make run` and compose start one).
 ANALYTICS_EVENTS_WORKER = env.bool("ANALYTICS_EVENTS_WORKER", default=False)
 ANALYTICS_INSIGHTS_MAX_DAYS = env.int("ANALYTICS_INSIGHTS_MAX_DAYS", default=366)
+# A booking click or a logged play credits a recommendation of the same room to the same user shown at most
+# this many days before it (docs/events.md, "Cost per successful recommendation").
+RECOMMENDATION_SUCCESS_WINDOW_DAYS = env.int("RECOMMENDATION_SUCCESS_WINDOW_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["analytics-events-flush"] = {
     "task": "analytics.events_flush",
     "schedule": ANALYTICS_FLUSH_INTERVAL_SECONDS,

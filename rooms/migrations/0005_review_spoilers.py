@@ -22,7 +22,7 @@ def detect_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rooms", "0003_keyword_tiers"),
+        ("rooms", "0004_timeslot"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,6 +3,7 @@
 // the SVG through textContent.
 //
 // Chart specs: {id, kind: "bar" | "hbar" | "line", unit, series: [{name, points: [{label, value}], dashed}]}
+// (a line's value may be null: a gap in that line)
 (function () {
   "use strict";
 
@@ -157,7 +158,7 @@
     var labels = unionLabels(spec.series);
     var values = [];
     spec.series.forEach(function (s) {
-      s.points.forEach(function (p) { values.push(p.value); });
+      s.points.forEach(function (p) { if (p.value !== null) values.push(p.value); });
     });
     var max = niceMax(Math.max.apply(null, values.concat([0])));
     axes(svg, box, max, spec.unit);
@@ -166,23 +167,37 @@
     var step = function (i) { return labels.length > 1 ? (box.w * i) / (labels.length - 1) : box.w / 2; };
     spec.series.forEach(function (s, si) {
       var color = s.color || COLORS[si % COLORS.length];
+      // A null value (nothing to show that day) is a gap: the line lifts and starts again after it.
+      var pen = "M";
       var d = s.points
-        .map(function (p, i) {
+        .map(function (p) {
+          if (p.value === null) {
+            pen = "M";
+            return "";
+          }
           var x = box.x + step(index[p.label]);
           var y = box.y + box.h - (p.value / max) * box.h;
-          return (i === 0 ? "M" : "L") + x.toFixed(1) + " " + y.toFixed(1);
+          var part = pen + x.toFixed(1) + " " + y.toFixed(1);
+          pen = "L";
+          return part;
         })
+        .filter(Boolean)
         .join(" ");
       var path = svgEl("path", { d: d, fill: "none", stroke: color, "stroke-width": 2.5, "stroke-linejoin": "round" });
       if (s.dashed) path.setAttribute("stroke-dasharray", "6 4");
       path.setAttribute("class", "chart__line");
       svg.appendChild(path);
       var dense = s.points.length > 16;
-      s.points.forEach(function (p) {
+      s.points.forEach(function (p, i) {
+        if (p.value === null) return;
+        // A point between gaps has no line through it: its dot stays visible even on a dense chart.
+        var before = s.points[i - 1];
+        var after = s.points[i + 1];
+        var alone = (!before || before.value === null) && (!after || after.value === null);
         var dot = svgEl("circle", {
           cx: box.x + step(index[p.label]),
           cy: box.y + box.h - (p.value / max) * box.h,
-          r: dense ? 0 : 3,
+          r: dense && !alone ? 0 : 3,
           fill: s.dashed ? "#fff" : color,
           stroke: color,
           "stroke-width": 1.5,

@@ -146,8 +146,11 @@
     foot.appendChild(price);
     var booking = room.booking_url || store.booking_url;
     if (booking && /^https?:\/\//i.test(booking)) {
-      var book = el("a", "room-card__book", "예약하기 ›");
+      // static/js/booking.js reports the click (a.js-book with the room and the recommendation).
+      var book = el("a", "room-card__book js-book", "예약하기 ›");
       book.href = booking;
+      book.setAttribute("data-room-id", room.id);
+      if (messageId) book.setAttribute("data-message-id", messageId);
       book.target = "_blank";
       book.rel = "noopener noreferrer";
       foot.appendChild(book);
@@ -365,6 +368,10 @@
           current.row.setAttribute("data-message-id", frame.message_id || "");
           current.row.querySelectorAll(".room-card__name a").forEach(function (a) {
             if (frame.message_id) a.setAttribute("data-recommendation", frame.message_id);
+          });
+          // The booking links report the recommendation they came from (static/js/booking.js).
+          current.row.querySelectorAll("a.js-book").forEach(function (a) {
+            if (frame.message_id) a.setAttribute("data-message-id", frame.message_id);
           });
           renderSuggestions(current.row, frame.suggestions);
         }

@@ -81,7 +81,7 @@ def test_insights_page_turns_rollups_into_charts(staff_user):
 
     assert response.status_code == 200
     charts = charts_of(response)
-    assert set(charts) == {"regions", "genres", "chats", "success", "plays", "llm-cost"}
+    assert set(charts) == {"regions", "genres", "chats", "success", "plays", "cost-per-success", "llm-cost"}
     regions = points(charts["regions"])
     assert list(regions)[:2] == ["강남", "홍대"]
     assert regions["강남"] > regions["홍대"]
@@ -163,3 +163,46 @@ def test_insights_draw_monthly_demand_with_forecast(staff_user):
     assert forecast["points"][0] == history["points"][-1]
     assert len(forecast["points"]) == 4
     assert "trend-region" in charts
+
+
+def test_insights_draw_the_llm_cost_per_successful_recommendation(staff_user):
+    from datetime import timedelta
+
+    from testing.factories import UserFactory
+
+    now = timezone.now()
+    today = timezone.localdate()
+    user = UserFactory()
+    gpt = {"provider": "openai", "model": "gpt-4o-mini"}
+    local = {"provider": "local", "model": "local-templates"}
+    # Today: gpt costs $0.006 over two turns and recommends rooms 1-3; one is booked and one played (2
+    # successes: $0.003 each). The offline provider recommends room 4 at no cost, with no success (—).
+    store_events("chat.message", [{**gpt, "cost_usd": 0.004}, {**gpt, "cost_usd": 0.002}, {**local, "cost_usd": 0.0}])
+    store_events(
+        "recommendation.shown",
+        [{"room_ids": [1, 2, 3], "message_id": 11, **gpt}, {"room_ids": [4], "message_id": 12, **local}],
+        user_id=user.id,
+        occurred_at=now - timedelta(seconds=1),
+    )
+    store_events("booking.clicked", [{"room_id": 1, "message_id": 11}] * 2, user_id=user.id)  # a double click
+    store_events("play.logged", [{"room_id": 2}], user_id=user.id)
+    client = Client()
+    client.force_login(staff_user)
+
+    response = client.get("/staff/insights/")
+
+    chart = charts_of(response)["cost-per-success"]
+    assert chart["kind"] == "line" and chart["unit"] == "usd"
+    # Only gpt has a success, so only gpt has a line; a day without a success is a gap (null), not $0.
+    assert [series["name"] for series in chart["series"]] == ["openai/gpt-4o-mini"]
+    values = {point["label"]: point["value"] for point in chart["series"][0]["points"]}
+    assert len(values) == 30 and values[f"{today.month}.{today.day}"] == pytest.approx(0.003)
+    assert values[f"{(today - timedelta(days=1)).month}.{(today - timedelta(days=1)).day}"] is None
+    assert "성공 2건 (노출 4건)" in chart["note"]
+    kpis = {kpi["label"]: kpi["value"] for kpi in response.context["kpis"]}
+    assert kpis["성공 추천당 LLM 비용"] == "$0.0030"
+    rows = {(row["date"], row["label"]): row for row in response.context["cost_rows"]}
+    assert rows[(None, "openai/gpt-4o-mini")]["per_success_text"] == "$0.0030"
+    assert rows[(today, "local/local-templates")]["per_success_text"] == "—"
+    html = response.content.decode()
+    assert "성공당 비용" in html and "기간 합계" in html

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from analytics.selectors import insights_compute, plays_insights
+from analytics.selectors import insights_compute, plays_insights, recommendation_cost_insights
 from ml.inference import monthly_trends
 
 PERIODS = (7, 30, 90)
@@ -131,6 +131,48 @@ def play_insight_charts(*, plays: dict) -> tuple[dict, dict]:
     return kpi, chart
 
 
+def _usd(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "$0" if value == 0 else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def cost_per_success_chart(*, cost: dict, day_from, day_to) -> tuple[dict, dict, list[dict]]:
+    """The KPI tile, the chart (LLM cost per successful recommendation, a line per model over the days; a day
+    without a success is a gap) and the table rows (per model, then per day and model) of
+    `recommendation_cost_insights`."""
+    total = cost["total"]
+    kpi = {"label": "성공 추천당 LLM 비용", "value": _usd(total["cost_per_success"])}
+    days = [day_from + timedelta(days=offset) for offset in range((day_to - day_from).days + 1)]
+    by_cell = {(row["date"], _model_label(row) or "미상"): row for row in cost["per_day"]}
+    series = []
+    for item in cost["by_model"]:
+        label = _model_label(item) or "미상"
+        points = [(_day_label(day), (by_cell.get((day, label)) or {}).get("cost_per_success")) for day in days]
+        if any(value is not None for _, value in points):
+            series.append(_series(label, points))
+    chart = {
+        "id": "cost-per-success",
+        "title": "성공 추천당 LLM 비용 (모델별, 일별)",
+        "note": (
+            f"성공: 추천 후 {cost['window_days']}일 안에 예약 링크를 누르거나 플레이를 기록한 추천 · "
+            f"기간 합계 {_usd(total['cost_usd'])} ÷ 성공 {total['successes']:,}건 (노출 {total['shown']:,}건)"
+        ),
+        "kind": "line",
+        "unit": "usd",
+        "series": series,
+    }
+    rows = []
+    for item in cost["by_model"]:
+        rows.append({"date": None, **item, "label": _model_label(item) or "미상"})
+    for item in reversed(cost["per_day"]):  # the latest day first
+        rows.append({**item, "label": _model_label(item) or "미상"})
+    for row in rows:
+        row["cost_text"] = _usd(row["cost_usd"])
+        row["per_success_text"] = _usd(row["cost_per_success"])
+    return kpi, chart, rows
+
+
 def _month_label(month: str) -> str:
     """'2026-05' → '5월'; January carries its year ('27년 1월') so the axis shows where a year starts."""
     year, number = month.split("-")
@@ -162,11 +204,22 @@ def staff_insights_view(request: HttpRequest) -> HttpResponse:
     play_kpi, play_chart = play_insight_charts(plays=plays_insights(day_from=insights["from"], day_to=day_to))
     kpis.append(play_kpi)
     charts.insert(4, play_chart)
+    cost = recommendation_cost_insights(day_from=insights["from"], day_to=day_to)
+    cost_kpi, cost_chart, cost_rows = cost_per_success_chart(cost=cost, day_from=insights["from"], day_to=day_to)
+    kpis.append(cost_kpi)
+    charts.insert(6, cost_chart)
     for kind, title in (("genre", "월별 장르 수요와 예측"), ("region", "월별 지역 수요와 예측")):
         chart = trend_chart(
             trends=monthly_trends(kind=kind, months=TREND_MONTHS), chart_id=f"trend-{kind}", title=title
         )
         if chart is not None:
             charts.append(chart)
-    context = {"kpis": kpis, "charts": charts, "days": days, "periods": PERIODS, "generated_at": timezone.now()}
+    context = {
+        "kpis": kpis,
+        "charts": charts,
+        "cost_rows": cost_rows,
+        "days": days,
+        "periods": PERIODS,
+        "generated_at": timezone.now(),
+    }
     return render(request, "insights/insights.html", context)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -10,16 +13,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from chat.booking import booking_click_record
 from chat.services import ChatError, recommendation_feedback_record
+from escape_ai.ratelimit import rate_allow
 from plays.models import Play
 from plays.selectors import played_room_ids
 from rooms.models import Review
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import room_search_hybrid
+from rooms.selectors.slots import room_slots_open
 from rooms.services import review_upsert, room_view_record
 from web.forms.rooms import ReviewForm, RoomFilterForm
 
 PAGE_SIZE = 24
+CARD_SLOTS = 3  # open slots a card shows in the asked window
+ROOM_PAGE_SLOTS = 8  # the next open slots a room's page lists
+ROOM_PAGE_SLOT_DAYS = 14
 
 
 @require_GET
@@ -35,9 +44,20 @@ def rooms_browse_view(request: HttpRequest) -> HttpResponse:
         page = form.cleaned_data.get("page") or 1
         # The same hybrid search the chat uses; one more row than shown tells whether there is more.
         limit = PAGE_SIZE * page
-        hits = room_search_hybrid(query=form.cleaned_data["q"], filters=form.search_filters(), limit=limit + 1)
+        filters = form.search_filters()
+        hits = room_search_hybrid(query=form.cleaned_data["q"], filters=filters, limit=limit + 1)
         has_more = len(hits) > limit
         hits = hits[:limit]
+        if filters.available_from is not None or filters.available_to is not None:
+            # Each card shows up to three open slots in the window, each linking to its booking page.
+            slots = room_slots_open(
+                room_ids=[hit.room.id for hit in hits],
+                start=filters.available_from,
+                end=filters.available_to,
+                per_room=CARD_SLOTS,
+            )
+            for hit in hits:
+                hit.room.open_slots = slots.get(hit.room.id, [])
         if has_more:
             query = request.GET.copy()
             query["page"] = str(page + 1)
@@ -81,9 +101,16 @@ def room_detail_context(request: HttpRequest, room, review_form: ReviewForm | No
         initial = {name: getattr(my_play, name) for name in fields} if my_play else {"played_on": timezone.localdate()}
         play_form = PlayForm(initial=initial)
     reviews = room.reviews.select_related("user").order_by("-created_at", "-id")[:50]
+    next_slots = room_slots_open(
+        room_ids=[room.id],
+        start=None,
+        end=timezone.now() + timedelta(days=ROOM_PAGE_SLOT_DAYS),
+        per_room=ROOM_PAGE_SLOTS,
+    ).get(room.id, [])
     return {
         "room": room,
         "summary": room.review_summary or None,
+        "next_slots": next_slots,
         "reviews": reviews,
         "my_review": my_review,
         "review_form": review_form,
@@ -112,6 +139,40 @@ def rooms_recommendation_click_view(request: HttpRequest, room_id: int) -> HttpR
         return JsonResponse({"detail": "message_id가 올바르지 않습니다."}, status=400)
     try:
         recommendation_feedback_record(user=request.user, message_id=int(raw), room_id=room_id, kind="clicked")
+    except ChatError as exc:
+        return JsonResponse({"detail": exc.message}, status=exc.status)
+    return HttpResponse(status=204)
+
+
+def _optional_id(raw: str) -> tuple[bool, int | None]:
+    """(valid, value) of an optional positive id sent as a form field."""
+    if raw == "":
+        return True, None
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        return False, None
+    return True, int(raw)
+
+
+@require_POST
+def rooms_booking_click_view(request: HttpRequest, room_id: int) -> HttpResponse:
+    """static/js/booking.js's beacon when a booking link (`a.js-book`) is followed: one `booking.clicked` event,
+    by the same service as `POST /rooms/{id}/booking-clicks`. Signed-out clicks are not recorded (401): the page
+    does not even send them, and nothing could be credited to them (recommendations are made to users)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": "로그인이 필요합니다."}, status=401)
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("booking_click")
+    allowed, wait = rate_allow(scope="booking-click", ident=str(request.user.id), rate=rate)
+    if not allowed:
+        response = JsonResponse({"detail": f"요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요."}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    ids = {}
+    for name in ("message_id", "slot_id"):
+        valid, ids[name] = _optional_id(request.POST.get(name, ""))
+        if not valid:
+            return JsonResponse({"detail": f"{name}가 올바르지 않습니다."}, status=400)
+    try:
+        booking_click_record(user=request.user, room_id=room_id, **ids)
     except ChatError as exc:
         return JsonResponse({"detail": exc.message}, status=exc.status)
     return HttpResponse(status=204)
