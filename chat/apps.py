@@ -12,3 +12,9 @@ class ChatConfig(AppConfig):
         from plays.signals import play_logged
 
         play_logged.connect(play_success_observe, dispatch_uid="chat.play_success")
+
+        from chat.review_summaries import review_summary_write
+        from rooms.summaries import summary_writer_register
+
+        # rooms sits below chat: its review summaries get the LLM writer from here (offline it answers None).
+        summary_writer_register(review_summary_write)

@@ -213,6 +213,37 @@ _REMARKS_BAD = (
 )
 
 
+# Spoilers some players write anyway (the room page hides them behind a click; summaries leave them out). The
+# detector catches the first ones; the last ones only their author can tell, and flags.
+_SPOILERS_DETECTED = (
+    "범인은 처음에 만난 그 사람이었어요.",
+    "알고 보니 주인공이 이미 죽은 사람이었어요.",
+    "결말은 다 같이 갇히는 거예요.",
+    "마지막 자물쇠 번호는 0427이에요.",
+    "열쇠는 액자 뒤에 숨겨져 있어요.",
+)
+_SPOILERS_AUTHOR_FLAGGED = (
+    "마지막 방의 거울을 꼭 눌러 보세요.",
+    "두 번째 방이 사실 첫 번째 방과 같은 곳이에요.",
+)
+SPOILER_SHARE = 0.08
+
+
+def review_spoiler(*, user: int, room_id: int, text: str) -> tuple[str, bool]:
+    """About one written review in twelve gets a spoiler (and, for the undetectable ones, its author's flag).
+
+    A random stream of its own per review, so the rest of the history is the same with or without spoilers.
+    """
+    if not text:
+        return text, False
+    rng = random.Random(f"spoiler:{user}:{room_id}")
+    if rng.random() >= SPOILER_SHARE:
+        return text, False
+    if rng.random() < 0.7:
+        return f"{text} {rng.choice(_SPOILERS_DETECTED)}", False
+    return f"{text} {rng.choice(_SPOILERS_AUTHOR_FLAGGED)}", True
+
+
 def review_text(rng: random.Random, *, room: RoomInfo, rating: int, escaped: bool, hints: int) -> str:
     """A short review for about half of the plays (the rest leave the stars only), without spoilers."""
     if rng.random() < 0.45:
@@ -309,12 +340,16 @@ def activity_plan(*, rooms: list[RoomInfo], users: int, months: int, seed: int, 
         fit = room_scores[u][room_position[room.id]]
         rating = max(1, min(5, round(2.7 + 0.35 * fit + 0.35 * room.quality + rng.gauss(0, 0.6))))
         escaped, hints = play["escaped"], play["hints_used"]
+        text, author_spoiler = review_spoiler(
+            user=u, room_id=room.id, text=review_text(rng, room=room, rating=rating, escaped=escaped, hints=hints)
+        )
         plan.reviews.append(
             {
                 "user": u,
                 "room": room.id,
                 "rating": rating,
-                "text": review_text(rng, room=room, rating=rating, escaped=escaped, hints=hints),
+                "text": text,
+                "spoiler": author_spoiler,
                 "escaped": escaped,
                 "hints_used": hints,
                 "played_on": moment.date(),
@@ -656,6 +691,7 @@ def demo_activity_write(*, plan: Plan, seed: int) -> dict[str, int]:
                 room_id=r["room"],
                 rating=r["rating"],
                 text=r["text"],
+                author_spoiler=r.get("spoiler", False),
                 escaped=r["escaped"],
                 hints_used=r["hints_used"],
                 played_on=r["played_on"],

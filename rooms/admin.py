@@ -7,6 +7,9 @@ from rooms.admin_slots import room_slot_calendar_link
 from rooms.models import Review, Room, Store
 from rooms.services import (
     review_delete,
+    review_spoiler_decide,
+    review_staff_save,
+    room_spoiler_terms_set,
     rooms_after_change,
     rooms_embedding_queue,
     rooms_search_vector_refresh,
@@ -49,8 +52,18 @@ class EmbeddingStatusFilter(admin.SimpleListFilter):
 class ReviewInline(admin.TabularInline):
     model = Review
     extra = 0
-    fields = ("user", "rating", "escaped", "hints_used", "played_on", "text", "created_at")
-    readonly_fields = ("user", "rating", "escaped", "hints_used", "played_on", "text", "created_at")
+    fields = (
+        "user",
+        "rating",
+        "escaped",
+        "hints_used",
+        "played_on",
+        "text",
+        "is_spoiler",
+        "spoiler_source",
+        "created_at",
+    )
+    readonly_fields = fields
     can_delete = False
     show_change_link = True
 
@@ -95,7 +108,16 @@ class RoomAdmin(admin.ModelAdmin):
     list_filter = ("region", GenreListFilter, "difficulty", "is_active", EmbeddingStatusFilter)
     search_fields = ("name", "store__name", "description")
     list_select_related = ("store",)
-    readonly_fields = ("region", "rating", "review_count", "embedding_status", "embedded_at", "slot_calendar")
+    readonly_fields = (
+        "region",
+        "rating",
+        "review_count",
+        "embedding_status",
+        "embedded_at",
+        "slot_calendar",
+        "review_summary_line",
+        "review_summary_built_at",
+    )
     fields = (
         "store",
         "name",
@@ -106,8 +128,10 @@ class RoomAdmin(admin.ModelAdmin):
         ("duration_minutes", "price"),
         "description",
         "is_active",
+        "spoiler_terms",
         ("rating", "review_count"),
         ("embedding_status", "embedded_at"),
+        ("review_summary_line", "review_summary_built_at"),
         "slot_calendar",
     )
     inlines = [ReviewInline]
@@ -149,6 +173,10 @@ class RoomAdmin(admin.ModelAdmin):
         with transaction.atomic():
             obj.save()
             rooms_after_change(room_ids=[obj.id], text_changed=text_changed or obj.embedding is None)
+            if "spoiler_terms" in form.changed_data:
+                # New twist words: the detector runs again over the room's reviews (staff decisions stay).
+                changed = room_spoiler_terms_set(room=obj, terms=list(obj.spoiler_terms))
+                self.message_user(request, f"스포일러 단어로 후기 {changed}개의 판단이 바뀌었습니다.", messages.INFO)
 
     @admin.action(description="선택한 테마 다시 임베딩")
     def queue_embedding(self, request, queryset):
@@ -171,16 +199,53 @@ class RoomAdmin(admin.ModelAdmin):
         self.message_user(request, f"{changed}개 테마를 운영 중지로 바꿨습니다.", messages.SUCCESS)
 
 
+class SpoilerFilter(admin.SimpleListFilter):
+    title = "스포일러"
+    parameter_name = "spoiler"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "스포일러"), ("no", "아님"), ("disputed", "작성자·자동 감지가 다름")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(is_spoiler=True)
+        if self.value() == "no":
+            return queryset.filter(is_spoiler=False)
+        if self.value() == "disputed":  # worth a staff look: the author and the detector disagree
+            return queryset.exclude(author_spoiler=models.F("detector_spoiler"))
+        return queryset
+
+
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ("room", "user", "rating", "escaped", "hints_used", "played_on", "created_at")
-    list_filter = ("rating", "escaped")
+    list_display = ("room", "user", "rating", "is_spoiler", "spoiler_source", "escaped", "played_on", "created_at")
+    list_filter = (SpoilerFilter, "spoiler_source", "rating", "escaped")
     search_fields = ("room__name", "user__username", "text")
     list_select_related = ("room", "room__store", "user")
-    readonly_fields = ("user", "room", "rating", "created_at", "updated_at")
+    # The flag is changed through the actions below only, so who decided is always recorded.
+    readonly_fields = (
+        "user",
+        "room",
+        "rating",
+        "author_spoiler",
+        "detector_spoiler",
+        "spoiler_reasons",
+        "staff_spoiler",
+        "staff_decided_by",
+        "staff_decided_at",
+        "is_spoiler",
+        "spoiler_source",
+        "created_at",
+        "updated_at",
+    )
+    actions = ["mark_spoiler", "mark_not_spoiler", "clear_staff_decision"]
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: an edited text is read by the detector again and the summary rebuilt.
+        review_staff_save(review=obj)
 
     def delete_model(self, request, obj):
         review_delete(review=obj)
@@ -188,3 +253,22 @@ class ReviewAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for review in queryset:
             review_delete(review=review)
+
+    def _decide(self, request, queryset, spoiler: bool | None, message: str) -> None:
+        count = 0
+        for review in queryset:
+            review_spoiler_decide(review=review, spoiler=spoiler, staff_user=request.user)
+            count += 1
+        self.message_user(request, message.format(count=count), messages.SUCCESS)
+
+    @admin.action(description="스포일러로 표시 (운영자 판단)")
+    def mark_spoiler(self, request, queryset):
+        self._decide(request, queryset, True, "후기 {count}개를 스포일러로 표시했습니다.")
+
+    @admin.action(description="스포일러 아님으로 표시 (운영자 판단)")
+    def mark_not_spoiler(self, request, queryset):
+        self._decide(request, queryset, False, "후기 {count}개를 스포일러 아님으로 표시했습니다.")
+
+    @admin.action(description="운영자 판단 지우기 (작성자·자동 감지로 되돌리기)")
+    def clear_staff_decision(self, request, queryset):
+        self._decide(request, queryset, None, "후기 {count}개의 운영자 판단을 지웠습니다.")

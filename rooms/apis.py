@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from escape_ai.api_input import JsonBodySerializer, QuerySerializer, TextField, text_pattern
 from escape_ai.pagination import PagePagination
-from rooms.models import Review, Room
+from rooms.models import Review, Room, SpoilerSource
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import METHODS, RoomSearchFilters, room_search_hybrid
 from rooms.selectors.slots import room_slots, room_slots_open
@@ -323,6 +323,12 @@ class ReviewOutputSerializer(serializers.Serializer):
     escaped = serializers.BooleanField()
     hints_used = serializers.IntegerField()
     played_on = serializers.DateField(allow_null=True)
+    is_spoiler = serializers.BooleanField(
+        help_text="스포일러로 가려지는 후기 (작성자·자동 감지·운영자 판단 중 우선하는 것)"
+    )
+    spoiler_source = serializers.ChoiceField(
+        choices=SpoilerSource.choices, help_text="판단 주체: staff > author > detector 순으로 우선"
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -372,6 +378,13 @@ class RoomReviewsApi(CatalogueApi):
             allow_null=True,
             help_text="플레이한 날 (오늘 이전)",
             error_messages={"invalid": "플레이한 날(played_on)은 YYYY-MM-DD 형식으로 입력해 주세요."},
+        )
+
+        spoiler = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="스포일러가 있는 후기라고 작성자가 표시 (자동 감지는 이와 별도로 돌고, 운영자 판단이 우선)",
+            error_messages={"invalid": "스포일러 여부(spoiler)는 true/false로 입력해 주세요."},
         )
 
         def validate_played_on(self, value):

@@ -84,6 +84,21 @@ class Room(models.Model):
     # Hash of the text and backend the stored embedding came from: a task that finds it equal has nothing to do.
     embedding_source = models.CharField(max_length=64, blank=True, editable=False)
     embedded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The room's own twist words (a culprit's name, the last room's secret): staff keep them, and the spoiler
+    # detector treats any review sentence containing one as a spoiler (rooms.spoilers).
+    spoiler_terms = ArrayField(
+        models.CharField(max_length=40),
+        size=30,
+        default=list,
+        blank=True,
+        verbose_name="스포일러 단어",
+        help_text="이 테마의 반전·범인·정답처럼, 후기에 나오면 스포일러인 단어 (쉼표로 구분)",
+    )
+    # The review summary (rooms.summaries): built from non-spoiler reviews by a beat task when dirty.
+    review_summary = models.JSONField("후기 요약", default=dict, blank=True, editable=False)
+    review_summary_line = models.CharField("한 줄 요약", max_length=200, blank=True, editable=False)
+    review_summary_dirty = models.BooleanField("요약 갱신 필요", default=True, editable=False)
+    review_summary_built_at = models.DateTimeField("요약 시각", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -140,6 +155,11 @@ class Room(models.Model):
             # Best-rated first: the keyword leg's order among many equal matches, and the empty query's.
             models.Index(F("rating").desc(), F("review_count").desc(), "id", name="rooms_room_rating_order"),
             models.Index(fields=["embedding_dirty"], name="rooms_room_dirty", condition=models.Q(embedding_dirty=True)),
+            models.Index(
+                fields=["review_summary_dirty"],
+                name="rooms_room_summary_dirty",
+                condition=models.Q(review_summary_dirty=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,8 +170,20 @@ class Room(models.Model):
         return self.store.booking_url
 
 
+class SpoilerSource(models.TextChoices):
+    """Who decided a review's spoiler flag. Staff outrank the author and the detector (rooms.spoilers)."""
+
+    AUTHOR = "author", "작성자"
+    DETECTOR = "detector", "자동 감지"
+    STAFF = "staff", "운영자"
+
+
 class Review(models.Model):
-    """A player's review (후기): one per user and room, editable."""
+    """A player's review (후기): one per user and room, editable.
+
+    `is_spoiler` is the flag in force; the three inputs it comes from are kept apart, so a re-run of the
+    detector (new twist words) never overrides what staff decided, and staff can see why it was flagged.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="reviews", verbose_name="테마")
@@ -160,6 +192,27 @@ class Review(models.Model):
     escaped = models.BooleanField("탈출 성공", default=False)
     hints_used = models.PositiveSmallIntegerField("사용한 힌트 수", default=0)
     played_on = models.DateField("플레이한 날", null=True, blank=True)
+    author_spoiler = models.BooleanField("작성자 스포 표시", default=False)
+    detector_spoiler = models.BooleanField("자동 감지 스포", default=False, editable=False)
+    spoiler_reasons = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, editable=False, verbose_name="감지 이유"
+    )
+    # None: staff have not decided. A staff "not a spoiler" holds for the text staff read; "spoiler" holds on.
+    staff_spoiler = models.BooleanField("운영자 판단", null=True, blank=True, editable=False)
+    staff_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="판단한 운영자",
+    )
+    staff_decided_at = models.DateTimeField("운영자 판단 시각", null=True, blank=True, editable=False)
+    is_spoiler = models.BooleanField("스포일러", default=False, editable=False)
+    spoiler_source = models.CharField(
+        "스포 판단 주체", max_length=10, choices=SpoilerSource.choices, default=SpoilerSource.DETECTOR, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

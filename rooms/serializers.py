@@ -1,5 +1,6 @@
 """Room output shared by the rooms API and chat's recommendations; its fields come from the room's one list."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rooms.models import ROOM_FACT_FIELDS, Room
@@ -15,6 +16,9 @@ class RoomOutputSerializer(serializers.ModelSerializer):
     store = StoreBriefSerializer()
     rating = serializers.SerializerMethodField()
     booking_url = serializers.CharField(source="store.booking_url")
+    summary_line = serializers.CharField(
+        source="review_summary_line", help_text="스포일러 없는 후기 한 줄 요약 (요약이 없으면 빈 문자열)"
+    )
 
     class Meta:
         model = Room
@@ -28,6 +32,7 @@ class RoomOutputSerializer(serializers.ModelSerializer):
             "rating",
             "review_count",
             "booking_url",
+            "summary_line",
         )
         read_only_fields = fields
 
@@ -35,13 +40,43 @@ class RoomOutputSerializer(serializers.ModelSerializer):
         return round(float(room.rating), 2)
 
 
+class ConsensusSerializer(serializers.Serializer):
+    label = serializers.CharField(allow_null=True, help_text="후기의 합의 (예: 어려운 편), 언급이 없으면 null")
+    text = serializers.CharField(help_text="합의를 한 문장으로")
+
+
+class ReviewConsensusSerializer(serializers.Serializer):
+    difficulty = ConsensusSerializer()
+    fear = ConsensusSerializer()
+    activity = ConsensusSerializer()
+
+
+class ReviewSummarySerializer(serializers.Serializer):
+    liked = serializers.ListField(child=serializers.CharField(), help_text="좋았던 점 (최대 3문장)")
+    disliked = serializers.ListField(child=serializers.CharField(), help_text="아쉬운 점 (최대 3문장)")
+    consensus = ReviewConsensusSerializer()
+    suits = serializers.ListField(child=serializers.CharField(), help_text="잘 맞는 사람들 (예: 방린이, 커플)")
+    suits_text = serializers.CharField()
+    review_count = serializers.IntegerField(help_text="요약에 쓰인 (스포일러 아닌) 후기 수")
+    source = serializers.ChoiceField(
+        choices=["extractive", "llm"], help_text="extractive: 후기 문장 발췌, llm: LLM 작성"
+    )
+    built_at = serializers.DateTimeField()
+
+
 class RoomDetailOutputSerializer(RoomOutputSerializer):
     address = serializers.CharField(source="store.address")
     phone = serializers.CharField(source="store.phone")
+    review_summary = serializers.SerializerMethodField()
 
     class Meta(RoomOutputSerializer.Meta):
-        fields = (*RoomOutputSerializer.Meta.fields, "description", "address", "phone")
+        fields = (*RoomOutputSerializer.Meta.fields, "description", "address", "phone", "review_summary")
         read_only_fields = fields
+
+    @extend_schema_field(ReviewSummarySerializer(allow_null=True))
+    def get_review_summary(self, room) -> dict | None:
+        """Made from non-spoiler reviews only (docs/reviews.md); null until the room has enough of them."""
+        return ReviewSummarySerializer(room.review_summary).data if room.review_summary else None
 
 
 class TimeSlotOutputSerializer(serializers.Serializer):

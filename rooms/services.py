@@ -17,6 +17,8 @@ from analytics.services import event_record
 from rooms.models import ROOM_FIELDS, Review, Room, Store
 from rooms.selectors.search import catalogue_count_forget
 from rooms.signals import review_saved
+from rooms.spoilers import review_spoiler_detect, review_spoiler_resolve
+from rooms.summaries import rooms_summary_mark_dirty
 from rooms.text import index_terms
 
 logger = logging.getLogger(__name__)
@@ -213,9 +215,14 @@ def review_upsert(
     escaped: bool = False,
     hints_used: int = 0,
     played_on: date | None = None,
+    spoiler: bool = False,
 ) -> tuple[Review, bool]:
     """Create the user's review of the room, or edit it; the room's rating follows exactly, and a
     `review.created` or `review.updated` event is recorded (after commit) wherever the review came from.
+
+    `spoiler` is the author's own "스포 있음"; the detector runs on the text as well (rooms.spoilers). A staff
+    "not a spoiler" decision covers the text staff read, so it is dropped when the text changes; a staff
+    "spoiler" decision holds. The room's summary is marked for rebuilding.
 
     The room row is locked first, so concurrent reviews of one room add up instead of racing.
     """
@@ -227,13 +234,18 @@ def review_upsert(
         delta_sum, delta_count = rating, 1
     else:
         delta_sum, delta_count = rating - review.rating, 0
+    if review.staff_spoiler is False and review.text != text:
+        review.staff_spoiler, review.staff_decided_by, review.staff_decided_at = None, None, None
     review.rating = rating
     review.text = text
     review.escaped = escaped
     review.hints_used = hints_used
     review.played_on = played_on
+    review.author_spoiler = spoiler
+    review_spoiler_detect(review, twist_words=locked.spoiler_terms)
     review.full_clean(exclude=["user", "room"], validate_unique=False)
     review.save()
+    rooms_summary_mark_dirty(room_ids=[locked.id])
     new_sum = locked.rating_sum + delta_sum
     new_count = locked.review_count + delta_count
     Room.objects.filter(id=locked.id).update(
@@ -258,6 +270,7 @@ def review_delete(*, review: Review) -> None:
     new_sum = max(0, locked.rating_sum - review.rating)
     new_count = max(0, locked.review_count - 1)
     review.delete()
+    rooms_summary_mark_dirty(room_ids=[locked.id])
     Room.objects.filter(id=locked.id).update(
         rating_sum=new_sum, review_count=new_count, rating=round(new_sum / new_count, 4) if new_count else 0
     )
@@ -277,8 +290,13 @@ def reviews_bulk_create(*, reviews: list[Review], batch_size: int = 2000) -> lis
         totals[review.room_id][0] += review.rating
         totals[review.room_id][1] += 1
     room_ids = sorted(totals)
-    list(Room.objects.select_for_update().filter(id__in=room_ids).order_by("id").values_list("id", flat=True))
+    twist_words = dict(
+        Room.objects.select_for_update().filter(id__in=room_ids).order_by("id").values_list("id", "spoiler_terms")
+    )
+    for review in reviews:
+        review_spoiler_detect(review, twist_words=twist_words.get(review.room_id) or ())
     created = Review.objects.bulk_create(reviews, batch_size=batch_size)
+    rooms_summary_mark_dirty(room_ids=room_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -345,3 +363,52 @@ def slot_window_parse(
         if bound is not None and bound > horizon + slack:
             raise SlotWindowError({field: [f"예약 가능 시간은 오늘부터 {limit_days}일 이내로만 찾을 수 있습니다."]})
     return start, end
+
+
+# --- spoilers ----------------------------------------------------------------------------------
+@transaction.atomic
+def review_spoiler_decide(*, review: Review, spoiler: bool | None, staff_user) -> Review:
+    """Staff decide whether a review is a spoiler (None hands it back to the author's flag and the detector).
+
+    Who decided and when is recorded; the detector never overrides it (rooms.spoilers.review_spoiler_resolve).
+    """
+    review = Review.objects.select_for_update().get(id=review.id)
+    review.staff_spoiler = spoiler
+    review.staff_decided_by = staff_user if spoiler is not None else None
+    review.staff_decided_at = timezone.now() if spoiler is not None else None
+    review_spoiler_resolve(review)
+    review.save(update_fields=["staff_spoiler", "staff_decided_by", "staff_decided_at", "is_spoiler", "spoiler_source"])
+    rooms_summary_mark_dirty(room_ids=[review.room_id])
+    return review
+
+
+@transaction.atomic
+def review_staff_save(*, review: Review) -> Review:
+    """Staff edited a review in the admin: the detector reads the text again (staff's own spoiler decision, if
+    any, stays in force) and the room's summary is rebuilt."""
+    twist_words = Room.objects.filter(id=review.room_id).values_list("spoiler_terms", flat=True).first() or []
+    review_spoiler_detect(review, twist_words=twist_words)
+    review.full_clean(exclude=["user", "room"], validate_unique=False)
+    review.save()
+    rooms_summary_mark_dirty(room_ids=[review.room_id])
+    return review
+
+
+@transaction.atomic
+def room_spoiler_terms_set(*, room: Room, terms: list[str]) -> int:
+    """Set the room's twist words and run the detector again on its reviews; returns how many flags changed.
+
+    Staff decisions stay as they are (the detector's verdict is recorded, but staff's is the one in force).
+    """
+    cleaned = list(dict.fromkeys(term.strip() for term in terms if term and term.strip()))
+    Room.objects.filter(id=room.id).update(spoiler_terms=cleaned)
+    room.spoiler_terms = cleaned
+    changed = []
+    for review in Review.objects.select_for_update().filter(room_id=room.id):
+        before = (review.is_spoiler, review.detector_spoiler, list(review.spoiler_reasons))
+        review_spoiler_detect(review, twist_words=cleaned)
+        if (review.is_spoiler, review.detector_spoiler, list(review.spoiler_reasons)) != before:
+            changed.append(review)
+    Review.objects.bulk_update(changed, ["detector_spoiler", "spoiler_reasons", "is_spoiler", "spoiler_source"])
+    rooms_summary_mark_dirty(room_ids=[room.id])
+    return len(changed)

@@ -1,9 +1,11 @@
-"""Room embeddings off the request path: one task per saved batch, and a beat sweep of dirty rooms."""
+"""Rooms off the request path: embeddings (one task per saved batch, and a beat sweep of dirty rooms) and
+review summaries (a beat sweep of rooms whose reviews changed)."""
 
 from celery import shared_task
 from django.conf import settings
 
 from rooms.services import rooms_embed, rooms_embed_dirty
+from rooms.summaries import rooms_summaries_build_dirty
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -30,3 +32,9 @@ def slots_archive_task() -> int:
     from rooms.slot_services import slots_archive
 
     return slots_archive()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rooms_summaries_build_dirty_task() -> int:
+    # Rooms whose reviews changed since their summary was made; each is claimed, so a second run skips it.
+    return rooms_summaries_build_dirty(batch_size=settings.ROOMS_SUMMARY_BATCH_SIZE)

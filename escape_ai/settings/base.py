@@ -394,6 +394,16 @@ CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,
 }
+# Review summaries (docs/reviews.md): a room gets one from this many non-spoiler reviews with text; the
+# beat task rebuilds up to a batch of rooms whose reviews changed, reading each room's latest reviews.
+ROOMS_SUMMARY_MIN_REVIEWS = env.int("ROOMS_SUMMARY_MIN_REVIEWS", default=3)
+ROOMS_SUMMARY_MAX_REVIEWS = env.int("ROOMS_SUMMARY_MAX_REVIEWS", default=200)
+ROOMS_SUMMARY_BATCH_SIZE = env.int("ROOMS_SUMMARY_BATCH_SIZE", default=50)
+ROOMS_SUMMARY_BEAT_SECONDS = env.int("ROOMS_SUMMARY_BEAT_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["rooms-summaries-dirty"] = {
+    "task": "rooms.tasks.rooms_summaries_build_dirty_task",
+    "schedule": ROOMS_SUMMARY_BEAT_SECONDS,
+}
 
 # --- chat ---
 LLM_PROVIDER = env.str("LLM_PROVIDER", default="local")  # local, openai, anthropic, google, ollama

@@ -314,7 +314,7 @@ def room_list_rated(*, filters: RoomSearchFilters, limit: int, prior_reviews: fl
         cursor.execute(sql, [*params, prior_mean, prior_reviews, prior_reviews or 1, limit])
         rows = cursor.fetchall()
     ids = [row[0] for row in rows]
-    rooms = Room.objects.select_related("store").defer("embedding", "search_vector").in_bulk(ids)
+    rooms = Room.objects.select_related("store").defer("embedding", "search_vector", "review_summary").in_bulk(ids)
     return [rooms[room_id] for room_id in ids if room_id in rooms], (rows[0][1] if rows else 0)
 
 

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 METHODS = ("rrf", "weighted_sum", "keyword", "semantic")
 # Search results never need these (a 512-float vector and the tsvector): not fetched with the hits.
-_HEAVY_FIELDS = ("embedding", "search_vector")
+_HEAVY_FIELDS = ("embedding", "search_vector", "review_summary")  # hits show the summary's line only
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,68 @@ def test_deleting_a_review_in_admin_keeps_the_rating_exact(staff_client, two_roo
     assert response.status_code == 302
     horror.refresh_from_db()
     assert horror.review_count == 0 and horror.rating == 0
+
+
+def test_staff_decide_spoilers_in_the_admin_and_who_decided_is_recorded(staff_client, staff_user, two_rooms, user):
+    horror, _ = two_rooms
+    review = ReviewFactory(user=user, room=horror, text="범인은 병원장이에요.")
+    assert review.is_spoiler and review.spoiler_source == "detector"
+    listing = staff_client.get("/admin/rooms/review/?spoiler=yes").content.decode()
+    assert "관리 공포" in listing
+
+    response = staff_client.post(
+        "/admin/rooms/review/", {"action": "mark_not_spoiler", "_selected_action": [review.id]}
+    )
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert (review.is_spoiler, review.spoiler_source, review.staff_decided_by) == (False, "staff", staff_user)
+    assert Room.objects.get(id=horror.id).review_summary_dirty
+
+    # Staff edit the text in the admin: the detector reads it again but staff's decision stays in force.
+    page = staff_client.get(f"/admin/rooms/review/{review.id}/change/").content.decode()
+    assert "감지 이유" in page and "범인" in page
+    response = staff_client.post(
+        f"/admin/rooms/review/{review.id}/change/",
+        {"text": "범인은 원장이에요. 비번은 1234.", "escaped": "", "hints_used": "0", "played_on": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    review.refresh_from_db()
+    assert review.text == "범인은 원장이에요. 비번은 1234."
+    assert review.spoiler_reasons == ["범인", "정답", "숫자 코드"] and not review.is_spoiler
+
+    staff_client.post("/admin/rooms/review/", {"action": "clear_staff_decision", "_selected_action": [review.id]})
+    review.refresh_from_db()
+    assert (review.is_spoiler, review.spoiler_source, review.staff_spoiler) == (True, "detector", None)
+
+
+def test_twist_words_saved_in_the_room_admin_reflag_its_reviews(staff_client, two_rooms, user):
+    _, mystery = two_rooms
+    review = ReviewFactory(user=user, room=mystery, text="쌍둥이 언니가 다 꾸몄어요.")
+    assert not review.is_spoiler
+    form = {
+        "store": mystery.store_id,
+        "name": mystery.name,
+        "genres": "추리",
+        "difficulty": 3,
+        "fear": 0,
+        "activity": 2,
+        "min_players": 2,
+        "max_players": 4,
+        "duration_minutes": 70,
+        "price": 25000,
+        "description": mystery.description,
+        "is_active": "on",
+        "spoiler_terms": "쌍둥이 언니, 지하 금고",
+        "reviews-TOTAL_FORMS": "1",
+        "reviews-INITIAL_FORMS": "1",
+        "reviews-MIN_NUM_FORMS": "0",
+        "reviews-MAX_NUM_FORMS": "1000",
+        "reviews-0-id": str(review.id),
+        "reviews-0-room": str(mystery.id),
+    }
+    response = staff_client.post(f"/admin/rooms/room/{mystery.id}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mystery.refresh_from_db()
+    assert mystery.spoiler_terms == ["쌍둥이 언니", "지하 금고"]
+    review.refresh_from_db()
+    assert review.is_spoiler and review.spoiler_reasons == ["테마 반전 단어"]

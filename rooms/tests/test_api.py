@@ -193,3 +193,50 @@ def test_bulk_reviews_add_to_room_ratings(rooms, user):
     assert (first.review_count, first.rating_sum) == (4, 15)
     assert first.rating == pytest.approx(15 / 4)
     assert (second.review_count, second.rating) == (1, pytest.approx(3.0))
+
+
+def test_room_detail_and_cards_carry_the_spoiler_free_summary(api_client, rooms):
+    from rooms.summaries import room_summary_build
+    from testing.factories import ReviewFactory
+
+    room = rooms[0]
+    assert api_client.get(f"/rooms/{room.id}/").json()["review_summary"] is None
+    for text in (
+        "인테리어가 예뻐서 사진 찍고 싶었어요.",
+        "연출이 좋아서 몰입감이 대단했어요.",
+        "관리 상태가 아쉬웠어요.",
+    ):
+        ReviewFactory(room=room, text=text)
+    ReviewFactory(room=room, text="비밀번호는 0427이에요.")
+    room_summary_build(room_id=room.id)
+
+    body = api_client.get(f"/rooms/{room.id}/").json()
+    summary = body["review_summary"]
+    assert set(summary["liked"]) == {"인테리어가 예뻐서 사진 찍고 싶었어요.", "연출이 좋아서 몰입감이 대단했어요."}
+    assert summary["disliked"] == ["관리 상태가 아쉬웠어요."]
+    assert set(summary["consensus"]) == {"difficulty", "fear", "activity"}
+    assert summary["review_count"] == 3 and summary["source"] == "extractive"
+    assert body["summary_line"].startswith("좋았던 점 연출·인테리어 · 아쉬운 점 관리")
+    listed = {row["id"]: row for row in api_client.get("/rooms/").json()["results"]}
+    assert listed[room.id]["summary_line"] == body["summary_line"]
+    assert listed[rooms[1].id]["summary_line"] == ""
+
+
+def test_a_review_posted_with_the_spoiler_flag_is_hidden_and_says_who_decided(auth_client, rooms):
+    room = rooms[1]
+    response = auth_client.post(
+        f"/rooms/{room.id}/reviews", {"rating": 4, "text": "주인공 동생이 다 꾸몄어요.", "spoiler": True}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["is_spoiler"] is True and response.json()["spoiler_source"] == "author"
+
+    response = auth_client.post(f"/rooms/{room.id}/reviews", {"rating": 4, "text": "범인은 탐정이에요."}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["is_spoiler"], response.json()["spoiler_source"]) == (True, "detector")
+
+    response = auth_client.post(f"/rooms/{room.id}/reviews", {"rating": 4, "spoiler": "maybe"}, format="json")
+    assert response.status_code == 400
+    assert "스포일러 여부" in str(response.json())
+
+    listed = auth_client.get(f"/rooms/{room.id}/reviews").json()["results"]
+    assert listed[0]["is_spoiler"] is True

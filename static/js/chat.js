@@ -113,6 +113,8 @@
       head.appendChild(el("span", "rating rating--none", "후기 없음"));
     }
     card.appendChild(head);
+    // The spoiler-free review summary in one line (text only: el() sets textContent).
+    if (room.summary_line) card.appendChild(el("p", "room-card__summary", room.summary_line));
 
     var tags = el("ul", "tags");
     tags.setAttribute("aria-label", "지역과 장르");

@@ -125,6 +125,11 @@ class ReviewForm(forms.Form):
         error_messages={"invalid": "날짜를 YYYY-MM-DD 형식으로 입력해 주세요."},
     )
     escaped = forms.BooleanField(label="탈출에 성공했어요", required=False)
+    spoiler = forms.BooleanField(
+        label="스포일러가 있어요",
+        required=False,
+        help_text="표시하면 다른 사람에게는 눌러야 보이게 가려져요. 결말·범인·정답·번호 같은 말은 자동으로도 가려져요.",
+    )
 
     def clean_played_on(self) -> datetime.date | None:
         played_on = self.cleaned_data.get("played_on")

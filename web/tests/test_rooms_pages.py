@@ -255,3 +255,39 @@ def test_detail_lists_the_next_open_slots(client, catalog):
     html = client.get(f"/rooms/{room.id}/").content.decode()
     assert f'data-slot-id="{open_slot.id}" href="{room.store.booking_url}"' in html
     assert html.count('class="room-card__slot js-book"') == 1
+
+
+def test_detail_shows_the_summary_and_hides_spoilers_behind_a_click(client, catalog, user):
+    import re
+
+    from rooms.summaries import room_summary_build
+
+    room = catalog["저주받은 인형"]
+    for text in (
+        "인테리어가 예뻐서 사진 찍고 싶었어요.",
+        "연출이 좋아서 몰입감이 대단했어요.",
+        "관리 상태가 아쉬웠어요.",
+    ):
+        ReviewFactory(room=room, text=text)
+    ReviewFactory(room=room, text="범인은 인형 가게 주인이에요.")
+    ReviewFactory(room=room, text="주인공 동생이 다 꾸몄어요.", spoiler=True)
+    room_summary_build(room_id=room.id)
+
+    page = client.get(f"/rooms/{room.id}/").content.decode()
+    summary = page[page.index('id="summary"') : page.index('id="reviews"')]
+    assert "후기 요약" in summary and "인테리어가 예뻐서 사진 찍고 싶었어요." in summary
+    assert "관리 상태가 아쉬웠어요." in summary and "난이도:" in summary
+    assert "범인" not in summary and "동생" not in summary
+    # Each spoiler review's text sits inside a closed <details> (no script: the page's CSP allows none inline).
+    for text in ("범인은 인형 가게 주인이에요.", "주인공 동생이 다 꾸몄어요."):
+        assert re.search(
+            r'<details class="spoiler">\s*<summary>[^<]*</summary>\s*<p class="review__text">' + text, page
+        )
+    assert '<p class="review__text">인테리어가 예뻐서' in page  # a clean review is shown as it is
+
+    # The author's own flag from the form.
+    client.force_login(user)
+    client.post(f"/rooms/{room.id}/review/", {"rating": "4", "text": "마지막 장면이 인상적이에요.", "spoiler": "on"})
+    review = Review.objects.get(user=user, room=room)
+    assert review.is_spoiler and review.spoiler_source == "author" and review.author_spoiler
+    assert 'id="id_spoiler" checked' in client.get(f"/rooms/{room.id}/").content.decode()

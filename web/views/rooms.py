@@ -91,6 +91,7 @@ def room_detail_context(request: HttpRequest, room, review_form: ReviewForm | No
                 "hints_used": my_review.hints_used,
                 "played_on": my_review.played_on,
                 "escaped": my_review.escaped,
+                "spoiler": my_review.author_spoiler,
             }
         elif my_play is not None:  # a review of a room played: start from the play's details
             initial = {"hints_used": my_play.hints_used, "played_on": my_play.played_on, "escaped": my_play.escaped}
@@ -108,6 +109,7 @@ def room_detail_context(request: HttpRequest, room, review_form: ReviewForm | No
     ).get(room.id, [])
     return {
         "room": room,
+        "summary": room.review_summary or None,
         "next_slots": next_slots,
         "reviews": reviews,
         "my_review": my_review,
