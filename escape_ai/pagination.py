@@ -1,11 +1,22 @@
 """The API's one pagination: `?page=N`, answered as {count, next, previous, results}."""
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
 class PagePagination(PageNumberPagination):
     invalid_page_message = "페이지를 찾을 수 없습니다."
     last_page_strings = ()  # `?page=last` is not an integer: the schema says page is one
+
+    def get_page_number(self, request, paginator):
+        """`?page=` must be a whole number from 1 when it is given: an empty or non-numeric one is a 400 (DRF
+        would read an empty one as page 1 and answer a request its schema forbids)."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_query_param: ["페이지 번호는 1 이상의 정수로 입력해 주세요."]})
+        return raw
 
     def get_schema_operation_parameters(self, view):
         return [

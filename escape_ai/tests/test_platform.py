@@ -180,3 +180,23 @@ def test_healthz_opens_no_amqp_connection_per_call(client, settings):
     assert 1 <= first_window <= 2, accepted
     assert "age_s" in bodies[-1]["services"]["broker"] and "age_s" not in bodies[0]["services"]["broker"]
     assert len(accepted) > first_window and "age_s" not in after["services"]["broker"]  # checked again
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["", "abc", "0", "-1", "١"])
+def test_a_page_that_is_not_a_whole_number_from_one_is_a_400_in_korean(api_client, user, page):
+    api_client.force_authenticate(user)
+    response = api_client.get("/parties", {"page": page})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "페이지 번호는 1 이상의 정수로 입력해 주세요."
+    assert list(body["errors"]) == ["page"]
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_last_is_a_404_and_the_first_is_the_default(api_client, user):
+    api_client.force_authenticate(user)
+
+    assert api_client.get("/parties").json()["results"] == api_client.get("/parties", {"page": "1"}).json()["results"]
+    assert api_client.get("/parties", {"page": "2"}).status_code == 404
