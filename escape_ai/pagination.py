@@ -1,6 +1,6 @@
 """The API's one pagination: `?page=N`, answered as {count, next, previous, results}."""
 
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -9,13 +9,13 @@ class PagePagination(PageNumberPagination):
     last_page_strings = ()  # `?page=last` is not an integer: the schema says page is one
 
     def get_page_number(self, request, paginator):
-        """`?page=` must be a whole number from 1 when it is given: an empty or non-numeric one is a 400 (DRF
-        would read an empty one as page 1 and answer a request its schema forbids)."""
+        """`?page=` must be a whole number from 1 when it is given: any other (empty included, which DRF reads as
+        page 1, answering a request its schema forbids) names no page, a 404 like a page past the last."""
         raw = request.query_params.get(self.page_query_param)
         if raw is None:
             return 1
         if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-            raise ValidationError({self.page_query_param: ["페이지 번호는 1 이상의 정수로 입력해 주세요."]})
+            raise NotFound(self.invalid_page_message)
         return raw
 
     def get_schema_operation_parameters(self, view):
