@@ -6,9 +6,10 @@ Uses a database of its own (EMBEDDED_DB_NAME=escape_ai_group_bench: created, mig
 seed_catalog + seed_activity when empty), so development data is never touched, and trains without MLflow.
 
 Synthetic groups: 2-6 demo users who all played one room (the held-out room). Every (member, held-out room)
-interaction is removed from the training data and the personal recommender (ml.training.recommender) is trained
-once on the rest. For each group, every room that no member played in training is a candidate, and the held-out
-room is ranked among them by:
+interaction is removed from the training data and the personal recommender is fitted once on the rest with the
+recipe that is served (ml.training.recommender.rec_fit: the sequential net blended with EASE and item-kNN, tuned
+on a validation split of the rest). For each group, every room that no member played in training is a candidate,
+and the held-out room is ranked among them by:
 
 - the group score as served (ml.group: each member's scores as percentile ranks among the candidates, then
   w x least misery + (1 - w) x average), for w = 0 (average), 0.25, 0.5, 0.75 and 1 (least misery);
@@ -100,7 +101,7 @@ def bench_groups(*, count: int, seed: int, epochs: int) -> None:
 
     from ml.datasets import recommender_rows
     from ml.group import percentile_ranks
-    from ml.training.recommender import model_scorer, popularity_scorer, rec_data_build, rec_train
+    from ml.training.recommender import popularity_scorer, rec_data_build, rec_fit
     from plays.models import Play
 
     started = time.monotonic()
@@ -116,8 +117,8 @@ def bench_groups(*, count: int, seed: int, epochs: int) -> None:
     rows, room_features, user_features = recommender_rows()
     train_rows = [row for row in rows if (row[0], row[1]) not in held_out]
     data = rec_data_build(rows=train_rows, item_features=room_features, user_features=user_features, holdout=False)
-    model, losses = rec_train(data, epochs=epochs, seed=seed)
-    personal = model_scorer(model, data)
+    fit = rec_fit(data, max_epochs=epochs, seed=seed)
+    personal, losses = fit.scorer(data), fit.losses
     popularity = popularity_scorer(data)(np.array([0]))[0].astype(np.float64)
 
     names = [*(f"group score, w = {w:g}" for w in WEIGHTS), "popularity (members' popularity averaged)"]
