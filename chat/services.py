@@ -213,7 +213,7 @@ def _record(
     *, user, turn: Turn, analysis: MessageAnalysis, plan: Plan, reply: str, usage: LLMUsage
 ) -> ConversationResult:
     latency_ms = int((time.perf_counter() - turn.started) * 1000)
-    entities = analysis.entities.model_dump()
+    entities = analysis.entities.model_dump(mode="json")
     room_ids = [room.id for room in plan.rooms]
     suggestions = [suggestion.as_dict() for suggestion in plan.suggestions]
     # The chips of the last reply stay with the session, so a reloaded page can show them again.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from chat.nlu.lexicon import (
@@ -74,6 +75,7 @@ from chat.nlu.lexicon import (
     WEAK_TOPICS,
 )
 from chat.nlu.schema import Entities, MessageAnalysis
+from chat.nlu.when import SEOUL, when_parse, when_spans
 from rooms.text import Morpheme, morphemes_tagged
 from rooms.vocabulary import GENRES, REGIONS
 
@@ -463,6 +465,14 @@ def wants_reset(text: str) -> bool:
     return any(cue in compact for cue in RESET_CUES)
 
 
+def when_cleared(text: str) -> bool:
+    """ "시간 상관없어", "아무 때나", "any time": the day and time no longer matter."""
+    t = _prepare(text)
+    pattern = dict(ADJUST_PHRASES)["drop_when"]
+    english = dict(ADJUST_ENGLISH)["drop_when"]
+    return bool(re.search(pattern, t.compact) or re.search(english, t.lower))
+
+
 def text_language(text: str, *, room_name: str | None = None) -> str:
     """ "en" when the message is written in English (a room name it quotes does not count), else "ko"."""
     body = unicodedata.normalize("NFKC", text or "")
@@ -540,6 +550,9 @@ def _read(text: str) -> tuple[_Text, list[Morpheme], _Spans]:
     t = _prepare(text)
     toks = morphemes_tagged(t.original)
     spans = _Spans()
+    # Dates and times first: "다섯 시" is a time, not a party of five; "12/5" no score.
+    for start, end in when_spans(t.original, today=datetime.now(SEOUL).date()):
+        spans.take(_Span(start, end, "when", None))
     _find_prices(t, spans)
     _find_changes(t, spans)
     _find_references(t, spans)
@@ -581,7 +594,8 @@ def search_words(text: str) -> str:
     return " ".join(words)
 
 
-def local_analyze(text: str) -> MessageAnalysis:
+def local_analyze(text: str, *, now: datetime | None = None) -> MessageAnalysis:
+    """Intent and entities of one message; `now` (default: the clock) is what relative days are read against."""
     t, toks, spans = _read(text)
     values = _values(t, spans)
     topics = _topics(t)
@@ -606,6 +620,7 @@ def local_analyze(text: str) -> MessageAnalysis:
         room_name=name,
         reference=values["reference"] if intent == "room_inquiry" else None,
         topics=[topic for _, topic, _ in topics] if intent == "room_inquiry" else [],
+        when=when_parse(text, now=now) if values["when"] else None,
     )
     return MessageAnalysis(intent=intent, entities=entities)
 
@@ -624,6 +639,7 @@ def _values(t: _Text, spans: _Spans) -> dict:
         "players_delta": None,
         "adjust": [],
         "reference": None,
+        "when": False,
     }
     absolute: list[_Span] = []
     deltas: list[_Span] = []
@@ -654,6 +670,8 @@ def _values(t: _Text, spans: _Spans) -> dict:
             values["adjust"].append(span.value)
         elif span.kind == "ref" and values["reference"] is None:
             values["reference"] = span.value
+        elif span.kind == "when":
+            values["when"] = True
     if absolute:
         # The last size said is the one that holds ("3명에서 4명으로", "쫄보 1명 포함 4명"); a change said after it
         # adds to it ("4명인데 한 명 더"), one said before it led to it ("한 명 더 와서 다섯 명").
@@ -685,7 +703,17 @@ def _intent(
     answering = {"players": "players", "difficulty": "difficulty", "fear": "fear", "activity": "activity"}
     conditions = [
         key
-        for key in ("region", "genres", "exclude_genres", "players", "difficulty", "max_price", "fear", "activity")
+        for key in (
+            "region",
+            "genres",
+            "exclude_genres",
+            "players",
+            "difficulty",
+            "max_price",
+            "fear",
+            "activity",
+            "when",
+        )
         if values[key] and answering.get(key) not in asked and not (key == "exclude_genres" and "fear" in asked)
     ]
     changes = values["players_delta"] or values["adjust"] or wants_reset(t.original)
