@@ -196,7 +196,7 @@ def _time_value(kind: str, first: int, second: int | None = None) -> tuple[int, 
     if kind == "around":
         return first - AROUND_MINUTES, first + AROUND_MINUTES, f"{_clock_label(first)} 전후"
     if kind == "after":
-        return first, max(1440, first + 180), f"{_clock_label(first)} 이후"
+        return first, 1440 if first < 1440 else first + 180, f"{_clock_label(first)} 이후"
     if kind == "before":
         return 0, first, f"{_clock_label(first)} 이전"
     if kind == "either":
@@ -240,13 +240,16 @@ def _korean_times(compact: str, parts: list[_Token], taken: list[tuple[int, int]
     def hour_ok(match: re.Match, group: int) -> bool:
         word = match.group(group)
         start = match.start(group)
+        # A day or part word may end right before it ("12/5 7시" is "12/57시" once compact, "토요일세시").
+        ends = {end for _, end in taken} | {part.end for part in parts}
+        if start in ends:
+            return not word.isdigit() or 0 <= int(word) <= 24
         if start > 0 and compact[start - 1].isdigit():
             return False
         if word.isdigit():
             return 0 <= int(word) <= 24 and not (start > 0 and compact[start - 1] in "/.:~-")
-        # A native number word starts a word of its own ("세 시"), or follows a day or part word ("토요일세시").
-        ends = {end for _, end in taken} | {part.end for part in parts}
-        return start == 0 or not _HANGUL.match(compact[start - 1]) or start in ends
+        # A native number word starts a word of its own ("세 시").
+        return start == 0 or not _HANGUL.match(compact[start - 1])
 
     def clock(match: re.Match, hour_group: int, half_group: int, minute_group: int, part: str | None) -> int:
         minute = 30 if match.group(half_group) else int(match.group(minute_group) or 0)
@@ -264,7 +267,7 @@ def _korean_times(compact: str, parts: list[_Token], taken: list[tuple[int, int]
         + r"(?:사이|까지|사이에|사이로)?"
         + rf"(?:{_AROUND_KO})?"
     )
-    for match in range_pattern.finditer(compact):
+    for match in _every(range_pattern, compact):
         join = match.group(5)
         has_first_si = compact[match.start(2) : match.end(2) + 1].endswith("시")
         if not has_first_si and join not in ("~", "-", "–", "〜"):
@@ -285,7 +288,7 @@ def _korean_times(compact: str, parts: list[_Token], taken: list[tuple[int, int]
         taken.append((match.start(), match.end()))
 
     single = re.compile(pre + _HOUR_KO + rf"(?:에)?({_AROUND_KO}|{_AFTER_KO}|{_BEFORE_KO})?")
-    for match in single.finditer(compact):
+    for match in _every(single, compact):
         if not hour_ok(match, 2) or not free(match.start(), match.end()):
             continue
         part = match.group(1) or _part_before(compact, match.start(), parts)
@@ -294,7 +297,7 @@ def _korean_times(compact: str, parts: list[_Token], taken: list[tuple[int, int]
         taken.append((match.start(), match.end()))
 
     hhmm = re.compile(pre + _HHMM + rf"({_AROUND_KO}|{_AFTER_KO}|{_BEFORE_KO})?")
-    for match in hhmm.finditer(compact):
+    for match in _every(hhmm, compact):
         if not free(match.start(), match.end()) or int(match.group(2)) > 24:
             continue
         part = match.group(1) or _part_before(compact, match.start(), parts)
@@ -304,6 +307,14 @@ def _korean_times(compact: str, parts: list[_Token], taken: list[tuple[int, int]
         tokens.append(_Token(match.start(), match.end(), "time", _time_value(_modifier(match.group(4)), minutes)))
         taken.append((match.start(), match.end()))
     return tokens
+
+
+def _every(pattern: re.Pattern, text: str):
+    """A match at every position, overlapping ones too: "12/57시" has no hour 57 but has a 7시 after the date."""
+    for position in range(len(text)):
+        match = pattern.match(text, position)
+        if match:
+            yield match
 
 
 def _modifier(word: str | None) -> str:
@@ -362,12 +373,12 @@ def _week_of(word: str | None) -> str | None:
     return "this"
 
 
-def _korean_days(compact: str, today: date, taken: list[tuple[int, int]]) -> list[_Token]:
+def _korean_days(lower: str, compact: str, compact_of, today: date, taken: list[tuple[int, int]]) -> list[_Token]:
     tokens: list[_Token] = []
 
-    def add(start: int, end: int, days: tuple[date, date]) -> None:
+    def add(start: int, end: int, days: tuple[date, date], kind: str = "day") -> None:
         if all(end <= a or start >= b for a, b in taken):
-            tokens.append(_Token(start, end, "day", days))
+            tokens.append(_Token(start, end, kind, days))
             taken.append((start, end))
 
     relative = (
@@ -389,14 +400,16 @@ def _korean_days(compact: str, today: date, taken: list[tuple[int, int]]) -> lis
     for match in re.finditer(r"(?<!\d)(\d{1,2})월(\d{1,2})일", compact):
         day = _month_day(today, int(match.group(1)), int(match.group(2)))
         if day:
-            add(match.start(), match.end(), (day, day))
-    for match in re.finditer(r"(?<![\d/.:~\-])(\d{1,2})/(\d{1,2})(?![\d/]|인|명|점|사람|개)", compact):
-        before = compact[max(0, match.start() - 4) : match.start()]
+            add(match.start(), match.end(), (day, day), "date")
+    # 12/5 is read on the spaced text: "12/5 7시" is a date and a time, not 12/57.
+    for match in re.finditer(r"(?<![\d/.:~\-])(\d{1,2})/(\d{1,2})(?![\d/]|\s*(?:인|명|점|사람|개))", lower):
+        start, end = compact_of(match.start()), compact_of(match.end())
+        before = compact[max(0, start - 4) : start]
         if any(word in before for word in ("난이도", "공포도", "활동성", "평점", "별점", "점수")):
             continue
         day = _month_day(today, int(match.group(1)), int(match.group(2)))
         if day:
-            add(match.start(), match.end(), (day, day))
+            add(start, end, (day, day), "date")
     for match in re.finditer(_WEEK_KO + r"주말", compact):
         add(match.start(), match.end(), _weekend(today, _week_of(match.group(1))))
     for match in re.finditer(_WEEK_KO + rf"([{WEEKDAYS_KO}])(?:요일|욜)", compact):
@@ -449,11 +462,11 @@ def _english(lower: str, compact_of, today: date) -> list[_Token]:
     for match in re.finditer(rf"\b{_EN_MONTH_WORDS}\s*(\d{{1,2}})(?:st|nd|rd|th)?\b", lower):
         day = _month_day(today, _EN_MONTHS[match.group(1)], int(match.group(2)))
         if day:
-            add(match, "day", (day, day))
+            add(match, "date", (day, day))
     for match in re.finditer(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_EN_MONTH_WORDS}(?![a-z])", lower):
         day = _month_day(today, _EN_MONTHS[match.group(2)], int(match.group(1)))
         if day:
-            add(match, "day", (day, day))
+            add(match, "date", (day, day))
 
     def minutes(hour: str, minute: str | None, meridiem: str | None, part: str | None) -> int | None:
         value = int(hour)
@@ -575,7 +588,7 @@ def when_parse(text: str, *, now: datetime | None = None) -> When | None:
         now = timezone.now()
     today = now.astimezone(SEOUL).date()
     tokens = when_tokens(text, today=today)
-    days = [token for token in tokens if token.kind == "day"]
+    days = [token for token in tokens if token.kind in ("day", "date")]
     times = [token for token in tokens if token.kind == "time"]
     parts = [token for token in tokens if token.kind == "part"]
     day_from = day_to = None
@@ -584,7 +597,9 @@ def when_parse(text: str, *, now: datetime | None = None) -> When | None:
         if len(days) >= 2:
             _, compact = _compact(text)
             gap = compact[days[-2].end : days[-1].start]
-            if re.fullmatch(r"(?:이나|나|아니면|또는|or|~|-|부터|에서|이랑|랑|하고|,)?", gap) and gap:
+            if days[-2].kind == "date" and re.fullmatch(r"(?:은|,|\()?", gap):
+                day_from, day_to = days[-2].value  # "12월 19일 토요일": the date, whatever weekday is said with it
+            elif re.fullmatch(r"(?:이나|나|아니면|또는|or|~|-|부터|에서|이랑|랑|하고|,)?", gap) and gap:
                 spans = [days[-2].value, days[-1].value]
                 day_from = min(span[0] for span in spans)
                 day_to = max(span[1] for span in spans)
@@ -622,7 +637,7 @@ def when_tokens(text: str, *, today: date) -> list[_Token]:
         return low
 
     taken: list[tuple[int, int]] = []
-    tokens = _korean_days(compact, today, taken)
+    tokens = _korean_days(lower, compact, compact_of, today, taken)
     parts: list[_Token] = []
     for match in re.finditer(rf"(?<![가-힣])?({_PART_WORDS})", compact):
         word = match.group(1)
