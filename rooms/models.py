@@ -175,3 +175,76 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.room_id} ({self.rating})"
+
+
+class TimeSlot(models.Model):
+    """One bookable start time of a room (회차), kept current from the store's feed.
+
+    Past slots are not deleted: `archived` is set once they have started (beat, `slots_archive`), so every
+    query about bookable slots reads only the live ones through the partial indexes below, and a booking's
+    history stays. Open slots are the ones search and chat offer.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "예약 가능"
+        BOOKED = "booked", "예약 마감"
+        CLOSED = "closed", "운영 안 함"
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="slots", verbose_name="테마")
+    starts_at = models.DateTimeField("시작 시각")
+    status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Only when this slot's price per person differs from the room's (a weekend or late-night price).
+    price = models.PositiveIntegerField("1인 가격(원)", null=True, blank=True)
+    # The slot's own booking page when the store has one; otherwise the store's booking link.
+    booking_url = models.URLField("예약 링크", max_length=500, blank=True)
+    # Where the row last came from ("feed:<file>", "admin", "demo") and when that source last stated it.
+    source = models.CharField("출처", max_length=200, blank=True)
+    fetched_at = models.DateTimeField("출처 확인 시각", null=True, blank=True)
+    archived = models.BooleanField("지난 회차", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "예약 회차"
+        verbose_name_plural = "예약 회차"
+        ordering = ["starts_at", "room_id"]
+        constraints = [
+            # Also the "room, day" index: a room's slots of a day are one range of it.
+            models.UniqueConstraint(fields=["room", "starts_at"], name="rooms_timeslot_room_start_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "booked", "closed"]), name="rooms_timeslot_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__isnull=True) | models.Q(price__range=(0, 1_000_000)),
+                name="rooms_timeslot_price_range",
+            ),
+        ]
+        indexes = [
+            # "Does this room have an open slot in the window" (search's EXISTS, the cards' slots): one range
+            # per room over open, live slots only.
+            models.Index(
+                fields=["room", "starts_at"],
+                name="rooms_slot_open_room_time",
+                condition=models.Q(status="open", archived=False),
+            ),
+            # "Region, time window, open" read window first (other rooms at that time): the open slots of a
+            # window, joined to rooms by the room's region index. Region is not copied onto slots: a store
+            # moving region would have to rewrite them all.
+            models.Index(
+                fields=["starts_at"], name="rooms_slot_open_time", condition=models.Q(status="open", archived=False)
+            ),
+            # The archiving beat: live slots that have started.
+            models.Index(fields=["starts_at"], name="rooms_slot_live_time", condition=models.Q(archived=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} @ {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def effective_booking_url(self) -> str:
+        """This slot's booking page, or the store's (needs `room.store` loaded)."""
+        return self.booking_url or self.room.store.booking_url
+
+    @property
+    def effective_price(self) -> int:
+        return self.price if self.price is not None else self.room.price

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import date
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from rest_framework import serializers
 
 from analytics.services import event_record
 from rooms.models import ROOM_FIELDS, Review, Room, Store
@@ -289,3 +292,53 @@ def reviews_bulk_create(*, reviews: list[Review], batch_size: int = 2000) -> lis
             [room_ids, [totals[i][0] for i in room_ids], [totals[i][1] for i in room_ids]],
         )
     return created
+
+
+# --- time slots --------------------------------------------------------------------------------
+class SlotWindowError(serializers.ValidationError):
+    """A time window that cannot be searched: a 400 with a Korean message in the API's error shape."""
+
+
+SLOT_WINDOW_FORMAT = "날짜·시각 형식이 올바르지 않습니다. 예: 2026-12-05T19:00, 2026-12-05T19:00+09:00, 2026-12-05"
+
+
+def _slot_window_bound(value, *, field: str, end: bool) -> datetime | None:
+    """A bound as an aware datetime. A date means that whole day: from its start, or to the next day's start."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            # YYYY-MM-DD is a day; anything longer a date-time.
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise SlotWindowError({field: [SLOT_WINDOW_FORMAT]}) from None
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        return value
+    if isinstance(value, date):
+        day = value + timedelta(days=1) if end else value
+        return timezone.make_aware(datetime.combine(day, time.min), zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    raise SlotWindowError({field: [SLOT_WINDOW_FORMAT]})
+
+
+def slot_window_parse(available_from, available_to) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of a window asked for by the API, the pages or chat, or SlotWindowError (Korean messages).
+
+    Each bound: None/"" (open), an ISO 8601 date-time (naive = Asia/Seoul), a date (the whole day: `from` at its
+    start, `to` at its end), or a datetime. The end must come after the start, and the window may not reach
+    more than ROOMS_SLOT_WINDOW_MAX_DAYS days ahead. A window in the past is allowed (it finds nothing).
+    """
+    start = _slot_window_bound(available_from, field="available_from", end=False)
+    end = _slot_window_bound(available_to, field="available_to", end=True)
+    if start is not None and end is not None and end <= start:
+        message = "끝 시각(available_to)은 시작 시각(available_from)보다 뒤여야 합니다."
+        raise SlotWindowError({"available_to": [message]})
+    limit_days = settings.ROOMS_SLOT_WINDOW_MAX_DAYS
+    horizon = timezone.now() + timedelta(days=limit_days)
+    for field, bound in (("available_from", start), ("available_to", end)):
+        # A date `to` on the last allowed day ends at midnight after it: that day is still allowed.
+        if bound is not None and bound > horizon + (timedelta(days=1) if field == "available_to" else timedelta()):
+            raise SlotWindowError({field: [f"예약 가능 시간은 오늘부터 {limit_days}일 이내로만 찾을 수 있습니다."]})
+    return start, end

@@ -9,14 +9,16 @@ sum and review count stay exact. Room ratings given directly (imported totals) g
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
 from accounts.models import User
 from chat.models import ChatMessage, ChatSession
-from rooms.models import Review, Room, Store
+from rooms.models import Review, Room, Store, TimeSlot
 from rooms.services import review_upsert, rooms_embed, rooms_search_vector_refresh
 
 PASSWORD = "Escape!2026"  # noqa: S105 - every factory user's password unless a test gives one
@@ -81,6 +83,22 @@ class RoomFactory(DjangoModelFactory[Room]):
     def _after_postgeneration(cls, instance: Room, create: bool, results: dict | None = None) -> None:
         if create:
             instance.refresh_from_db()  # the search vector and the embedding were written in SQL
+
+
+class TimeSlotFactory(DjangoModelFactory[TimeSlot]):
+    """An open slot of a room, tomorrow at 19:00 Asia/Seoul unless `starts_at` is given."""
+
+    class Meta:
+        model = TimeSlot
+        skip_postgeneration_save = True
+
+    room = factory.SubFactory(RoomFactory)
+    starts_at = factory.LazyFunction(
+        lambda: timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    )
+    status = TimeSlot.Status.OPEN
+    source = "test"
+    fetched_at = factory.LazyFunction(timezone.now)
 
 
 class ReviewFactory(DjangoModelFactory[Review]):

@@ -361,6 +361,8 @@ ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=150
 # A catalogue of at most this many rooms is searched the simple way: every match read, every room compared
 # exactly, one statement a leg (0: never). Above it, the sampled tiers and the HNSW graphs pay.
 ROOMS_SMALL_CATALOGUE_ROWS = env.int("ROOMS_SMALL_CATALOGUE_ROWS", default=2000)
+# Time slots (docs/slots.md): the furthest ahead a window may reach (API, search, chat), in days.
+ROOMS_SLOT_WINDOW_MAX_DAYS = env.int("ROOMS_SLOT_WINDOW_MAX_DAYS", default=60)
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,

@@ -9,10 +9,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from rooms.models import Room
-from rooms.selectors.search import RoomSearchFilters, filters_sql
+from rooms.models import Room, TimeSlot
+from rooms.selectors.search import RoomSearchFilters, filters_sql, slot_window_bounds
 from rooms.vocabulary import REGIONS
 
 NAME_MATCH_THRESHOLD = 0.3
@@ -128,6 +128,14 @@ def room_list(*, filters: RoomSearchFilters) -> QuerySet[Room]:
         rooms = rooms.filter(activity__lte=filters.max_activity)
     if filters.exclude_ids:
         rooms = rooms.exclude(id__in=filters.exclude_ids)
+    window = slot_window_bounds(filters)
+    if window is not None:
+        slots = TimeSlot.objects.filter(
+            room_id=OuterRef("pk"), status=TimeSlot.Status.OPEN, archived=False, starts_at__gte=window[0]
+        )
+        if window[1] is not None:
+            slots = slots.filter(starts_at__lt=window[1])
+        rooms = rooms.filter(Exists(slots))
     return rooms.order_by("-rating", "-review_count", "id")
 
 

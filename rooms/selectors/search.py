@@ -15,9 +15,11 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
+from django.utils import timezone
 
 from rooms.models import Room
 from rooms.text import QueryAnalysis, query_analyze
@@ -43,6 +45,10 @@ class RoomSearchFilters:
     min_activity: int | None = None
     max_activity: int | None = None
     exclude_ids: tuple[int, ...] = ()  # rooms already shown ("다른 거"), played by the user or their party
+    # A time window (aware datetimes; either may be None, both None = no window): only rooms with an open,
+    # live slot starting in [available_from, available_to). A window that began in the past starts now.
+    available_from: datetime | None = None
+    available_to: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,27 @@ def filters_sql(filters: RoomSearchFilters) -> tuple[str, list]:
     if filters.exclude_ids:
         conditions.append("NOT (r.id = ANY(%s::bigint[]))")
         params.append(list(filters.exclude_ids))
+    window = slot_window_bounds(filters)
+    if window is not None:
+        # Read per room through the partial index `rooms_slot_open_room_time` (room, starts_at; open, live).
+        start, end = window
+        slot = "s.room_id = r.id AND s.status = 'open' AND NOT s.archived AND s.starts_at >= %s"
+        params.append(start)
+        if end is not None:
+            slot += " AND s.starts_at < %s"
+            params.append(end)
+        conditions.append(f"EXISTS (SELECT 1 FROM rooms_timeslot s WHERE {slot})")  # noqa: S608 - fixed strings
     return " AND ".join(conditions), params
+
+
+def slot_window_bounds(filters: RoomSearchFilters) -> tuple[datetime, datetime | None] | None:
+    """The filters' window as searched, or None without one: it never starts before now (a slot that has
+    started cannot be booked); no end is no end."""
+    if filters.available_from is None and filters.available_to is None:
+        return None
+    now = timezone.now()
+    start = max(filters.available_from, now) if filters.available_from is not None else now
+    return start, filters.available_to
 
 
 def tsquery_text(terms: tuple[str, ...] | list[str], weights: str = "") -> str:
