@@ -620,7 +620,8 @@ def local_analyze(text: str, *, now: datetime | None = None) -> MessageAnalysis:
         room_name=name,
         reference=values["reference"] if intent == "room_inquiry" else None,
         topics=[topic for _, topic, _ in topics] if intent == "room_inquiry" else [],
-        when=when_parse(text, now=now) if values["when"] else None,
+        # Small talk ("오늘 날씨 어때") asks for no rooms, so for no time either.
+        when=when_parse(text, now=now) if values["when"] and intent != "general_chat" else None,
     )
     return MessageAnalysis(intent=intent, entities=entities)
 
