@@ -26,6 +26,7 @@ from chat.dialogue import (
 from chat.models import ChatSession
 from chat.nlu.local import inquiry_topics, text_language, wants_reset
 from chat.nlu.schema import MessageAnalysis
+from chat.nlu.when import when_of
 from chat.party_mode import PartyTurn, party_line, party_turn_resolve, played_note, rooms_group_order
 from chat.ranking import RankedRooms, rooms_rank
 from chat.replies import (
@@ -38,6 +39,7 @@ from chat.replies import (
     inquiry_many_reply,
     inquiry_reply,
     missing_name_reply,
+    no_slots_reply,
     no_such_room_reply,
     recommendation_reply,
     unknown_room_reply,
@@ -48,6 +50,7 @@ from chat.selectors import room_name_suggestions
 from ml.inference import room_reasons as personal_room_reasons
 from ml.selectors import user_played_room_ids
 from rooms.models import Room
+from rooms.selectors import room_slots_nearest_open, room_slots_open
 from rooms.selectors.rooms import (
     NAME_AMBIGUITY_MARGIN,
     NameMatch,
@@ -97,6 +100,10 @@ class Plan:
     # room id -> why it suits this signed-in user, from the recommender's strongest signals (Korean)
     personal: dict[int, str] = field(default_factory=dict)
     note: str = ""  # our own words said before the reply: the party's limits, played rooms left out
+    # With a time window: room id -> the open slots its card shows (in the window, or the nearest ones when
+    # nothing was open in it); `windowed` says the cards carry slots at all.
+    slots: dict[int, list] = field(default_factory=dict)
+    windowed: bool = False
 
     @property
     def lang(self) -> str:
@@ -332,6 +339,12 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         # A change that would show the very same rooms ("좀 더 쉬운 거" at the bottom): show others instead.
         ranked = _search(turn=turn, state=state, played=(*played, *previous_ids), party=party)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
+    if not ranked.rooms and state.get("when"):
+        # Nothing open in the window: the same rooms at other times, or other rooms at that time.
+        fallback = _plan_no_slots(turn=turn, state=state, played=played, party=party)
+        if fallback is not None:
+            fallback.note = party_line(party)
+            return fallback
     if not ranked.rooms:
         moved = "region" in update.changed and bool(turn.state.get("region"))
         plan = _plan_dead_end(
@@ -365,6 +378,12 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         personal=personal,
     )
     state = {**state, "last_tip": tip}
+    when = when_of(state.get("when"))
+    slots = (
+        room_slots_open(room_ids=[room.id for room in ranked.rooms], start=when.start, end=when.end, per_room=3)
+        if when
+        else {}
+    )
     return Plan(
         kind="recommendation",
         state=state,
@@ -375,6 +394,59 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기",
         personal=personal,
         note=" ".join(part for part in (party_line(party), said) if part),
+        slots=slots,
+        windowed=when is not None,
+    )
+
+
+# Conditions left out to find other rooms open at the time asked (region, party size, exclusions and the party stay:
+# they are where one can go, who comes and what nobody wants).
+_TASTE_SLOTS = {"genres": [], "difficulty": None, "fear": None, "activity": None, "max_price": None}
+SLOTS_PER_CARD = 3
+
+
+def _plan_no_slots(*, turn: Turn, state: dict, played: tuple[int, ...], party: PartyTurn) -> Plan | None:
+    """No room has an open slot in the window. Offer the nearest open slots of the rooms that fit at any time
+    (the same rooms at other times), and the rooms open in the window once the taste conditions (genres, levels,
+    price) are left out (other rooms at that time). None when neither exists (the dead end says what blocks)."""
+    when = when_of(state["when"])
+    limit = settings.CHAT_RECOMMENDATION_LIMIT
+    anytime = _search(turn=turn, state={**state, "when": None}, played=played, party=party).rooms
+    middle = when.start + (when.end - when.start) / 2
+    nearest = room_slots_nearest_open(
+        room_ids=[room.id for room in anytime], around=middle, limit=SLOTS_PER_CARD * max(len(anytime), 1)
+    )
+    slots: dict[int, list] = {}
+    for slot in sorted(nearest, key=lambda slot: slot.starts_at):
+        if len(slots.setdefault(slot.room_id, [])) < SLOTS_PER_CARD:
+            slots[slot.room_id].append(slot)
+    same = [room for room in anytime if slots.get(room.id)][:limit]
+    others: list[Room] = []
+    relaxed = {**state, **_TASTE_SLOTS}
+    if any(state.get(key) != value for key, value in _TASTE_SLOTS.items()):
+        excluded = (*played, *(room.id for room in anytime))
+        others = _search(turn=turn, state=relaxed, played=excluded, party=party).rooms[:limit]
+        slots.update(room_slots_open(room_ids=[room.id for room in others], start=when.start, end=when.end, per_room=3))
+        others = [room for room in others if slots.get(room.id)]
+    if not same and not others:
+        return None
+    rooms = [*same, *others]
+    template, chips = no_slots_reply(
+        state=state,
+        lang=state["lang"],
+        same=[(room, slots[room.id]) for room in same],
+        others=[(room, slots[room.id]) for room in others],
+    )
+    return Plan(
+        kind="recommendation",
+        state=state_shown(state, rooms),
+        template=template,
+        rooms=rooms,
+        ran_search=True,
+        found=0,
+        suggestions=chips,
+        slots={room.id: slots[room.id] for room in rooms},
+        windowed=True,
     )
 
 
@@ -428,7 +500,7 @@ def _plan_dead_end(
 ) -> Plan:
     """Nothing fits: find which condition blocks it by leaving each out in turn, and offer the nearest."""
     relaxations: list[Relaxation] = []
-    for slot in ("players", "genres", "difficulty", "fear", "activity", "max_price"):
+    for slot in ("when", "players", "genres", "difficulty", "fear", "activity", "max_price"):
         if state.get(slot):
             relaxed = {**state, slot: [] if slot == "genres" else None}
             count = room_count(filters=_filters(relaxed, played=played, party=party))

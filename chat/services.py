@@ -41,7 +41,7 @@ from chat.nlu.local import local_analyze
 from chat.nlu.schema import MessageAnalysis
 from chat.party_mode import PartyNotFound
 from chat.planning import Plan, Turn, plan_turn
-from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts
+from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts, slot_time_text
 from chat.selectors import catalogue_room_names, message_get_for_user, session_get
 from escape_ai.logging import chat_session_id_var
 from rooms.models import Room
@@ -161,7 +161,10 @@ async def _llm_sentences(
         messages = reply_messages(
             text=turn.text,
             task=plan.llm_task or "",
-            rooms=[room_facts(room, reason=plan.personal.get(room.id)) for room in plan.rooms],
+            rooms=[
+                room_facts(room, reason=plan.personal.get(room.id), open_slots=plan.slots.get(room.id))
+                for room in plan.rooms
+            ],
             state=state_public(plan.state),
             lang=plan.lang,
             draft=plan.template,
@@ -263,9 +266,29 @@ def _record(
         intent=analysis.intent,
         entities=entities,
         rooms=plan.rooms,
-        recommendations=RoomOutputSerializer(plan.rooms, many=True).data,
+        recommendations=recommendation_cards(plan.rooms, slots=plan.slots if plan.windowed else None),
         suggestions=suggestions,
     )
+
+
+def slot_card(slot) -> dict:
+    """One open slot on a card: when, its price, and the booking page for it (the slot's own, else the store's)."""
+    return {
+        "id": slot.id,
+        "starts_at": slot.starts_at.isoformat(),
+        "label": slot_time_text(slot.starts_at),
+        "price": slot.effective_price,
+        "booking_url": slot.effective_booking_url,
+    }
+
+
+def recommendation_cards(rooms: list[Room], *, slots: dict[int, list] | None = None) -> list[dict]:
+    """The rooms' cards (the rooms API's fields); with a time window asked, each with up to three open slots."""
+    cards = [dict(card) for card in RoomOutputSerializer(rooms, many=True).data]
+    if slots is not None:
+        for card in cards:
+            card["slots"] = [slot_card(slot) for slot in slots.get(card["id"], [])]
+    return cards
 
 
 def _event(**kwargs) -> None:
