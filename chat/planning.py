@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from analytics import metrics
 from chat.dialogue import (
@@ -26,7 +27,7 @@ from chat.dialogue import (
 from chat.models import ChatSession
 from chat.nlu.local import inquiry_topics, text_language, wants_reset
 from chat.nlu.schema import MessageAnalysis
-from chat.nlu.when import when_of
+from chat.nlu.when import when_from_bounds, when_of
 from chat.party_mode import PartyTurn, party_line, party_turn_resolve, played_note, rooms_group_order
 from chat.ranking import RankedRooms, rooms_rank
 from chat.replies import (
@@ -78,6 +79,8 @@ class Turn:
     state: dict
     started: float
     party_id: int | None = None  # plan for this party from now on (`party_id` of the API or the socket)
+    # (start, end) given as `available_from`/`available_to` (checked by slot_window_parse): wins over the message
+    window: tuple | None = None
 
     @property
     def user_id(self) -> int:
@@ -131,6 +134,13 @@ def plan_turn(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
         analysis.entities.room_name = None
     update = state_update(state=turn.state, analysis=analysis, text=turn.text)
     update.state["party"] = party.party
+    if turn.window is not None and any(bound is not None for bound in turn.window):
+        # Explicit fields win over a time the message names; the window stays in the state like a said one.
+        explicit = when_from_bounds(*turn.window, now=timezone.now(), horizon_days=settings.ROOMS_SLOT_WINDOW_MAX_DAYS)
+        if update.state.get("when") != explicit.state_value():
+            update.state["when"] = explicit.state_value()
+            update.changed.append("when")
+            update.state["seen"] = []
     if party.switched or party.left:
         update.changed.append("party")
         update.state["seen"] = []

@@ -114,7 +114,9 @@ def message_text_clean(text: Any) -> str:
     return cleaned
 
 
-def _begin(*, user, session_id: int | None, text: str, llm: bool = False, party_id: int | None = None) -> Turn:
+def _begin(
+    *, user, session_id: int | None, text: str, llm: bool = False, party_id: int | None = None, window=None
+) -> Turn:
     """Validate the message and the session; with an LLM provider, today's budget must cover the NLU call."""
     text = message_text_clean(text)
     if party_id is not None and (isinstance(party_id, bool) or not isinstance(party_id, int)):
@@ -131,7 +133,15 @@ def _begin(*, user, session_id: int | None, text: str, llm: bool = False, party_
     except TokenBudgetExceeded as exc:
         raise ChatBudgetExceeded(BUDGET_EXCEEDED) from exc
     state = state_normalised(session.state if session else None)
-    return Turn(user=user, text=text, session=session, state=state, started=time.perf_counter(), party_id=party_id)
+    return Turn(
+        user=user,
+        text=text,
+        session=session,
+        state=state,
+        started=time.perf_counter(),
+        party_id=party_id,
+        window=window,
+    )
 
 
 def _plan(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
@@ -142,10 +152,10 @@ def _plan(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
 
 
 def _begin_local(
-    *, user, session_id: int | None, text: str, party_id: int | None = None
+    *, user, session_id: int | None, text: str, party_id: int | None = None, window=None
 ) -> tuple[Turn, MessageAnalysis, Plan]:
     """The offline provider needs no await between steps: one trip to a worker thread does all of them."""
-    turn = _begin(user=user, session_id=session_id, text=text, party_id=party_id)
+    turn = _begin(user=user, session_id=session_id, text=text, party_id=party_id, window=window)
     analysis = local_analyze(turn.text)
     return turn, analysis, _plan(turn=turn, analysis=analysis)
 
@@ -369,7 +379,14 @@ def _metrics_observe(*, intent: str, plan: Plan, usage: LLMUsage) -> None:
 
 @metrics.monitored("chat.reply")  # latency of one whole turn, errors by type, one JSONL line each
 async def _run(
-    *, user, session_id: int | None, text: str, run: _Run, to_thread: Callable, party_id: int | None = None
+    *,
+    user,
+    session_id: int | None,
+    text: str,
+    run: _Run,
+    to_thread: Callable,
+    party_id: int | None = None,
+    window=None,
 ) -> AsyncIterator[dict]:
     choice = provider_choice()
     usage = LLMUsage(provider=choice.provider, model=choice.model)
@@ -377,14 +394,16 @@ async def _run(
     if choice.is_local:
         started = time.perf_counter()
         turn, analysis, plan = await to_thread(_begin_local)(
-            user=user, session_id=session_id, text=text, party_id=party_id
+            user=user, session_id=session_id, text=text, party_id=party_id, window=window
         )
         reply = plan.template
         # The offline provider's work (understanding and the grounded template) is its "call": it counts in the
         # LLM families like any provider, at no cost.
         usage.calls, usage.latency_s = 1, time.perf_counter() - started
     else:
-        turn = await to_thread(_begin)(user=user, session_id=session_id, text=text, llm=True, party_id=party_id)
+        turn = await to_thread(_begin)(
+            user=user, session_id=session_id, text=text, llm=True, party_id=party_id, window=window
+        )
         outcome = await amessage_analyze_detailed(text=turn.text, choice=choice, user_id=turn.user_id)
         analysis = outcome.analysis
         usage.merge(outcome.usage)
@@ -497,11 +516,17 @@ def _chat_executor() -> ThreadPoolExecutor:
 class ConversationStream:
     """The frames of one message; `result` (session, stored message) is set before the first frame."""
 
-    def __init__(self, *, user, session_id: int | None, text: str, party_id: int | None = None):
+    def __init__(self, *, user, session_id: int | None, text: str, party_id: int | None = None, window=None):
         self._run = _Run()
 
         self._frames = _run(
-            user=user, session_id=session_id, text=text, run=self._run, to_thread=in_worker_thread, party_id=party_id
+            user=user,
+            session_id=session_id,
+            text=text,
+            run=self._run,
+            to_thread=in_worker_thread,
+            party_id=party_id,
+            window=window,
         )
 
     @property
@@ -512,23 +537,35 @@ class ConversationStream:
         return self._frames
 
 
-def conversation_stream(*, user, session_id: int | None, text: str, party_id: int | None = None) -> ConversationStream:
+def conversation_stream(
+    *, user, session_id: int | None, text: str, party_id: int | None = None, window=None
+) -> ConversationStream:
     """The frames of one message, for the WebSocket consumer: `async for frame in conversation_stream(...)`.
 
     Raises `ChatError` (before any frame) on bad input, an unknown session or a spent token budget.
+    `window`: (start, end) from `rooms.services.slot_window_parse`; it wins over a time the message names.
     """
-    return ConversationStream(user=user, session_id=session_id, text=text, party_id=party_id)
+    return ConversationStream(user=user, session_id=session_id, text=text, party_id=party_id, window=window)
 
 
-def conversation_reply(*, user, session_id: int | None, text: str, party_id: int | None = None) -> ConversationResult:
-    """One message end to end (the REST path). Raises `ChatError` subclasses on bad input."""
+def conversation_reply(
+    *, user, session_id: int | None, text: str, party_id: int | None = None, window=None
+) -> ConversationResult:
+    """One message end to end (the REST path). Raises `ChatError` subclasses on bad input. `window`: as for
+    `conversation_stream`."""
     run = _Run()
 
     async def collect() -> None:
         # Thread-sensitive: the sync steps run back in the caller's thread, on the request's database connection
         # (plain sync_to_async: Channels' variant would close that connection between steps).
         async for _ in _run(
-            user=user, session_id=session_id, text=text, run=run, to_thread=sync_to_async, party_id=party_id
+            user=user,
+            session_id=session_id,
+            text=text,
+            run=run,
+            to_thread=sync_to_async,
+            party_id=party_id,
+            window=window,
         ):
             pass
 

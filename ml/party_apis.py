@@ -16,6 +16,7 @@ from plays.selectors import party_get_for_member, party_members
 from plays.services import PARTY_NOT_FOUND
 from rooms.apis import GenreField, RegionField
 from rooms.serializers import RoomOutputSerializer
+from rooms.services import slot_window_parse
 
 
 class MemberReasonSerializer(serializers.Serializer):
@@ -72,6 +73,20 @@ class PartyRecommendationsApi(APIView):
                 "max_value": "limit은 30 이하여야 합니다.",
             },
         )
+        available_from = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text="이 시간대에 예약 가능한 회차가 있는 테마만: 시작 "
+            "(ISO 8601, 시간대 없으면 Asia/Seoul; 날짜만 쓰면 그날 0시)",
+        )
+        available_to = serializers.CharField(
+            required=False, allow_blank=True, help_text="시간대의 끝 (날짜만 쓰면 그날 끝까지)"
+        )
+
+        def validate(self, attrs):
+            # Bad format, an end before the start or more than 60 days ahead: 400 with a Korean message.
+            attrs["window"] = slot_window_parse(attrs.get("available_from"), attrs.get("available_to"))
+            return attrs
 
     class OutputSerializer(serializers.Serializer):
         party_id = serializers.IntegerField()
@@ -96,6 +111,8 @@ class PartyRecommendationsApi(APIView):
             genres=tuple(dict.fromkeys(data.get("genres") or ())),
             difficulty=data.get("difficulty"),
             limit=data["limit"],
+            available_from=data["window"][0],
+            available_to=data["window"][1],
         )
         body = {
             "party_id": party.id,

@@ -708,3 +708,25 @@ def when_english(when: When) -> str:
             return f"{day}–{names[last.weekday()]} {last.month}/{last.day}"
         return day
     return f"{day} {start:%H:%M}–{end:%H:%M}"
+
+
+def when_from_bounds(start: datetime | None, end: datetime | None, *, now: datetime, horizon_days: int = 60) -> When:
+    """A window given as explicit bounds (`available_from`/`available_to` of the API or the socket), already
+    checked by `rooms.services.slot_window_parse`: no start is now, no end is the horizon."""
+    start = (start or now).astimezone(SEOUL)
+    end = (end or start + timedelta(days=horizon_days)).astimezone(SEOUL)
+    last = (end - timedelta(microseconds=1)).date()
+    minute_from = start.hour * 60 + start.minute
+    minute_to = int((end - datetime.combine(last, time(0), tzinfo=SEOUL)).total_seconds() // 60)
+    whole_days = minute_from == 0 and minute_to == 1440
+    time_label = None if whole_days else f"{start:%H:%M}–{end:%H:%M}"
+    when = when_build(
+        day_from=start.date(),
+        day_to=last,
+        minute_from=None if whole_days else minute_from,
+        minute_to=None if whole_days else minute_to,
+        time_label=time_label,
+        now=now,
+    )
+    # The bounds as given, to the second (a multi-day window with times is not "each day at those times").
+    return when.model_copy(update={"start": start, "end": end})

@@ -10,6 +10,7 @@ import pytest
 from chat.dialogue import state_filters, state_remove, state_update
 from chat.eval import EVAL_NOW, turns_load
 from chat.eval.scoring import window_text
+from chat.models import ChatSession
 from chat.nlu.local import local_analyze
 from chat.nlu.when import SEOUL, when_combine, when_parse
 from chat.services import conversation_reply
@@ -178,3 +179,42 @@ def test_nothing_open_anywhere_is_a_dead_end_that_offers_any_time(user, catalogu
     result = conversation_reply(user=user, session_id=None, text="이번 주 토요일 저녁 7시쯤 강남 공포 4명")
     assert result.rooms == []
     assert "시간 상관없어" in [chip["message"] for chip in result.suggestions]
+
+
+# --- the API --------------------------------------------------------------------------------------------------
+CHAT_URL = "/chat/"
+
+
+def test_explicit_window_wins_over_the_message_and_stays_in_the_state(auth_client, catalogue):
+    when = when_parse("이번 주 토요일 저녁 7시쯤")
+    forest, library = catalogue["검은 숲"], catalogue["시간 여행자의 서재"]
+    saturday = slot_at(forest, when, 30)
+    slot_at(library, when, 60 * 24 * 3)  # not on Saturday
+    start, end = when.start.isoformat(), when.end.isoformat()
+    body = auth_client.post(
+        CHAT_URL,
+        {"message": "내일 강남 추천해줘", "available_from": start, "available_to": end},
+        format="json",
+    ).json()
+    assert [card["name"] for card in body["recommendations"]] == ["검은 숲"]
+    assert [slot["id"] for slot in body["recommendations"][0]["slots"]] == [saturday.id]
+    # The message's own reading is still reported; the search used the fields'.
+    assert body["entities"]["when"]["label"] == when_parse("내일").label
+    state = ChatSession.objects.get(id=body["session_id"]).state
+    assert datetime.fromisoformat(state["when"]["start"]) == when.start
+    assert datetime.fromisoformat(state["when"]["end"]) == when.end
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"available_from": "토요일 7시"}, "available_from", "형식"),
+        ({"available_from": "2026-12-05T19:00", "available_to": "2026-12-05T18:00"}, "available_to", "뒤여야"),
+        ({"available_from": "2099-01-01"}, "available_from", "60일"),
+    ],
+)
+def test_a_bad_window_is_a_400_in_korean(auth_client, catalogue, fields, field, words):
+    response = auth_client.post(CHAT_URL, {"message": "강남 추천해줘", **fields}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert words in body["errors"][field][0] and body["detail"]
