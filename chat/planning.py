@@ -27,7 +27,8 @@ from chat.dialogue import (
 from chat.models import ChatSession
 from chat.nlu.local import inquiry_topics, text_language, wants_reset
 from chat.nlu.schema import MessageAnalysis
-from chat.nlu.when import when_from_bounds, when_of
+from chat.nlu.party import party_names_removed
+from chat.nlu.when import when_from_bounds, when_of, when_parse
 from chat.party_mode import PartyTurn, party_line, party_turn_resolve, played_note, rooms_group_order
 from chat.ranking import RankedRooms, rooms_rank
 from chat.replies import (
@@ -132,6 +133,11 @@ def plan_turn(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
     ):
         analysis.intent = "room_recommendation"
         analysis.entities.room_name = None
+    if analysis.entities.when is not None and party.party_names:
+        # A party's name is no time: "주말 방탈출로 홍대" names the party, not the weekend.
+        unnamed = party_names_removed(turn.text, party.party_names)
+        if unnamed != turn.text:
+            analysis.entities.when = when_parse(unnamed)
     update = state_update(state=turn.state, analysis=analysis, text=turn.text)
     update.state["party"] = party.party
     if turn.window is not None and any(bound is not None for bound in turn.window):
