@@ -26,8 +26,8 @@ from chat.dialogue import (
 )
 from chat.models import ChatSession
 from chat.nlu.local import inquiry_topics, text_language, wants_reset
-from chat.nlu.schema import MessageAnalysis
 from chat.nlu.party import party_names_removed
+from chat.nlu.schema import MessageAnalysis
 from chat.nlu.when import when_from_bounds, when_of, when_parse
 from chat.party_mode import PartyTurn, party_line, party_turn_resolve, played_note, rooms_group_order
 from chat.ranking import RankedRooms, rooms_rank
