@@ -355,6 +355,16 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         # A change that would show the very same rooms ("좀 더 쉬운 거" at the bottom): show others instead.
         ranked = _search(turn=turn, state=state, played=(*played, *previous_ids), party=party)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
+    when = when_of(state.get("when"))
+    if ranked.rooms and when is not None and _daily(when):
+        # "주말 저녁": the search's window runs from Saturday evening to Sunday evening; only rooms open in an
+        # evening stay.
+        open_then = window_slots(room_ids=[room.id for room in ranked.rooms], when=when)
+        ranked = RankedRooms(
+            rooms=[room for room in ranked.rooms if open_then.get(room.id)],
+            found=ranked.found,
+            well_rated=ranked.well_rated,
+        )
     if not ranked.rooms and state.get("when"):
         # Nothing open in the window: the same rooms at other times, or other rooms at that time.
         fallback = _plan_no_slots(turn=turn, state=state, played=played, party=party)
@@ -394,12 +404,7 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         personal=personal,
     )
     state = {**state, "last_tip": tip}
-    when = when_of(state.get("when"))
-    slots = (
-        room_slots_open(room_ids=[room.id for room in ranked.rooms], start=when.start, end=when.end, per_room=3)
-        if when
-        else {}
-    )
+    slots = window_slots(room_ids=[room.id for room in ranked.rooms], when=when) if when else {}
     return Plan(
         kind="recommendation",
         state=state,
@@ -415,6 +420,33 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
     )
 
 
+def _daily(when) -> bool:
+    """A time of day over several days ("주말 저녁"): slots count only at that time of each day."""
+    return when.minute_from is not None and when.day_from is not None and when.day_to not in (None, when.day_from)
+
+
+def window_slots(*, room_ids: list[int], when, per_room: int = 3) -> dict[int, list]:
+    """The first open slots of each room in the window; over several days with a time of day, only the slots at
+    that time of each day (the search's single window also spans the hours between)."""
+    if not _daily(when):
+        return room_slots_open(room_ids=room_ids, start=when.start, end=when.end, per_room=per_room)
+    found = room_slots_open(room_ids=room_ids, start=when.start, end=when.end, per_room=DAILY_SLOTS_READ)
+    kept: dict[int, list] = {}
+    for room_id, slots in found.items():
+        daily = [slot for slot in slots if _at_time_of_day(slot.starts_at, when)][:per_room]
+        if daily:
+            kept[room_id] = daily
+    return kept
+
+
+def _at_time_of_day(starts_at, when) -> bool:
+    local = timezone.localtime(starts_at)
+    minute = local.hour * 60 + local.minute
+    return any(when.minute_from <= value < when.minute_to for value in (minute, minute + 1440))
+
+
+# Slots read per room to find those at a time of day over several days (a weekend has ~20 slots a room).
+DAILY_SLOTS_READ = 60
 # Conditions left out to find other rooms open at the time asked (region, party size, exclusions and the party stay:
 # they are where one can go, who comes and what nobody wants).
 _TASTE_SLOTS = {"genres": [], "difficulty": None, "fear": None, "activity": None, "max_price": None}
@@ -442,7 +474,7 @@ def _plan_no_slots(*, turn: Turn, state: dict, played: tuple[int, ...], party: P
     if any(state.get(key) != value for key, value in _TASTE_SLOTS.items()):
         excluded = (*played, *(room.id for room in anytime))
         others = _search(turn=turn, state=relaxed, played=excluded, party=party).rooms[:limit]
-        slots.update(room_slots_open(room_ids=[room.id for room in others], start=when.start, end=when.end, per_room=3))
+        slots.update(window_slots(room_ids=[room.id for room in others], when=when))
         others = [room for room in others if slots.get(room.id)]
     if not same and not others:
         return None

@@ -218,3 +218,14 @@ def test_a_bad_window_is_a_400_in_korean(auth_client, catalogue, fields, field, 
     assert response.status_code == 400
     body = response.json()
     assert words in body["errors"][field][0] and body["detail"]
+
+
+def test_a_time_of_day_over_a_weekend_counts_only_at_that_time_of_each_day(user, catalogue):
+    when = when_parse("주말 저녁")  # Saturday 18:00 to Sunday 22:00 as one search window
+    assert when.label.startswith("주말 ") and when.label.endswith(" 저녁")
+    forest, vault = catalogue["검은 숲"], catalogue["지하 납골당"]
+    evening = slot_at(forest, when, 60 * 24 + 90)  # Sunday 19:30
+    slot_at(vault, when, 60 * 18)  # Sunday 12:00: inside the span, but no evening
+    result = conversation_reply(user=user, session_id=None, text="주말 저녁 강남 공포")
+    assert [room.name for room in result.rooms] == ["검은 숲"]
+    assert [slot["id"] for slot in result.recommendations[0]["slots"]] == [evening.id]

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET
 from chat.dialogue import state_public
 from chat.models import ChatMessage
 from chat.nlu.when import when_of
+from chat.planning import window_slots
 from chat.replies import slot_time_text
 from chat.selectors import session_get, session_messages
 from plays.selectors import party_get_for_member, party_list
 from rooms.models import Room
-from rooms.selectors import room_slots_open
 
 HISTORY_LIMIT = 100
 # The welcome screen's examples: (button label, the message it sends). Each one works as typed (a test sends them).
@@ -50,7 +50,7 @@ def _last_turn_slots(history: list[dict], *, when) -> None:
     last = next((turn for turn in reversed(history) if turn["role"] == ChatMessage.Role.ASSISTANT), None)
     if when is None or last is None or not last["rooms"]:
         return
-    slots = room_slots_open(room_ids=[room.id for room in last["rooms"]], start=when.start, end=when.end, per_room=3)
+    slots = window_slots(room_ids=[room.id for room in last["rooms"]], when=when)
     rooms = []
     for room in last["rooms"]:
         room = copy.copy(room)  # the same room may be a card of an earlier turn too, without slots
