@@ -53,7 +53,7 @@ from plays.services import (
     plays_import,
 )
 from rooms import apis as rooms_apis
-from rooms.apis import GenreField, RegionField, search_hit_body
+from rooms.apis import GenreField, RegionField, search_hit_body, search_hits_slots
 from rooms.models import Room
 from rooms.selectors.search import room_search_hybrid
 from rooms.serializers import RoomOutputSerializer
@@ -486,5 +486,8 @@ class RoomSearchApi(rooms_apis.RoomSearchApi):
         if played and params.get("exclude_played", True):
             filters = dataclasses.replace(filters, exclude_ids=tuple(sorted(played)))
         hits = room_search_hybrid(query=params["q"], filters=filters, limit=params.get("limit", 10), method=method)
-        results = [{**search_hit_body(hit), "played": hit.room.id in played} for hit in hits]
+        slots = search_hits_slots(hits, filters)
+        results = [
+            {**search_hit_body(hit, slots=slots.get(hit.room.id, ())), "played": hit.room.id in played} for hit in hits
+        ]
         return Response({"query": params["q"], "method": method, "count": len(results), "results": results})

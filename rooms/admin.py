@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.html import format_html
 
+from rooms.admin_slots import room_slot_calendar_link
 from rooms.models import Review, Room, Store
 from rooms.services import (
     review_delete,
@@ -75,24 +77,25 @@ class StoreAdmin(admin.ModelAdmin):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
+    # Few, narrow columns (the name with its store under it; level columns merged), and a stylesheet that keeps
+    # Korean words whole: the list stays readable on a laptop.
     list_display = (
-        "name",
-        "store",
+        "name_and_store",
         "region",
         "genre_list",
-        "difficulty",
-        "fear",
+        "levels",
         "players",
         "price",
         "rating",
         "review_count",
         "is_active",
         "embedding_status",
+        "slot_calendar",
     )
     list_filter = ("region", GenreListFilter, "difficulty", "is_active", EmbeddingStatusFilter)
     search_fields = ("name", "store__name", "description")
     list_select_related = ("store",)
-    readonly_fields = ("region", "rating", "review_count", "embedding_status", "embedded_at")
+    readonly_fields = ("region", "rating", "review_count", "embedding_status", "embedded_at", "slot_calendar")
     fields = (
         "store",
         "name",
@@ -105,10 +108,26 @@ class RoomAdmin(admin.ModelAdmin):
         "is_active",
         ("rating", "review_count"),
         ("embedding_status", "embedded_at"),
+        "slot_calendar",
     )
     inlines = [ReviewInline]
     actions = ["queue_embedding", "activate", "deactivate"]
     list_per_page = 50
+
+    class Media:
+        css = {"all": ("css/admin_rooms.css",)}
+
+    @admin.display(description="테마 · 업체", ordering="name")
+    def name_and_store(self, room):
+        return format_html("<strong>{}</strong><small>{}</small>", room.name, room.store.name)
+
+    @admin.display(description="난이도·공포")
+    def levels(self, room):
+        return f"{room.difficulty} · {room.fear}"
+
+    @admin.display(description="회차")
+    def slot_calendar(self, room):
+        return room_slot_calendar_link(room) if room.pk else "-"
 
     @admin.display(description="장르")
     def genre_list(self, room):

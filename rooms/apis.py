@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -16,13 +18,15 @@ from escape_ai.pagination import PagePagination
 from rooms.models import Review, Room
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import METHODS, RoomSearchFilters, room_search_hybrid
-from rooms.serializers import RoomDetailOutputSerializer, RoomOutputSerializer
-from rooms.services import review_upsert, room_view_record
+from rooms.selectors.slots import room_slots, room_slots_open
+from rooms.serializers import RoomDetailOutputSerializer, RoomOutputSerializer, TimeSlotOutputSerializer
+from rooms.services import review_upsert, room_view_record, slot_window_parse
 from rooms.vocabulary import GENRES, REGIONS, canonical_genre, canonical_region
 
 __all__ = ["RoomOutputSerializer"]  # chat imports it from here or from rooms.serializers
 
 QUERY_MAX_LENGTH = 500
+SLOT_LIST_DEFAULT_DAYS = 14
 # tsquery operators and quotes: rejected with a message instead of reaching (or confusing) the parser.
 QUERY_FORBIDDEN_CHARS = "&|!():*'\"<>\\"
 
@@ -93,6 +97,19 @@ def _genre_list(label: str) -> serializers.ListField:
     )
 
 
+WINDOW_HELP = "ISO 8601 날짜·시각(시간대 없으면 Asia/Seoul, 예: 2026-12-05T19:00) 또는 날짜(2026-12-05: 그날 하루)"
+
+
+def _window_bound(label: str, help_text: str) -> TextField:
+    return TextField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text=f"{help_text}. {WINDOW_HELP}",
+        error_messages={"max_length": f"{label}이(가) 너무 깁니다.", "invalid": f"{label}은(는) 글자로 보내 주세요."},
+    )
+
+
 class RoomFiltersSerializer(QuerySerializer):
     region = RegionField(required=False, max_length=30)
     genres = _genre_list("장르")
@@ -102,6 +119,8 @@ class RoomFiltersSerializer(QuerySerializer):
     difficulty_max = _int_field("최대 난이도", 1, 5)
     max_price = _int_field("최대 가격", 0, 1_000_000)
     max_fear = _int_field("최대 공포도", 0, 5)
+    available_from = _window_bound("시작 시각", "이 시각 이후(포함)에 예약 가능한 회차가 있는 테마만")
+    available_to = _window_bound("끝 시각", "이 시각 이전(미포함)에 시작하는 예약 가능한 회차가 있는 테마만")
 
     def validate_genres(self, values):
         return tuple(dict.fromkeys(values))
@@ -113,6 +132,10 @@ class RoomFiltersSerializer(QuerySerializer):
         low, high = attrs.get("difficulty_min"), attrs.get("difficulty_max")
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"difficulty_min": "최소 난이도가 최대 난이도보다 클 수 없습니다."})
+        # Within ROOMS_SLOT_WINDOW_MAX_DAYS, end after start, a readable format (400 with a Korean message).
+        attrs["available_from"], attrs["available_to"] = slot_window_parse(
+            attrs.get("available_from"), attrs.get("available_to")
+        )
         return attrs
 
     def filters(self) -> RoomSearchFilters:
@@ -126,6 +149,8 @@ class RoomFiltersSerializer(QuerySerializer):
             difficulty_max=data.get("difficulty_max"),
             max_price=data.get("max_price"),
             max_fear=data.get("max_fear"),
+            available_from=data.get("available_from"),
+            available_to=data.get("available_to"),
         )
 
 
@@ -133,9 +158,13 @@ class RoomSearchHitSerializer(RoomOutputSerializer):
     score = serializers.FloatField(help_text="결합 점수 (클수록 잘 맞음)")
     keyword_rank = serializers.IntegerField(allow_null=True, help_text="키워드 검색에서의 순위 (없으면 null)")
     semantic_rank = serializers.IntegerField(allow_null=True, help_text="의미 검색에서의 순위 (없으면 null)")
+    slots = TimeSlotOutputSerializer(
+        many=True,
+        help_text="available_from~available_to 안의 예약 가능한 회차, 이른 순 최대 3개 (창이 없으면 빈 목록)",
+    )
 
     class Meta(RoomOutputSerializer.Meta):
-        fields = (*RoomOutputSerializer.Meta.fields, "score", "keyword_rank", "semantic_rank")
+        fields = (*RoomOutputSerializer.Meta.fields, "score", "keyword_rank", "semantic_rank", "slots")
         read_only_fields = fields
 
 
@@ -203,23 +232,77 @@ class RoomSearchApi(CatalogueApi):
         serializer.is_valid(raise_exception=True)
         query = serializer.validated_data["q"]
         method = serializer.validated_data.get("method") or settings.ROOMS_SEARCH_METHOD
+        filters = serializer.filters()
         hits = room_search_hybrid(
-            query=query,
-            filters=serializer.filters(),
-            limit=serializer.validated_data.get("limit", 10),
-            method=method,
+            query=query, filters=filters, limit=serializer.validated_data.get("limit", 10), method=method
         )
-        results = [search_hit_body(hit) for hit in hits]
+        slots = search_hits_slots(hits, filters)
+        results = [search_hit_body(hit, slots=slots.get(hit.room.id, ())) for hit in hits]
         return Response({"query": query, "method": method, "count": len(results), "results": results})
 
 
-def search_hit_body(hit) -> dict:
+CARD_SLOTS = 3  # open slots a card shows in the asked window
+
+
+def search_hits_slots(hits, filters: RoomSearchFilters) -> dict[int, list]:
+    """The first open slots in the filters' window of each hit's room (one query), or {} without a window."""
+    if filters.available_from is None and filters.available_to is None:
+        return {}
+    return room_slots_open(
+        room_ids=[hit.room.id for hit in hits],
+        start=filters.available_from,
+        end=filters.available_to,
+        per_room=CARD_SLOTS,
+    )
+
+
+def search_hit_body(hit, slots=()) -> dict:
     return {
         **RoomOutputSerializer(hit.room).data,
         "score": hit.score,
         "keyword_rank": hit.keyword_rank,
         "semantic_rank": hit.semantic_rank,
+        "slots": TimeSlotOutputSerializer(slots, many=True).data,
     }
+
+
+class RoomSlotsResultSerializer(serializers.Serializer):
+    room_id = serializers.IntegerField()
+    start = serializers.DateTimeField(help_text="조회한 구간의 시작")
+    end = serializers.DateTimeField(help_text="조회한 구간의 끝 (미포함)")
+    count = serializers.IntegerField(min_value=0)
+    results = TimeSlotOutputSerializer(many=True)
+
+
+# `from` is a Python keyword: the query serializer's fields are declared by name.
+RoomSlotsQuerySerializer = type(
+    "RoomSlotsQuerySerializer",
+    (QuerySerializer,),
+    {
+        "from": _window_bound("시작 시각(from)", "이 시각부터 (기본: 지금)"),
+        "to": _window_bound("끝 시각(to)", f"이 시각 전까지 (기본: {SLOT_LIST_DEFAULT_DAYS}일 뒤)"),
+    },
+)
+
+
+class RoomSlotsApi(CatalogueApi):
+    """A room's open and booked slots in a window (default: from now for SLOT_LIST_DEFAULT_DAYS days)."""
+
+    @extend_schema(parameters=[RoomSlotsQuerySerializer], responses=RoomSlotsResultSerializer)
+    def get(self, request, room_id: int):
+        room = room_get(room_id=room_id, include_inactive=request.user.is_staff)
+        if room is None:
+            return Response({"detail": "테마를 찾을 수 없습니다."}, status=status.HTTP_404_NOT_FOUND)
+        query = RoomSlotsQuerySerializer.from_query(request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        start, end = slot_window_parse(params.get("from"), params.get("to"), fields=("from", "to"))
+        start = max(start, timezone.now()) if start is not None else timezone.now()
+        if end is None:
+            end = start + timedelta(days=SLOT_LIST_DEFAULT_DAYS)
+        slots = room_slots(room=room, start=start, end=end)
+        body = {"room_id": room.id, "start": start, "end": end, "count": len(slots), "results": slots}
+        return Response(RoomSlotsResultSerializer(body).data)
 
 
 class ReviewOutputSerializer(serializers.Serializer):

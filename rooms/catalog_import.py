@@ -1,4 +1,4 @@
-"""Reading and validating a real catalogue file (CSV or JSON) for `manage.py import_rooms`.
+"""Reading and validating a real catalogue file (CSV or JSON) for `manage.py import_rooms` and the admin.
 
 Every row is checked before anything is written; the caller gets either all rows, valid, or
 every problem with the line it is on.
@@ -151,12 +151,12 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
-def _read_csv(text: str) -> list[tuple[int, dict]]:
+def _read_csv(text: str, required: tuple[str, ...] = REQUIRED) -> list[tuple[int, dict]]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise ImportFileError("CSV 머리글(첫 줄)이 없습니다")
     header = [name.strip() for name in reader.fieldnames]
-    missing = [name for name in REQUIRED if name not in header]
+    missing = [name for name in required if name not in header]
     if missing:
         raise ImportFileError("CSV에 필요한 열이 없습니다: " + ", ".join(missing))
     reader.fieldnames = header
@@ -200,19 +200,32 @@ def _read_json(text: str) -> list[tuple[int, dict]]:
     return rows
 
 
-def catalogue_file_read(*, path: Path) -> ImportResult:
-    """Parse and validate every row; a row's problems are all reported, with its line number."""
+def file_text_read(*, path: Path) -> tuple[str, str]:
+    """(text, suffix) of an import file on disk, or ImportFileError (missing, too big, not UTF-8)."""
     if not path.exists():
         raise ImportFileError(f"파일이 없습니다: {path}")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ImportFileError(f"파일이 너무 큽니다 (최대 {MAX_FILE_BYTES // 1024 // 1024}MB)")
+    return upload_text_read(name=path.name, data=path.read_bytes())
+
+
+def upload_text_read(*, name: str, data: bytes) -> tuple[str, str]:
+    """(text, suffix) of an uploaded import file (the admin's), with the same checks as a file on disk."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(f"파일이 너무 큽니다 (최대 {MAX_FILE_BYTES // 1024 // 1024}MB)")
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise ImportFileError("CSV(.csv) 또는 JSON(.json) 파일만 가져올 수 있습니다")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return data.decode("utf-8-sig"), suffix
     except UnicodeDecodeError as exc:
         raise ImportFileError("UTF-8로 읽을 수 없는 파일입니다") from exc
-    suffix = path.suffix.lower()
+
+
+def table_rows_read(*, text: str, suffix: str, required: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """(line, raw values) of every row of a CSV or JSON import (rooms or slots); errors of the whole file raise."""
     if suffix == ".csv":
-        raw_rows = _read_csv(text)
+        raw_rows = _read_csv(text, required)
     elif suffix == ".json":
         raw_rows = _read_json(text)
     else:
@@ -221,7 +234,18 @@ def catalogue_file_read(*, path: Path) -> ImportResult:
         raise ImportFileError("가져올 행이 없습니다")
     if len(raw_rows) > MAX_ROWS:
         raise ImportFileError(f"행이 너무 많습니다 (최대 {MAX_ROWS:,}행)")
+    return raw_rows
 
+
+def catalogue_file_read(*, path: Path) -> ImportResult:
+    """Parse and validate every row; a row's problems are all reported, with its line number."""
+    text, suffix = file_text_read(path=path)
+    return catalogue_text_read(text=text, suffix=suffix)
+
+
+def catalogue_text_read(*, text: str, suffix: str) -> ImportResult:
+    """`catalogue_file_read` of text already read (an upload)."""
+    raw_rows = table_rows_read(text=text, suffix=suffix, required=REQUIRED)
     result = ImportResult()
     seen: dict[tuple[str, str], int] = {}
     stores: dict[str, tuple[int, tuple]] = {}

@@ -42,3 +42,14 @@ class RoomDetailOutputSerializer(RoomOutputSerializer):
     class Meta(RoomOutputSerializer.Meta):
         fields = (*RoomOutputSerializer.Meta.fields, "description", "address", "phone")
         read_only_fields = fields
+
+
+class TimeSlotOutputSerializer(serializers.Serializer):
+    """A slot as players see it: its own price and booking page, or the room's and the store's."""
+
+    id = serializers.IntegerField()
+    room_id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField(help_text="시작 시각 (Asia/Seoul)")
+    status = serializers.ChoiceField(choices=["open", "booked", "closed"], help_text="open: 예약 가능, booked: 마감")
+    price = serializers.IntegerField(source="effective_price", help_text="1인 가격(원)")
+    booking_url = serializers.CharField(source="effective_booking_url", help_text="이 회차의 예약 페이지")

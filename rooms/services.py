@@ -323,22 +323,25 @@ def _slot_window_bound(value, *, field: str, end: bool) -> datetime | None:
     raise SlotWindowError({field: [SLOT_WINDOW_FORMAT]})
 
 
-def slot_window_parse(available_from, available_to) -> tuple[datetime | None, datetime | None]:
-    """(start, end) of a window asked for by the API, the pages or chat, or SlotWindowError (Korean messages).
+def slot_window_parse(
+    available_from, available_to, *, fields: tuple[str, str] = ("available_from", "available_to")
+) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of a window asked for by the API, the pages or chat, or SlotWindowError (Korean messages,
+    keyed by `fields`: the names the caller's input uses for the two bounds).
 
-    Each bound: None/"" (open), an ISO 8601 date-time (naive = Asia/Seoul), a date (the whole day: `from` at its
-    start, `to` at its end), or a datetime. The end must come after the start, and the window may not reach
-    more than ROOMS_SLOT_WINDOW_MAX_DAYS days ahead. A window in the past is allowed (it finds nothing).
+    Each bound: None/"" (open), an ISO 8601 date-time (naive = Asia/Seoul), a date (the whole day: the start at
+    its beginning, the end at its end), or a datetime. The end must come after the start, and the window may not
+    reach more than ROOMS_SLOT_WINDOW_MAX_DAYS days ahead. A window in the past is allowed (it finds nothing).
     """
-    start = _slot_window_bound(available_from, field="available_from", end=False)
-    end = _slot_window_bound(available_to, field="available_to", end=True)
+    from_field, to_field = fields
+    start = _slot_window_bound(available_from, field=from_field, end=False)
+    end = _slot_window_bound(available_to, field=to_field, end=True)
     if start is not None and end is not None and end <= start:
-        message = "끝 시각(available_to)은 시작 시각(available_from)보다 뒤여야 합니다."
-        raise SlotWindowError({"available_to": [message]})
+        raise SlotWindowError({to_field: [f"끝 시각({to_field})은 시작 시각({from_field})보다 뒤여야 합니다."]})
     limit_days = settings.ROOMS_SLOT_WINDOW_MAX_DAYS
     horizon = timezone.now() + timedelta(days=limit_days)
-    for field, bound in (("available_from", start), ("available_to", end)):
-        # A date `to` on the last allowed day ends at midnight after it: that day is still allowed.
-        if bound is not None and bound > horizon + (timedelta(days=1) if field == "available_to" else timedelta()):
+    for field, bound, slack in ((from_field, start, timedelta()), (to_field, end, timedelta(days=1))):
+        # A date as the end on the last allowed day ends at midnight after it: that day is still allowed.
+        if bound is not None and bound > horizon + slack:
             raise SlotWindowError({field: [f"예약 가능 시간은 오늘부터 {limit_days}일 이내로만 찾을 수 있습니다."]})
     return start, end

@@ -15,3 +15,18 @@ def rooms_embed_task(room_ids: list[int]) -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def rooms_embed_dirty_task() -> int:
     return rooms_embed_dirty(batch_size=settings.ROOMS_EMBEDDING_BATCH_SIZE)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def slot_feeds_import_task() -> dict[str, str]:
+    from rooms.imports import slot_feed_dirs_import
+
+    # Each file is its own transaction and an upsert: a second run (redelivery) rewrites the same rows.
+    return slot_feed_dirs_import()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def slots_archive_task() -> int:
+    from rooms.slot_services import slots_archive
+
+    return slots_archive()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from escape_ai.views import trailing_slash_redirect
-from rooms.apis import RoomDetailApi, RoomListApi, RoomReviewsApi
+from rooms.apis import RoomDetailApi, RoomListApi, RoomReviewsApi, RoomSlotsApi
 
 # One path per operation: `reviews` is spelled without the slash; the slashed spelling answers 308 to it
 # (method and body kept), so old clients still work and the schema has no duplicates. `search` (the same, at
@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:room_id>/", RoomDetailApi.as_view(), name="room-detail"),
     path("<int:room_id>/reviews", RoomReviewsApi.as_view(), name="room-reviews"),
     path("<int:room_id>/reviews/", trailing_slash_redirect),
+    path("<int:room_id>/slots", RoomSlotsApi.as_view(), name="room-slots"),
+    path("<int:room_id>/slots/", trailing_slash_redirect),
 ]

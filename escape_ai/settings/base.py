@@ -363,6 +363,31 @@ ROOMS_KEYWORD_RANK_MAX_ROWS = env.int("ROOMS_KEYWORD_RANK_MAX_ROWS", default=150
 ROOMS_SMALL_CATALOGUE_ROWS = env.int("ROOMS_SMALL_CATALOGUE_ROWS", default=2000)
 # Time slots (docs/slots.md): the furthest ahead a window may reach (API, search, chat), in days.
 ROOMS_SLOT_WINDOW_MAX_DAYS = env.int("ROOMS_SLOT_WINDOW_MAX_DAYS", default=60)
+# Directories of store slot feeds (*.csv, *.json; docs/slots.md) that beat re-imports every interval.
+ROOMS_SLOT_FEED_DIRS = env.list("ROOMS_SLOT_FEED_DIRS", default=[])
+ROOMS_SLOT_FEED_INTERVAL_SECONDS = env.int("ROOMS_SLOT_FEED_INTERVAL_SECONDS", default=900)
+# How often beat archives slots that have started.
+ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS = env.int("ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["rooms-slot-feeds-import"] = {
+    "task": "rooms.tasks.slot_feeds_import_task",
+    "schedule": ROOMS_SLOT_FEED_INTERVAL_SECONDS,
+    "options": {"expires": ROOMS_SLOT_FEED_INTERVAL_SECONDS},
+}
+# Demo slots (demo.slots) regenerated daily at this hour (Asia/Seoul) for the next 14 days (no demo stores: no-op).
+DEMO_SLOTS_DAILY = env.bool("DEMO_SLOTS_DAILY", default=True)
+DEMO_SLOTS_HOUR = env.int("DEMO_SLOTS_HOUR", default=5)
+if DEMO_SLOTS_DAILY:
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE["demo-slots-daily"] = {
+        "task": "demo.tasks.demo_slots_regenerate_task",
+        "schedule": crontab(minute=10, hour=DEMO_SLOTS_HOUR),
+    }
+CELERY_BEAT_SCHEDULE["rooms-slots-archive"] = {
+    "task": "rooms.tasks.slots_archive_task",
+    "schedule": ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS,
+    "options": {"expires": ROOMS_SLOT_ARCHIVE_INTERVAL_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["rooms-embed-dirty"] = {
     "task": "rooms.tasks.rooms_embed_dirty_task",
     "schedule": ROOMS_EMBEDDING_BEAT_SECONDS,

@@ -150,8 +150,7 @@
       book.rel = "noopener noreferrer";
       foot.appendChild(book);
     }
-    card.appendChild(foot);
-    // With a time asked: up to three open slots, each a link to its booking page.
+    // With a time asked: up to three open slots, each a link to its booking page (as templates/rooms/_card.html).
     var slots = (room.slots || []).filter(function (slot) {
       return slot && /^https?:\/\//i.test(slot.booking_url || "");
     });
@@ -160,7 +159,7 @@
       slotList.setAttribute("aria-label", "예약 가능한 회차");
       slots.forEach(function (slot) {
         var item = el("li");
-        var a = el("a", "slot-link js-book", slot.label || slot.starts_at);
+        var a = el("a", "room-card__slot js-book", slot.label || slot.starts_at);
         a.href = slot.booking_url;
         a.target = "_blank";
         a.rel = "noopener noreferrer";
@@ -171,6 +170,7 @@
       });
       card.appendChild(slotList);
     }
+    card.appendChild(foot);
     return card;
   }
 

@@ -41,12 +41,37 @@ class RoomFilterForm(forms.Form):
     max_price = forms.TypedChoiceField(
         label="1인 가격", required=False, choices=PRICE_CHOICES, coerce=int, empty_value=None
     )
+    # A time window (same rules as the API's available_from/available_to): only rooms with an open slot in it,
+    # and each card shows up to three of those slots.
+    available_from = forms.CharField(
+        label="예약 가능 시각부터",
+        required=False,
+        max_length=40,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    available_to = forms.CharField(
+        label="까지",
+        required=False,
+        max_length=40,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
     page = forms.IntegerField(required=False, min_value=1, max_value=20, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("region", "genre", "difficulty", "max_price"):
             self.fields[name].error_messages["invalid_choice"] = "목록에 있는 값을 골라 주세요."
+
+    def clean(self):
+        from rooms.services import SlotWindowError, slot_window_parse
+
+        data = super().clean()
+        try:
+            data["window"] = slot_window_parse(data.get("available_from"), data.get("available_to"))
+        except SlotWindowError as exc:
+            for field, messages in exc.detail.items():
+                self.add_error(field, [str(message) for message in messages])
+        return data
 
     def search_filters(self):
         from rooms.selectors.search import RoomSearchFilters
@@ -60,6 +85,8 @@ class RoomFilterForm(forms.Form):
             difficulty_min=low,
             difficulty_max=high,
             max_price=data.get("max_price"),
+            available_from=data.get("window", (None, None))[0],
+            available_to=data.get("window", (None, None))[1],
         )
 
 

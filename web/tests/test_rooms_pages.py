@@ -206,3 +206,52 @@ def test_a_room_without_reviews_says_so_instead_of_zero_stars(client, catalog):
     assert "아직 후기가 없어요" in detail and "★" not in detail.split("<h1", 1)[1].split("</header>", 1)[0]
     card = listing.split(f'data-room-id="{room.id}"', 1)[1].split("</article>", 1)[0]
     assert "후기 없음" in card and "후기 0개" not in card
+
+
+def _tomorrow(hour: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def test_browse_with_a_window_shows_up_to_three_open_slots_linking_to_their_booking_pages(client, catalog):
+    import re
+
+    from testing.factories import TimeSlotFactory
+
+    hospital, doll = catalog["폐병원 403호"], catalog["저주받은 인형"]
+    slots = [
+        TimeSlotFactory(room=hospital, starts_at=_tomorrow(hour), booking_url=f"https://book.example.com/s/{hour}")
+        for hour in (18, 19, 20, 21)
+    ]
+    TimeSlotFactory(room=doll, starts_at=_tomorrow(19), status="booked")
+    day = _tomorrow(0).date().isoformat()
+    response = client.get("/rooms/", {"available_from": f"{day}T17:00", "available_to": f"{day}T23:00"})
+
+    assert response.status_code == 200
+    assert card_names(response) == ["폐병원 403호"]
+    html = response.content.decode()
+    links = re.findall(
+        r'<a class="room-card__slot js-book" data-room-id="(\d+)" data-slot-id="(\d+)" href="([^"]+)"', html
+    )
+    assert links == [(str(hospital.id), str(slot.id), slot.booking_url) for slot in slots[:3]]
+    assert "18:00" in html and "21:00" not in html
+
+
+def test_browse_refuses_a_bad_window_next_to_the_field(client, catalog):
+    response = client.get("/rooms/", {"available_from": "2026-12-05T21:00", "available_to": "2026-12-05T19:00"})
+    assert response.status_code == 400
+    assert "끝 시각(available_to)은 시작 시각(available_from)보다 뒤여야 합니다." in response.content.decode()
+
+
+def test_detail_lists_the_next_open_slots(client, catalog):
+    from testing.factories import TimeSlotFactory
+
+    room = catalog["셜록의 서재"]
+    open_slot = TimeSlotFactory(room=room, starts_at=_tomorrow(15))
+    TimeSlotFactory(room=room, starts_at=_tomorrow(17), status="booked")
+    html = client.get(f"/rooms/{room.id}/").content.decode()
+    assert f'data-slot-id="{open_slot.id}" href="{room.store.booking_url}"' in html
+    assert html.count('class="room-card__slot js-book"') == 1

@@ -15,7 +15,6 @@ from chat.dialogue import state_public
 from chat.models import ChatMessage
 from chat.nlu.when import when_of
 from chat.planning import window_slots
-from chat.replies import slot_time_text
 from chat.selectors import session_get, session_messages
 from plays.selectors import party_get_for_member, party_list
 from rooms.models import Room
@@ -54,9 +53,7 @@ def _last_turn_slots(history: list[dict], *, when) -> None:
     rooms = []
     for room in last["rooms"]:
         room = copy.copy(room)  # the same room may be a card of an earlier turn too, without slots
-        room.open_slots = slots.get(room.id, [])
-        for slot in room.open_slots:
-            slot.label = slot_time_text(slot.starts_at)
+        room.open_slots = slots.get(room.id, [])  # templates/rooms/_card.html shows them
         rooms.append(room)
     last["rooms"] = rooms
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,10 +18,14 @@ from plays.selectors import played_room_ids
 from rooms.models import Review
 from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import room_search_hybrid
+from rooms.selectors.slots import room_slots_open
 from rooms.services import review_upsert, room_view_record
 from web.forms.rooms import ReviewForm, RoomFilterForm
 
 PAGE_SIZE = 24
+CARD_SLOTS = 3  # open slots a card shows in the asked window
+ROOM_PAGE_SLOTS = 8  # the next open slots a room's page lists
+ROOM_PAGE_SLOT_DAYS = 14
 
 
 @require_GET
@@ -35,9 +41,20 @@ def rooms_browse_view(request: HttpRequest) -> HttpResponse:
         page = form.cleaned_data.get("page") or 1
         # The same hybrid search the chat uses; one more row than shown tells whether there is more.
         limit = PAGE_SIZE * page
-        hits = room_search_hybrid(query=form.cleaned_data["q"], filters=form.search_filters(), limit=limit + 1)
+        filters = form.search_filters()
+        hits = room_search_hybrid(query=form.cleaned_data["q"], filters=filters, limit=limit + 1)
         has_more = len(hits) > limit
         hits = hits[:limit]
+        if filters.available_from is not None or filters.available_to is not None:
+            # Each card shows up to three open slots in the window, each linking to its booking page.
+            slots = room_slots_open(
+                room_ids=[hit.room.id for hit in hits],
+                start=filters.available_from,
+                end=filters.available_to,
+                per_room=CARD_SLOTS,
+            )
+            for hit in hits:
+                hit.room.open_slots = slots.get(hit.room.id, [])
         if has_more:
             query = request.GET.copy()
             query["page"] = str(page + 1)
@@ -80,8 +97,15 @@ def room_detail_context(request: HttpRequest, room, review_form: ReviewForm | No
         initial = {name: getattr(my_play, name) for name in fields} if my_play else {"played_on": timezone.localdate()}
         play_form = PlayForm(initial=initial)
     reviews = room.reviews.select_related("user").order_by("-created_at", "-id")[:50]
+    next_slots = room_slots_open(
+        room_ids=[room.id],
+        start=None,
+        end=timezone.now() + timedelta(days=ROOM_PAGE_SLOT_DAYS),
+        per_room=ROOM_PAGE_SLOTS,
+    ).get(room.id, [])
     return {
         "room": room,
+        "next_slots": next_slots,
         "reviews": reviews,
         "my_review": my_review,
         "review_form": review_form,

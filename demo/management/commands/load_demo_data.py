@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 DEMO_SEEDERS: list[str] = [
     "seed_catalog",
     "seed_activity",
+    "seed_slots",
 ]
 
 
