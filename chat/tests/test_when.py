@@ -229,3 +229,31 @@ def test_a_time_of_day_over_a_weekend_counts_only_at_that_time_of_each_day(user,
     result = conversation_reply(user=user, session_id=None, text="주말 저녁 강남 공포")
     assert [room.name for room in result.rooms] == ["검은 숲"]
     assert [slot["id"] for slot in result.recommendations[0]["slots"]] == [evening.id]
+
+
+# --- the LLM path ---------------------------------------------------------------------------------------------
+def test_with_an_llm_the_window_is_read_by_the_parser_not_the_model(settings):
+    from chat.llm.providers import chat_model_override
+    from chat.nlu.analyze import message_analyze_detailed
+    from chat.nlu.schema import MessageAnalysis
+    from chat.tests.conftest import fake_model, nlu_message
+
+    settings.LLM_PROVIDER = "openai"
+    settings.LLM_MODEL = "gpt-4o-mini"
+    assert "when" not in json_schema_properties(MessageAnalysis)  # the model is never asked for a window
+    invented = {"start": "2020-01-01T00:00:00+09:00", "end": "2020-01-02T00:00:00+09:00", "label": "엉뚱한 날"}
+    text = "이번 주 토요일 저녁 7시쯤 강남 공포 4명"
+    answer = nlu_message("room_recommendation", region="강남", genres=["공포"], players=4, when=invented)
+    with chat_model_override(fake_model(answer)):
+        outcome = message_analyze_detailed(text=text)
+    assert outcome.usage.fallback is False and outcome.analysis.entities.region == "강남"
+    assert outcome.analysis.entities.when == when_parse(text)
+    cleared = nlu_message("room_recommendation")  # the model missed "시간 상관없어"
+    with chat_model_override(fake_model(cleared)):
+        assert message_analyze_detailed(text="시간 상관없어").analysis.entities.adjust == ["drop_when"]
+
+
+def json_schema_properties(model) -> set[str]:
+    schema = model.model_json_schema()
+    entities = schema["$defs"]["Entities"]["properties"]
+    return set(entities)
