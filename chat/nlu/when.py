@@ -119,6 +119,8 @@ class When(BaseModel):
     minute_from: int | None = None  # the time of day said, minutes from midnight [from, to); None: no time said
     minute_to: int | None = None
     time_label: str | None = None  # "19시 전후", "저녁", "14–17시"
+    # The day was a bare weekday ("일요일로"): after another day, it is that weekday of the other day's week.
+    weekday_only: bool = False
 
     def state_value(self) -> dict:
         """The JSON form kept in the dialogue state."""
@@ -363,6 +365,18 @@ def _month_day(today: date, month: int, day: int) -> date | None:
 _WEEK_KO = r"(이번주|이번|금주|요번주|다음주|담주|다음|다다음주|차주)?"
 
 
+def _word_start(lower: str, compact: str, start: int, compact_of) -> bool:
+    """Whether the compact offset `start` begins a word in the spaced text (start of text, or after a space or a
+    sign)."""
+    if start == 0:
+        return True
+    for position in range(len(lower)):
+        if compact_of(position) == start and not lower[position].isspace():
+            previous = lower[position - 1] if position else " "
+            return not (_HANGUL.match(previous) or previous.isalnum())
+    return True
+
+
 def _week_of(word: str | None) -> str | None:
     if not word:
         return None
@@ -393,8 +407,8 @@ def _korean_days(lower: str, compact: str, compact_of, today: date, taken: list[
     )
     for word, offset in relative:
         for match in re.finditer(word + r"(?!리)", compact):
-            if word == "낼" and (match.start() > 0 and _HANGUL.match(compact[match.start() - 1])):
-                continue
+            if word == "낼" and not _word_start(lower, compact, match.start(), compact_of):
+                continue  # "보낼", "해낼": a verb, not 내일
             day = today + timedelta(days=offset)
             add(match.start(), match.end(), (day, day))
     for match in re.finditer(r"(?<!\d)(\d{1,2})월(\d{1,2})일", compact):
@@ -414,7 +428,7 @@ def _korean_days(lower: str, compact: str, compact_of, today: date, taken: list[
         add(match.start(), match.end(), _weekend(today, _week_of(match.group(1))))
     for match in re.finditer(_WEEK_KO + rf"([{WEEKDAYS_KO}])(?:요일|욜)", compact):
         day = _weekday_date(today, WEEKDAYS_KO.index(match.group(2)), _week_of(match.group(1)))
-        add(match.start(), match.end(), (day, day))
+        add(match.start(), match.end(), (day, day), "day" if match.group(1) else "weekday")
     # "다음 주 금" / "이번 주 토": a week word makes a lone weekday letter a day.
     for match in re.finditer(rf"(이번주|금주|다음주|담주|다다음주)([{WEEKDAYS_KO}])(?![가-힣])", compact):
         day = _weekday_date(today, WEEKDAYS_KO.index(match.group(2)), _week_of(match.group(1)))
@@ -458,7 +472,7 @@ def _english(lower: str, compact_of, today: date) -> list[_Token]:
             continue
         week = {"next": "next", "this": "this", "coming": None}.get(match.group(1) or "")
         day = _weekday_date(today, _EN_WEEKDAYS[match.group(2)], week)
-        add(match, "day", (day, day))
+        add(match, "day" if match.group(1) else "weekday", (day, day))
     for match in re.finditer(rf"\b{_EN_MONTH_WORDS}\s*(\d{{1,2}})(?:st|nd|rd|th)?\b", lower):
         day = _month_day(today, _EN_MONTHS[match.group(1)], int(match.group(2)))
         if day:
@@ -588,7 +602,7 @@ def when_parse(text: str, *, now: datetime | None = None) -> When | None:
         now = timezone.now()
     today = now.astimezone(SEOUL).date()
     tokens = when_tokens(text, today=today)
-    days = [token for token in tokens if token.kind in ("day", "date")]
+    days = [token for token in tokens if token.kind in ("day", "date", "weekday")]
     times = [token for token in tokens if token.kind == "time"]
     parts = [token for token in tokens if token.kind == "part"]
     day_from = day_to = None
@@ -610,7 +624,7 @@ def when_parse(text: str, *, now: datetime | None = None) -> When | None:
         name = parts[-1].value
         minute_from, minute_to = PARTS[name]
         time_label = name
-    return when_build(
+    when = when_build(
         day_from=day_from,
         day_to=day_to,
         minute_from=minute_from,
@@ -618,6 +632,9 @@ def when_parse(text: str, *, now: datetime | None = None) -> When | None:
         time_label=time_label,
         now=now,
     )
+    if when is not None and days and days[-1].kind == "weekday" and (day_from, day_to) == days[-1].value:
+        when = when.model_copy(update={"weekday_only": True})
+    return when
 
 
 def when_tokens(text: str, *, today: date) -> list[_Token]:
@@ -676,10 +693,16 @@ def when_combine(previous: When | dict | None, new: When, *, now: datetime) -> W
     old = previous if isinstance(previous, When) else When.model_validate(previous)
     day_said = new.day_from is not None
     time_said = new.minute_from is not None
+    day_from, day_to = (new.day_from, new.day_to) if day_said else (old.day_from, old.day_to)
+    if new.weekday_only and old.day_from is not None and old.day_from == (old.day_to or old.day_from):
+        # "다음 주 토요일" then "아 그날 말고 일요일": the Sunday of that week, not the coming one.
+        same_week = _monday(old.day_from) + timedelta(days=new.day_from.weekday())
+        if same_week >= now.astimezone(SEOUL).date():
+            day_from = day_to = same_week
     return (
         when_build(
-            day_from=new.day_from if day_said else old.day_from,
-            day_to=new.day_to if day_said else old.day_to,
+            day_from=day_from,
+            day_to=day_to,
             minute_from=new.minute_from if time_said else old.minute_from,
             minute_to=new.minute_to if time_said else old.minute_to,
             time_label=new.time_label if time_said else old.time_label,

@@ -126,6 +126,18 @@ def test_combining_keeps_the_parts_not_said():
     old = when_parse("토요일 저녁 7시쯤", now=NOW)
     assert when_combine(old, when_parse("일요일", now=NOW), now=NOW).label == "일 12/6 19시 전후"
     assert when_combine(old, when_parse("9시", now=NOW), now=NOW).label == "토 12/5 21시"
+    # A bare weekday after another day is that weekday of the same week.
+    next_week = when_parse("다음 주 토요일 저녁 8시쯤", now=NOW)
+    sunday = when_combine(next_week, when_parse("아 그날 말고 일요일", now=NOW), now=NOW)
+    assert sunday.label == "일 12/13 20시 전후"
+    assert when_combine(next_week, when_parse("다음 주 일요일", now=NOW), now=NOW).label == "일 12/13 20시 전후"
+    assert when_combine(next_week, when_parse("이번 주 일요일", now=NOW), now=NOW).label == "일 12/6 20시 전후"
+
+
+def test_tomorrow_in_slang_after_another_word_but_not_inside_a_verb():
+    morning = NOW.replace(hour=9)
+    assert when_parse("그냥 낼 점심때", now=morning).label == "목 12/3 점심"
+    assert when_parse("보낼 만한 곳", now=morning) is None
 
 
 # --- search and cards -----------------------------------------------------------------------------------------
