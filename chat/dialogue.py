@@ -183,6 +183,9 @@ def state_update(*, state: dict | None, analysis: MessageAnalysis, text: str = "
     language = text_language(text, room_name=entities.room_name) if text else previous["lang"]
     if analysis.intent == "room_inquiry":
         update = StateUpdate(state={**previous, "lang": language, "pending": None})
+        if entities.when is not None:  # "거기 토요일 저녁에 자리 있어?": the time holds for what follows too
+            combined = when_combine(when_of(previous["when"]), entities.when, now=timezone.now())
+            update.state["when"] = combined.state_value()
         update.referents = _referents(previous, entities, update.notes)
         if len(update.referents) == 1:
             update.state["focus"] = update.referents[0]

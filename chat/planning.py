@@ -44,6 +44,7 @@ from chat.replies import (
     no_slots_reply,
     no_such_room_reply,
     recommendation_reply,
+    room_slots_sentence,
     unknown_room_reply,
     which_room_reply,
     with_greeting,
@@ -283,7 +284,17 @@ def _answer_room(*, room: Room, topics: list[str], players: int | None, state: d
         review = text[:80] if text else None
     state = state_focus({**state, "pending": None}, room)
     template = inquiry_reply(room=room, topics=topics, lang=state["lang"], players=players, recent_review=review)
-    return Plan(kind="inquiry", state=state, template=template, rooms=[room], llm_task=_inquiry_task([room], topics))
+    plan = Plan(kind="inquiry", state=state, template=template, rooms=[room], llm_task=_inquiry_task([room], topics))
+    when = when_of(state.get("when"))
+    if when is not None:
+        # With a time in the conversation, a question about a room answers when it is open then.
+        slots = window_slots(room_ids=[room.id], when=when).get(room.id, [])
+        middle = when.start + (when.end - when.start) / 2
+        nearest = [] if slots else room_slots_nearest_open(room_ids=[room.id], around=middle, limit=SLOTS_PER_CARD)
+        nearest.sort(key=lambda slot: slot.starts_at)
+        plan.template += " " + room_slots_sentence(when=when, slots=slots, nearest=nearest, lang=state["lang"])
+        plan.slots, plan.windowed = {room.id: slots or nearest}, True
+    return plan
 
 
 def _inquiry_task(rooms: list[Room], topics: list[str]) -> str:

@@ -203,6 +203,28 @@ def slot_time_text(starts_at, lang: str = "ko") -> str:
     return f"{names[local.weekday()]} {local.month}/{local.day} {local:%H:%M}"
 
 
+def room_slots_sentence(*, when, slots: list, nearest: list, lang: str = "ko") -> str:
+    """A room's open slots in the window asked ("토 12/5 19시 전후에 예약 가능한 회차: 19:10, 19:40."), or that there
+    is none and the nearest open ones."""
+    en = lang == "en"
+    label = when_english(when) if en else when.label
+    if slots:
+        times = ", ".join(slot_time_text(slot.starts_at, lang) for slot in slots)
+        return (
+            f"Open {label}: {times} (book from the card)."
+            if en
+            else f"{label}에 예약 가능한 회차: {times} (카드에서 바로 예약할 수 있어요)."
+        )
+    if nearest:
+        times = ", ".join(slot_time_text(slot.starts_at, lang) for slot in nearest)
+        return (
+            f"Nothing open {label}; the nearest open times: {times}."
+            if en
+            else f"{label}에는 예약 가능한 회차가 없어요. 가장 가까운 빈 회차: {times}."
+        )
+    return f"Nothing open {label}." if en else f"{label}에는 예약 가능한 회차가 없어요."
+
+
 def no_slots_reply(
     *,
     state: dict,

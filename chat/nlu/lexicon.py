@@ -346,7 +346,14 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         r"가는길",
         r"어떻게가",
     ),
-    "booking": (r"예약",),
+    # "자리 있어?", "몇 시에 돼?", "타임 남았어?": asking for a free slot is asking about booking.
+    "booking": (
+        r"예약",
+        r"빈자리",
+        r"자리(?:가|는|도)?(?:있|남|없|돼|되)",
+        r"몇시(?:에|타임|꺼|것|부터|가능)",
+        r"타임(?:이)?(?:있|남|없)",
+    ),
     "reviews": (
         r"후기",
         r"리뷰",

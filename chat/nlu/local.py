@@ -507,14 +507,35 @@ def _room_name(
     if not end:
         return None, None
     window = [token for token in toks if token.end <= end]
+    times = [span for span in spans.items if span.kind == "when"]
+
+    def is_time(token: Morpheme) -> bool:
+        """ "토요일 7시에 검은 숲": the day and time are no part of the name; a part of the day alone is ("폐교의
+        마지막 밤"), unless a day or a time is said right beside it ("토요일 저녁에")."""
+        start, stop = _orig_to_compact_span(t, token.start, token.end)
+        for span in times:
+            if span.start <= start and stop <= span.end:
+                if span.value != "part":
+                    return True
+                return any(
+                    other is not span and (other.start == span.end or other.end == span.start) for other in times
+                )
+        return False
+
     # Trim particles and fillers at both ends: "혹시 검은숲은" → "검은숲"; a sequel number stays ("대작전 2").
     while window and (
         window[-1].tag.startswith(NAME_TRAILING_TAGS)
         or window[-1].tag in ("SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW")
         or window[-1].form.lower() in NAME_TRAILING_FORMS
+        or is_time(window[-1])
     ):
         window.pop()
-    while window and (window[0].tag in NAME_FILLER_TAGS or window[0].form.lower() in NAME_STOP):
+    while window and (
+        window[0].tag in NAME_FILLER_TAGS
+        or window[0].form.lower() in NAME_STOP
+        or is_time(window[0])
+        or (times and window[0].tag.startswith("J"))
+    ):
         window.pop(0)
     if not window:
         return None, None
@@ -551,8 +572,8 @@ def _read(text: str) -> tuple[_Text, list[Morpheme], _Spans]:
     toks = morphemes_tagged(t.original)
     spans = _Spans()
     # Dates and times first: "다섯 시" is a time, not a party of five; "12/5" no score.
-    for start, end in when_spans(t.original, today=datetime.now(SEOUL).date()):
-        spans.take(_Span(start, end, "when", None))
+    for start, end, kind in when_spans(t.original, today=datetime.now(SEOUL).date()):
+        spans.take(_Span(start, end, "when", kind))
     _find_prices(t, spans)
     _find_changes(t, spans)
     _find_references(t, spans)
@@ -621,9 +642,17 @@ def local_analyze(text: str, *, now: datetime | None = None) -> MessageAnalysis:
         reference=values["reference"] if intent == "room_inquiry" else None,
         topics=[topic for _, topic, _ in topics] if intent == "room_inquiry" else [],
         # Small talk ("오늘 날씨 어때") asks for no rooms, so for no time either.
-        when=when_parse(text, now=now) if values["when"] and intent != "general_chat" else None,
+        when=when_parse(_without(t, name_span), now=now) if values["when"] and intent != "general_chat" else None,
     )
     return MessageAnalysis(intent=intent, entities=entities)
+
+
+def _without(t: _Text, name_span: tuple[int, int] | None) -> str:
+    """The message without the room name it asks about: a name's words ("마지막 밤") are no time."""
+    if not name_span or name_span[1] <= name_span[0]:
+        return t.original
+    start, stop = t.to_original[name_span[0]], t.to_original[name_span[1] - 1] + 1
+    return f"{t.original[:start]} {t.original[stop:]}"
 
 
 def _values(t: _Text, spans: _Spans) -> dict:

@@ -680,9 +680,10 @@ def when_tokens(text: str, *, today: date) -> list[_Token]:
     return sorted(tokens, key=lambda token: token.start)
 
 
-def when_spans(text: str, *, today: date) -> list[tuple[int, int]]:
-    """The compact spans of date and time words, which the rest of the NLU must not read as something else."""
-    return [(token.start, token.end) for token in when_tokens(text, today=today)]
+def when_spans(text: str, *, today: date) -> list[tuple[int, int, str]]:
+    """The compact spans of date and time words, which the rest of the NLU must not read as something else, with
+    their kind (day, date, weekday, part, time)."""
+    return [(token.start, token.end, token.kind) for token in when_tokens(text, today=today)]
 
 
 def when_combine(previous: When | dict | None, new: When, *, now: datetime) -> When:

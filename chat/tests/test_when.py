@@ -269,3 +269,17 @@ def json_schema_properties(model) -> set[str]:
     schema = model.model_json_schema()
     entities = schema["$defs"]["Entities"]["properties"]
     return set(entities)
+
+
+def test_a_question_about_a_room_at_a_time_answers_with_its_slots(user, catalogue):
+    when = when_parse("이번 주 토요일 저녁 7시쯤")
+    forest = catalogue["검은 숲"]
+    open_then = slot_at(forest, when, 70)
+    result = conversation_reply(user=user, session_id=None, text="검은 숲 이번 주 토요일 저녁 7시쯤 예약 돼?")
+    assert result.intent == "room_inquiry" and [room.name for room in result.rooms] == ["검은 숲"]
+    assert "19시 전후에 예약 가능한 회차" in result.reply
+    assert [slot["id"] for slot in result.recommendations[0]["slots"]] == [open_then.id]
+    # The time stays: "거기 일요일은?" asks about Sunday at the same time; nothing then, so the nearest.
+    sunday = conversation_reply(user=user, session_id=result.session.id, text="거기 일요일 저녁에 자리 있어?")
+    assert sunday.intent == "room_inquiry" and "예약 가능한 회차가 없어요" in sunday.reply
+    assert [slot["id"] for slot in sunday.recommendations[0]["slots"]] == [open_then.id]  # the nearest one
