@@ -20,7 +20,7 @@ from rooms.selectors.rooms import room_get, room_list
 from rooms.selectors.search import METHODS, RoomSearchFilters, room_search_hybrid
 from rooms.selectors.slots import room_slots, room_slots_open
 from rooms.serializers import RoomDetailOutputSerializer, RoomOutputSerializer, TimeSlotOutputSerializer
-from rooms.services import review_upsert, room_view_record, slot_window_parse
+from rooms.services import SLOT_WINDOW_FORMAT, review_upsert, room_view_record, slot_window_parse
 from rooms.vocabulary import GENRES, REGIONS, canonical_genre, canonical_region
 
 __all__ = ["RoomOutputSerializer"]  # chat imports it from here or from rooms.serializers
@@ -100,12 +100,21 @@ def _genre_list(label: str) -> serializers.ListField:
 WINDOW_HELP = "ISO 8601 날짜·시각(시간대 없으면 Asia/Seoul, 예: 2026-12-05T19:00) 또는 날짜(2026-12-05: 그날 하루)"
 
 
+# The shape of a bound (the schema's pattern and the server's first check); slot_window_parse checks the rest (a
+# real date, the end after the start, within ROOMS_SLOT_WINDOW_MAX_DAYS), stated in the description.
+WINDOW_PATTERN = (
+    "^([0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?\\Z"
+)
+
+
 def _window_bound(label: str, help_text: str) -> TextField:
     return TextField(
         required=False,
         allow_blank=True,
         max_length=40,
-        help_text=f"{help_text}. {WINDOW_HELP}",
+        pattern=WINDOW_PATTERN,
+        pattern_message=SLOT_WINDOW_FORMAT,
+        help_text=f"{help_text}. {WINDOW_HELP}. 끝은 시작보다 뒤, 둘 다 오늘부터 ROOMS_SLOT_WINDOW_MAX_DAYS(60)일 이내",
         error_messages={"max_length": f"{label}이(가) 너무 깁니다.", "invalid": f"{label}은(는) 글자로 보내 주세요."},
     )
 

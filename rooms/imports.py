@@ -144,11 +144,13 @@ def _catalogue_write(rows: list[dict], report: ImportReport, *, refresh: bool) -
         }
         store, was_created = Store.objects.get_or_create(name=name, defaults=values)
         if not was_created and any(getattr(store, key) != value for key, value in values.items()):
-            changed = sorted(key for key, value in values.items() if getattr(store, key) != value)
+            changed = _changes(
+                store, values, sorted(key for key, value in values.items() if getattr(store, key) != value)
+            )
             for key, value in values.items():
                 setattr(store, key, value)
             store.save()
-            report.changed.append((row["line"], f"업체 {name}: {', '.join(changed)}"))
+            report.changed.append((row["line"], f"업체 {name}: {changed}"))
             # The region travels to the rooms; the search text carries the store's name and region.
             Room.objects.filter(store=store).update(region=store.region)
             if refresh:
@@ -167,6 +169,7 @@ def _catalogue_write(rows: list[dict], report: ImportReport, *, refresh: bool) -
             values.update(rating_sum=total, review_count=count, rating=round(total / count, 4) if count else 0)
         room = Room.objects.filter(store=store, name=row["name"]).first()
         diff: set[str] = set()
+        changes = ""
         if room is None:
             room = Room(store=store, name=row["name"], region=store.region, **values)
         else:
@@ -174,6 +177,7 @@ def _catalogue_write(rows: list[dict], report: ImportReport, *, refresh: bool) -
             if not diff:
                 report.unchanged += 1
                 continue
+            changes = _changes(room, values, sorted(diff))
             for key in diff:
                 setattr(room, key, values[key])
             room.region = store.region
@@ -184,7 +188,7 @@ def _catalogue_write(rows: list[dict], report: ImportReport, *, refresh: bool) -
             continue
         room.save()
         if diff:
-            report.changed.append((row["line"], f"{label}: {', '.join(sorted(diff))}"))
+            report.changed.append((row["line"], f"{label}: {changes}"))
             (changed_text if diff & _TEXT_FIELDS else changed_other).append(room.id)
         else:
             report.created.append((row["line"], label))
@@ -193,6 +197,17 @@ def _catalogue_write(rows: list[dict], report: ImportReport, *, refresh: bool) -
         rooms_after_change(room_ids=changed_text, text_changed=True)
     if refresh and changed_other:
         rooms_after_change(room_ids=changed_other, text_changed=False)
+
+
+def _short(value) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+def _changes(obj, values: dict, keys: list[str]) -> str:
+    """ "difficulty 3 → 5, price 25000 → 27000": the old values are in the preview (and its digest), so a change
+    made by someone else after the preview makes the apply's plan differ."""
+    return ", ".join(f"{key} {_short(getattr(obj, key))} → {_short(values[key])}" for key in keys)
 
 
 # --- slot feeds ----------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ cases are made to follow those rules here, nothing else: negative cases are left
 - insights: `from` ≤ `to`, at most ANALYTICS_INSIGHTS_MAX_DAYS days;
 - a review's or a play's `played_on` is not after today (Asia/Seoul);
 - a play is of a room that exists, and an imported CSV names rooms that exist (CONTRACT_ROOMS lists them);
+- a time window (`available_from`/`available_to`, a room's slots' `from`/`to`): real dates, the end after the
+  start, within ROOMS_SLOT_WINDOW_MAX_DAYS (60) days;
 - a new password is strong (Django's validators: not common, not like the username): format `password`.
 """
 
@@ -76,6 +78,32 @@ def _insights_range(query: dict) -> None:
     query["from"], query["to"] = day_from.isoformat(), day_to.isoformat()
 
 
+def _window_value(drawn: str) -> str:
+    """A real date or date-time (as the drawn one was) within the next 57 days, following from the drawn text."""
+    seed = int(hashlib.sha256(drawn.encode("utf-8", "surrogatepass")).hexdigest(), 16)
+    day = (_today() + timedelta(days=1 + seed % 56)).isoformat()
+    return day if len(drawn) <= 10 else f"{day}T{seed // 56 % 24:02d}:{seed // 1344 % 6 * 10:02d}"
+
+
+def _window_bound(value: str, *, end: bool) -> datetime:
+    if len(value) <= 10:
+        return datetime.combine(date.fromisoformat(value) + timedelta(days=1 if end else 0), datetime.min.time(), SEOUL)
+    return datetime.fromisoformat(value).replace(tzinfo=SEOUL)
+
+
+def _window_in_range(query: dict, from_key: str, to_key: str) -> None:
+    for key in (from_key, to_key):
+        if isinstance(query.get(key), str) and query[key]:
+            query[key] = _window_value(query[key])
+    start, end = query.get(from_key), query.get(to_key)
+    if not (isinstance(start, str) and start and isinstance(end, str) and end):
+        return
+    if _window_bound(end, end=True) <= _window_bound(start, end=False):
+        query[from_key], query[to_key] = end, start
+    if _window_bound(query[to_key], end=True) <= _window_bound(query[from_key], end=False):
+        query[to_key] = (_window_bound(query[from_key], end=False).date() + timedelta(days=1)).isoformat()
+
+
 def _played_on_not_future(body: dict) -> None:
     played_on = _date(body.get("played_on"))
     if played_on is not None and played_on > _today() - timedelta(days=1):
@@ -122,6 +150,9 @@ def map_case(context, case):
     if isinstance(case.query, dict):
         if path in ("/rooms/", "/rooms/search"):
             _difficulty_in_order(case.query)
+            _window_in_range(case.query, "available_from", "available_to")
+        elif path == "/rooms/{room_id}/slots":
+            _window_in_range(case.query, "from", "to")
         elif path == "/analytics/insights":
             _insights_range(case.query)
     if path == "/rooms/{room_id}/reviews" and method == "POST" and isinstance(case.body, dict):

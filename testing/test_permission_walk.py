@@ -58,6 +58,8 @@ POLICY: dict[str, dict[str, str]] = {
     "rooms/search/": {"GET": PUBLIC},  # 308 to rooms/search
     "rooms/<int:room_id>/reviews": {"GET": PUBLIC, "POST": LOGIN},
     "rooms/<int:room_id>/reviews/": {"GET": PUBLIC, "POST": PUBLIC},  # 308 to rooms/<id>/reviews
+    "rooms/<int:room_id>/slots": {"GET": PUBLIC},
+    "rooms/<int:room_id>/slots/": {"GET": PUBLIC},  # 308 to rooms/<id>/slots
     "staff/insights/": {"GET": STAFF},
     # The play log and parties (API, then pages). Someone else's play or party is a 404.
     "me/plays": {"GET": LOGIN, "POST": LOGIN},

@@ -150,3 +150,21 @@ def test_catalogue_preview_and_apply(staff_client, room):
 def test_import_needs_staff_permissions(client, user, room):
     client.force_login(user)
     assert client.get("/admin/rooms/timeslot/import/").status_code in (302, 403)
+
+
+def test_a_catalogue_preview_goes_stale_when_a_room_changes_after_it(room):
+    from rooms.imports import ImportStale, catalogue_import
+    from rooms.services import room_update
+
+    text = (
+        CATALOGUE_HEADER
+        + f"비밀의방 강남점,강남,{room.store.address},{room.store.phone},{room.store.booking_url},"
+        + "폐병원 403호,공포,5,5,3,2,5,75,27000,무서운 병원입니다.,,\n"
+    )
+    preview = catalogue_import(text=text, suffix=".csv", dry_run=True)
+    assert preview.changed[0][1].startswith("비밀의방 강남점 / 폐병원 403호: activity 2 → 3, description")
+    assert "difficulty 3 → 5" in preview.changed[0][1]
+    room_update(room=room, difficulty=4)  # staff edit the room meanwhile
+    with pytest.raises(ImportStale):
+        catalogue_import(text=text, suffix=".csv", expected_digest=preview.digest)
+    assert Room.objects.get(id=room.id).difficulty == 4

@@ -58,3 +58,31 @@ def test_browse_filter_open_room_and_review(new_page):
     expect(review).to_contain_text("탈출 성공")
     screenshot(page, "room-detail")
     assert Review.objects.get(room=rooms["폐병원 403호"]).rating == 4
+
+
+def test_browse_with_a_time_window_shows_slot_links(new_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from testing.factories import TimeSlotFactory
+
+    rooms = small_catalogue_build(embed=False)
+    day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    hospital = rooms["폐병원 403호"]
+    for hour in (18, 19, 20, 21):
+        TimeSlotFactory(room=hospital, starts_at=day.replace(hour=hour), booking_url=f"https://book.example.com/{hour}")
+    TimeSlotFactory(room=rooms["저주받은 인형"], starts_at=day.replace(hour=19), status="booked")
+    page = new_page()
+
+    page.goto("/rooms/")
+    page.get_by_label("예약 가능 시각부터").fill(f"{day:%Y-%m-%d}T18:00")
+    page.get_by_label("까지").fill(f"{day:%Y-%m-%d}T22:00")
+    page.get_by_role("button", name="검색").click()
+    expect(page.locator(".room-card")).to_have_count(1)
+    slots = page.locator(".room-card a.room-card__slot.js-book")
+    expect(slots).to_have_count(3)
+    expect(slots.first).to_have_attribute("href", "https://book.example.com/18")
+    expect(slots.first).to_have_attribute("data-room-id", str(hospital.id))
+    expect(slots.first).to_contain_text("18:00")
+    screenshot(page, "rooms-browse-slots")
