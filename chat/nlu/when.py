@@ -656,7 +656,7 @@ def when_tokens(text: str, *, today: date) -> list[_Token]:
     taken: list[tuple[int, int]] = []
     tokens = _korean_days(lower, compact, compact_of, today, taken)
     parts: list[_Token] = []
-    for match in re.finditer(rf"(?<![가-힣])?({_PART_WORDS})", compact):
+    for match in re.finditer(rf"({_PART_WORDS})", compact):
         word = match.group(1)
         if word == "밤" and re.match(r"밤(?:탈출|새|샘|샐|늦게까지)", compact[match.start() :]):
             continue
