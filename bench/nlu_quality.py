@@ -46,7 +46,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from chat.eval import SPLITS, dialogues_load, turns_load
+    from chat.eval import EVAL_NOW, SPLITS, dialogues_load, turns_load
     from chat.eval.scoring import DialogueScores, TurnScores
     from chat.nlu.local import local_analyze
 
@@ -55,7 +55,7 @@ def main() -> int:
     local_analyze("워밍업")  # the morpheme model loads once
 
     started = time.perf_counter()
-    analyses = {turn.text: local_analyze(turn.text) for turn in turns}
+    analyses = {turn.text: local_analyze(turn.text, now=EVAL_NOW) for turn in turns}
     per_message_ms = (time.perf_counter() - started) * 1000 / len(turns)
 
     english = sum(1 for turn in turns if _is_english(turn.text))

@@ -3,7 +3,7 @@
 import time
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -22,7 +22,9 @@ from escape_ai.api_input import JsonBodySerializer, TextField
 from escape_ai.openapi import ErrorSerializer
 from escape_ai.pagination import PagePagination
 from ml.apis import NOT_FOUND, owner_or_staff_check
+from rooms.apis import WINDOW_PATTERN
 from rooms.serializers import RoomOutputSerializer
+from rooms.services import SLOT_WINDOW_FORMAT, slot_window_parse
 
 FEEDBACK_KINDS = tuple(RecommendationFeedback.Kind.values)
 
@@ -32,6 +34,38 @@ def _error_response(exc: ChatError) -> Response:
     if isinstance(exc, ChatBudgetExceeded):
         response["Retry-After"] = str(seconds_until_reset())
     return response
+
+
+class WhenSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    label = serializers.CharField(help_text='칩에 보이는 이름 (e.g. "토 12/5 19시 전후")')
+
+
+class SlotCardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    label = serializers.CharField(help_text='"토 12/5 19:10"')
+    price = serializers.IntegerField(help_text="1인 가격 (원): 이 회차의 가격, 없으면 테마의 가격")
+    booking_url = serializers.CharField(help_text="이 회차의 예약 페이지 (없으면 매장의 예약 링크)")
+
+
+class RecommendationCardSerializer(RoomOutputSerializer):
+    slots = SlotCardSerializer(
+        many=True,
+        required=False,
+        help_text="시간 조건이 있을 때만: 그 시간대의 예약 가능한 회차 최대 3개 (없으면 가장 가까운 빈 회차)",
+    )
+
+    class Meta(RoomOutputSerializer.Meta):
+        fields = (*RoomOutputSerializer.Meta.fields, "slots")
+        read_only_fields = fields
+
+
+WINDOW_HELP = (
+    "이 시간대에 예약 가능한 회차가 있는 테마만 (ISO 8601 날짜·시각, 시간대 없으면 Asia/Seoul; 날짜만 쓰면 그날 "
+    "전체). 메시지의 시간보다 우선하고, 대화 상태에 남습니다."
+)
 
 
 class EntitiesSerializer(serializers.Serializer):
@@ -48,6 +82,7 @@ class EntitiesSerializer(serializers.Serializer):
     players_delta = serializers.IntegerField(allow_null=True)
     adjust = serializers.ListField(child=serializers.CharField())
     topics = serializers.ListField(child=serializers.CharField())
+    when = WhenSerializer(allow_null=True, help_text="메시지가 말한 시간대 (오늘, 토요일 저녁 7시쯤 …) or null")
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -88,6 +123,31 @@ class ChatApi(APIView):
             "다음 턴에도 이어집니다.",
             error_messages={"invalid": "party_id는 정수여야 합니다.", "min_value": "party_id가 올바르지 않습니다."},
         )
+        available_from = TextField(
+            required=False,
+            allow_null=True,
+            allow_blank=True,
+            max_length=40,
+            pattern=WINDOW_PATTERN,
+            pattern_message=SLOT_WINDOW_FORMAT,
+            help_text=f"시작 (포함). {WINDOW_HELP}",
+            error_messages={"max_length": "시작 시각이 너무 깁니다.", "invalid": "시작 시각은 글자로 보내 주세요."},
+        )
+        available_to = TextField(
+            required=False,
+            allow_null=True,
+            allow_blank=True,
+            max_length=40,
+            pattern=WINDOW_PATTERN,
+            pattern_message=SLOT_WINDOW_FORMAT,
+            help_text=f"끝 (미포함). {WINDOW_HELP} 끝은 시작보다 뒤, 둘 다 오늘부터 60일 이내.",
+            error_messages={"max_length": "끝 시각이 너무 깁니다.", "invalid": "끝 시각은 글자로 보내 주세요."},
+        )
+
+        def validate(self, attrs):
+            # Bad format, an end before the start or more than 60 days ahead: 400 with a Korean message.
+            attrs["window"] = slot_window_parse(attrs.get("available_from"), attrs.get("available_to"))
+            return attrs
 
     class OutputSerializer(serializers.Serializer):
         session_id = serializers.IntegerField(source="session.id")
@@ -95,8 +155,12 @@ class ChatApi(APIView):
         reply = serializers.CharField()
         intent = serializers.CharField()
         entities = EntitiesSerializer()
-        recommendations = RoomOutputSerializer(source="rooms", many=True)
+        recommendations = serializers.SerializerMethodField()
         suggestions = SuggestionSerializer(many=True)
+
+        @extend_schema_field(RecommendationCardSerializer(many=True))
+        def get_recommendations(self, result) -> list[dict]:
+            return result.recommendations
 
     @extend_schema(
         request=InputSerializer,
@@ -120,6 +184,7 @@ class ChatApi(APIView):
                 session_id=serializer.validated_data.get("session_id"),
                 text=serializer.validated_data["message"],
                 party_id=serializer.validated_data.get("party_id"),
+                window=serializer.validated_data["window"],
             )
         except ChatError as exc:
             return _error_response(exc)

@@ -1,4 +1,5 @@
-"""`/ws/chat/`: one JSON message in ({"message", "session_id"?, "party_id"?}), frames out.
+"""`/ws/chat/`: one JSON message in ({"message", "session_id"?, "party_id"?, "available_from"?, "available_to"?}),
+frames out.
 
 Frames: {"type": "token", "text"} as the reply is produced, {"type": "recommendations", "rooms": [...]},
 {"type": "done", "message_id", "session_id", "suggestions": [{"label", "message"}]} (chips: what to say next, each a
@@ -39,6 +40,7 @@ from chat.services import ChatError, conversation_stream, in_worker_thread, sess
 from chat.throttling import chat_frame_rate_allow, chat_rate_allow
 from escape_ai.exceptions import DATABASE_BUSY_DETAIL, database_busy, database_busy_signal
 from escape_ai.logging import chat_session_id_var, user_id_var
+from rooms.services import SLOT_WINDOW_FORMAT, SlotWindowError, slot_window_parse
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,23 @@ _INTERNAL_ERROR = "일시적인 오류가 발생했습니다. 잠시 후 다시 
 LOGGED_OUT = "로그아웃되어 연결을 닫습니다. 다시 로그인해 주세요."
 EXPIRED = "로그인이 만료되어 연결을 닫습니다. 다시 로그인해 주세요."
 TOO_MANY = "요청이 너무 많습니다. {wait}초 후에 다시 시도해 주세요."
+
+
+def _window(content: dict):
+    """`available_from`/`available_to` of a message frame, checked as the API checks them (strings or null)."""
+    bounds = [content.get("available_from"), content.get("available_to")]
+    for index, value in enumerate(bounds):
+        if value is not None and not isinstance(value, str):
+            field = ("available_from", "available_to")[index]
+            raise SlotWindowError({field: [SLOT_WINDOW_FORMAT]})
+    return slot_window_parse(*bounds)
+
+
+def _first_message(detail) -> str:
+    """The first message of a validation error's detail ({field: [message]})."""
+    while isinstance(detail, dict | list) and detail:
+        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
+    return str(detail)
 
 
 def session_group(session_id: int) -> str:
@@ -149,13 +168,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if party_id is not None and (isinstance(party_id, bool) or not isinstance(party_id, int)):
             await self._error("party_id는 정수여야 합니다.")
             return
+        try:
+            window = _window(content)
+        except SlotWindowError as exc:
+            await self._error(_first_message(exc.detail))
+            return
         allowed, wait = await in_worker_thread(chat_rate_allow)(user_id=self.user.id)
         if not allowed:
             await self._error(TOO_MANY.format(wait=wait))
             return
         user_id_var.set(self.user.id)
         stream = conversation_stream(
-            user=self.user, session_id=session_id, text=content.get("message"), party_id=party_id
+            user=self.user, session_id=session_id, text=content.get("message"), party_id=party_id, window=window
         )
         reply: list[str] = []
         try:

@@ -2,7 +2,8 @@
 
 The state is a plain dict stored on `ChatSession.state`:
 - conditions (`CONDITION_KEYS`): region, genres, exclude_genres, players, difficulty, fear, activity, max_price,
-  party (the party planned for, chat.party_mode).
+  party (the party planned for, chat.party_mode), when (a time window, `chat.nlu.when.When` as JSON: start, end,
+  label and the parts said; a later turn changes the part it names, "시간 상관없어" clears it).
   `difficulty` and `fear` hold a word ("easy", "low", …) or, after a relative change, a [low, high] range;
 - `any_region`: the user said any region will do (so the assistant stops asking);
 - `shown`: the rooms of the last list (id and the facts relative changes are measured from); `focus`: the room
@@ -21,8 +22,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from chat.nlu.local import text_language, wants_reset
 from chat.nlu.schema import Entities, MessageAnalysis
+from chat.nlu.when import when_combine, when_of
 from rooms.selectors.search import RoomSearchFilters
 
 # Difficulty 1-5, fear 0-5 and activity 1-5 ranges the words stand for.
@@ -68,6 +72,11 @@ def _activity_filters(value) -> dict:
     return {"min_activity": bounds[0], "max_activity": bounds[1]} if bounds else {}
 
 
+def _when_filters(value) -> dict:
+    when = when_of(value)
+    return {"available_from": when.start, "available_to": when.end} if when else {}
+
+
 SLOTS: tuple[Slot, ...] = (
     Slot("region", None, "any_region", lambda value: {"region": value}),
     Slot("genres", [], "drop_genres", lambda value: {"genres": tuple(value)}),
@@ -80,6 +89,8 @@ SLOTS: tuple[Slot, ...] = (
     # In party mode {"id", "name", "size"} (None for one person). Set by `chat.party_mode`, not by the NLU, and its
     # filters (the members' plays, size, dislikes and fear limits) need the database: `PartyLimits.apply` adds them.
     Slot("party", None, None, lambda value: {}),
+    # Only rooms with an open slot in the window (both search legs); the cards show those slots.
+    Slot("when", None, "drop_when", _when_filters),
 )
 CONDITION_KEYS: tuple[str, ...] = tuple(slot.name for slot in SLOTS)
 _BOOKKEEPING: dict[str, object] = {
@@ -172,6 +183,9 @@ def state_update(*, state: dict | None, analysis: MessageAnalysis, text: str = "
     language = text_language(text, room_name=entities.room_name) if text else previous["lang"]
     if analysis.intent == "room_inquiry":
         update = StateUpdate(state={**previous, "lang": language, "pending": None})
+        if entities.when is not None:  # "거기 토요일 저녁에 자리 있어?": the time holds for what follows too
+            combined = when_combine(when_of(previous["when"]), entities.when, now=timezone.now())
+            update.state["when"] = combined.state_value()
         update.referents = _referents(previous, entities, update.notes)
         if len(update.referents) == 1:
             update.state["focus"] = update.referents[0]
@@ -208,6 +222,9 @@ def state_update(*, state: dict | None, analysis: MessageAnalysis, text: str = "
         merged["activity"] = entities.activity
     if entities.max_price is not None:
         merged["max_price"] = entities.max_price
+    if entities.when is not None:
+        # "일요일로" keeps the time asked before, "9시로" the day.
+        merged["when"] = when_combine(when_of(previous["when"]), entities.when, now=timezone.now()).state_value()
 
     if "easier" in entities.adjust or "harder" in entities.adjust:
         direction = -1 if "easier" in entities.adjust else 1

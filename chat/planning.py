@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from analytics import metrics
 from chat.dialogue import (
@@ -25,7 +26,9 @@ from chat.dialogue import (
 )
 from chat.models import ChatSession
 from chat.nlu.local import inquiry_topics, text_language, wants_reset
+from chat.nlu.party import party_names_removed
 from chat.nlu.schema import MessageAnalysis
+from chat.nlu.when import when_from_bounds, when_of, when_parse
 from chat.party_mode import PartyTurn, party_line, party_turn_resolve, played_note, rooms_group_order
 from chat.ranking import RankedRooms, rooms_rank
 from chat.replies import (
@@ -38,8 +41,10 @@ from chat.replies import (
     inquiry_many_reply,
     inquiry_reply,
     missing_name_reply,
+    no_slots_reply,
     no_such_room_reply,
     recommendation_reply,
+    room_slots_sentence,
     unknown_room_reply,
     which_room_reply,
     with_greeting,
@@ -48,6 +53,7 @@ from chat.selectors import room_name_suggestions
 from ml.inference import room_reasons as personal_room_reasons
 from ml.selectors import user_played_room_ids
 from rooms.models import Room
+from rooms.selectors import room_slots_nearest_open, room_slots_open
 from rooms.selectors.rooms import (
     NAME_AMBIGUITY_MARGIN,
     NameMatch,
@@ -75,6 +81,8 @@ class Turn:
     state: dict
     started: float
     party_id: int | None = None  # plan for this party from now on (`party_id` of the API or the socket)
+    # (start, end) given as `available_from`/`available_to` (checked by slot_window_parse): wins over the message
+    window: tuple | None = None
 
     @property
     def user_id(self) -> int:
@@ -97,6 +105,10 @@ class Plan:
     # room id -> why it suits this signed-in user, from the recommender's strongest signals (Korean)
     personal: dict[int, str] = field(default_factory=dict)
     note: str = ""  # our own words said before the reply: the party's limits, played rooms left out
+    # With a time window: room id -> the open slots its card shows (in the window, or the nearest ones when
+    # nothing was open in it); `windowed` says the cards carry slots at all.
+    slots: dict[int, list] = field(default_factory=dict)
+    windowed: bool = False
 
     @property
     def lang(self) -> str:
@@ -122,8 +134,20 @@ def plan_turn(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
     ):
         analysis.intent = "room_recommendation"
         analysis.entities.room_name = None
+    if analysis.entities.when is not None and party.party_names:
+        # A party's name is no time: "주말 방탈출로 홍대" names the party, not the weekend.
+        unnamed = party_names_removed(turn.text, party.party_names)
+        if unnamed != turn.text:
+            analysis.entities.when = when_parse(unnamed)
     update = state_update(state=turn.state, analysis=analysis, text=turn.text)
     update.state["party"] = party.party
+    if turn.window is not None and any(bound is not None for bound in turn.window):
+        # Explicit fields win over a time the message names; the window stays in the state like a said one.
+        explicit = when_from_bounds(*turn.window, now=timezone.now(), horizon_days=settings.ROOMS_SLOT_WINDOW_MAX_DAYS)
+        if update.state.get("when") != explicit.state_value():
+            update.state["when"] = explicit.state_value()
+            update.changed.append("when")
+            update.state["seen"] = []
     if party.switched or party.left:
         update.changed.append("party")
         update.state["seen"] = []
@@ -260,7 +284,17 @@ def _answer_room(*, room: Room, topics: list[str], players: int | None, state: d
         review = text[:80] if text else None
     state = state_focus({**state, "pending": None}, room)
     template = inquiry_reply(room=room, topics=topics, lang=state["lang"], players=players, recent_review=review)
-    return Plan(kind="inquiry", state=state, template=template, rooms=[room], llm_task=_inquiry_task([room], topics))
+    plan = Plan(kind="inquiry", state=state, template=template, rooms=[room], llm_task=_inquiry_task([room], topics))
+    when = when_of(state.get("when"))
+    if when is not None:
+        # With a time in the conversation, a question about a room answers when it is open then.
+        slots = window_slots(room_ids=[room.id], when=when).get(room.id, [])
+        middle = when.start + (when.end - when.start) / 2
+        nearest = [] if slots else room_slots_nearest_open(room_ids=[room.id], around=middle, limit=SLOTS_PER_CARD)
+        nearest.sort(key=lambda slot: slot.starts_at)
+        plan.template += " " + room_slots_sentence(when=when, slots=slots, nearest=nearest, lang=state["lang"])
+        plan.slots, plan.windowed = {room.id: slots or nearest}, True
+    return plan
 
 
 def _inquiry_task(rooms: list[Room], topics: list[str]) -> str:
@@ -332,6 +366,22 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         # A change that would show the very same rooms ("좀 더 쉬운 거" at the bottom): show others instead.
         ranked = _search(turn=turn, state=state, played=(*played, *previous_ids), party=party)
     metrics.search_observe("chat_hybrid", time.perf_counter() - started)
+    when = when_of(state.get("when"))
+    if ranked.rooms and when is not None and _daily(when):
+        # "주말 저녁": the search's window runs from Saturday evening to Sunday evening; only rooms open in an
+        # evening stay.
+        open_then = window_slots(room_ids=[room.id for room in ranked.rooms], when=when)
+        ranked = RankedRooms(
+            rooms=[room for room in ranked.rooms if open_then.get(room.id)],
+            found=ranked.found,
+            well_rated=ranked.well_rated,
+        )
+    if not ranked.rooms and state.get("when"):
+        # Nothing open in the window: the same rooms at other times, or other rooms at that time.
+        fallback = _plan_no_slots(turn=turn, state=state, played=played, party=party)
+        if fallback is not None:
+            fallback.note = party_line(party)
+            return fallback
     if not ranked.rooms:
         moved = "region" in update.changed and bool(turn.state.get("region"))
         plan = _plan_dead_end(
@@ -365,6 +415,7 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         personal=personal,
     )
     state = {**state, "last_tip": tip}
+    slots = window_slots(room_ids=[room.id for room in ranked.rooms], when=when) if when else {}
     return Plan(
         kind="recommendation",
         state=state,
@@ -375,6 +426,86 @@ def _plan_recommendation(*, turn: Turn, analysis: MessageAnalysis, update: State
         llm_task="recommend: <rooms>의 테마를 조건에 맞게 추천하기",
         personal=personal,
         note=" ".join(part for part in (party_line(party), said) if part),
+        slots=slots,
+        windowed=when is not None,
+    )
+
+
+def _daily(when) -> bool:
+    """A time of day over several days ("주말 저녁"): slots count only at that time of each day."""
+    return when.minute_from is not None and when.day_from is not None and when.day_to not in (None, when.day_from)
+
+
+def window_slots(*, room_ids: list[int], when, per_room: int = 3) -> dict[int, list]:
+    """The first open slots of each room in the window; over several days with a time of day, only the slots at
+    that time of each day (the search's single window also spans the hours between)."""
+    if not _daily(when):
+        return room_slots_open(room_ids=room_ids, start=when.start, end=when.end, per_room=per_room)
+    found = room_slots_open(room_ids=room_ids, start=when.start, end=when.end, per_room=DAILY_SLOTS_READ)
+    kept: dict[int, list] = {}
+    for room_id, slots in found.items():
+        daily = [slot for slot in slots if _at_time_of_day(slot.starts_at, when)][:per_room]
+        if daily:
+            kept[room_id] = daily
+    return kept
+
+
+def _at_time_of_day(starts_at, when) -> bool:
+    local = timezone.localtime(starts_at)
+    minute = local.hour * 60 + local.minute
+    return any(when.minute_from <= value < when.minute_to for value in (minute, minute + 1440))
+
+
+# Slots read per room to find those at a time of day over several days (a weekend has ~20 slots a room).
+DAILY_SLOTS_READ = 60
+# Conditions left out to find other rooms open at the time asked (region, party size, exclusions and the party stay:
+# they are where one can go, who comes and what nobody wants).
+_TASTE_SLOTS = {"genres": [], "difficulty": None, "fear": None, "activity": None, "max_price": None}
+SLOTS_PER_CARD = 3
+
+
+def _plan_no_slots(*, turn: Turn, state: dict, played: tuple[int, ...], party: PartyTurn) -> Plan | None:
+    """No room has an open slot in the window. Offer the nearest open slots of the rooms that fit at any time
+    (the same rooms at other times), and the rooms open in the window once the taste conditions (genres, levels,
+    price) are left out (other rooms at that time). None when neither exists (the dead end says what blocks)."""
+    when = when_of(state["when"])
+    limit = settings.CHAT_RECOMMENDATION_LIMIT
+    anytime = _search(turn=turn, state={**state, "when": None}, played=played, party=party).rooms
+    middle = when.start + (when.end - when.start) / 2
+    nearest = room_slots_nearest_open(
+        room_ids=[room.id for room in anytime], around=middle, limit=SLOTS_PER_CARD * max(len(anytime), 1)
+    )
+    slots: dict[int, list] = {}
+    for slot in sorted(nearest, key=lambda slot: slot.starts_at):
+        if len(slots.setdefault(slot.room_id, [])) < SLOTS_PER_CARD:
+            slots[slot.room_id].append(slot)
+    same = [room for room in anytime if slots.get(room.id)][:limit]
+    others: list[Room] = []
+    relaxed = {**state, **_TASTE_SLOTS}
+    if any(state.get(key) != value for key, value in _TASTE_SLOTS.items()):
+        excluded = (*played, *(room.id for room in anytime))
+        others = _search(turn=turn, state=relaxed, played=excluded, party=party).rooms[:limit]
+        slots.update(window_slots(room_ids=[room.id for room in others], when=when))
+        others = [room for room in others if slots.get(room.id)]
+    if not same and not others:
+        return None
+    rooms = [*same, *others]
+    template, chips = no_slots_reply(
+        state=state,
+        lang=state["lang"],
+        same=[(room, slots[room.id]) for room in same],
+        others=[(room, slots[room.id]) for room in others],
+    )
+    return Plan(
+        kind="recommendation",
+        state=state_shown(state, rooms),
+        template=template,
+        rooms=rooms,
+        ran_search=True,
+        found=0,
+        suggestions=chips,
+        slots={room.id: slots[room.id] for room in rooms},
+        windowed=True,
     )
 
 
@@ -428,7 +559,7 @@ def _plan_dead_end(
 ) -> Plan:
     """Nothing fits: find which condition blocks it by leaving each out in turn, and offer the nearest."""
     relaxations: list[Relaxation] = []
-    for slot in ("players", "genres", "difficulty", "fear", "activity", "max_price"):
+    for slot in ("when", "players", "genres", "difficulty", "fear", "activity", "max_price"):
         if state.get(slot):
             relaxed = {**state, slot: [] if slot == "genres" else None}
             count = room_count(filters=_filters(relaxed, played=played, party=party))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from chat.dialogue import DIFFICULTY_RANGES, FEAR_RANGES, state_normalised
 from chat.nlu.local import normalise
+from chat.nlu.when import SEOUL, WEEKDAYS_KO, when_english, when_of
 from rooms.models import Room
 from rooms.vocabulary import REGION_SLUGS
 
@@ -91,7 +92,7 @@ def genre_name(genre: str, lang: str) -> str:
     return GENRE_EN.get(genre, genre) if lang == "en" else genre
 
 
-def room_facts(room: Room, *, reason: str | None = None) -> dict:
+def room_facts(room: Room, *, reason: str | None = None, open_slots: list | None = None) -> dict:
     """The facts of a room the reply may state (the LLM sees exactly these), with why it suits this user
     when the recommender says so."""
     facts = {
@@ -112,6 +113,8 @@ def room_facts(room: Room, *, reason: str | None = None) -> dict:
     }
     if reason:
         facts["why_for_this_user"] = reason
+    if open_slots:
+        facts["open_slots"] = [slot_time_text(slot.starts_at) for slot in open_slots]
     return facts
 
 
@@ -187,7 +190,75 @@ def state_describe(state: dict, lang: str = "ko") -> str:
     if excluded:
         names = "·".join(genre_name(genre, lang) for genre in excluded)
         parts.append(f"no {names}" if lang == "en" else f"{names} 제외")
+    when = when_of(state.get("when"))
+    if when:
+        parts.insert(0, f"open {when_english(when)}" if lang == "en" else f"{when.label} 예약 가능")
     return " · ".join(part for part in parts if part)
+
+
+def slot_time_text(starts_at, lang: str = "ko") -> str:
+    """A slot's start as the cards and replies say it: "토 12/5 19:10" / "Sat 12/5 19:10"."""
+    local = starts_at.astimezone(SEOUL)
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if lang == "en" else WEEKDAYS_KO
+    return f"{names[local.weekday()]} {local.month}/{local.day} {local:%H:%M}"
+
+
+def room_slots_sentence(*, when, slots: list, nearest: list, lang: str = "ko") -> str:
+    """A room's open slots in the window asked ("토 12/5 19시 전후에 예약 가능한 회차: 19:10, 19:40."), or that there
+    is none and the nearest open ones."""
+    en = lang == "en"
+    label = when_english(when) if en else when.label
+    if slots:
+        times = ", ".join(slot_time_text(slot.starts_at, lang) for slot in slots)
+        return (
+            f"Open {label}: {times} (book from the card)."
+            if en
+            else f"{label}에 예약 가능한 회차: {times} (카드에서 바로 예약할 수 있어요)."
+        )
+    if nearest:
+        times = ", ".join(slot_time_text(slot.starts_at, lang) for slot in nearest)
+        return (
+            f"Nothing open {label}; the nearest open times: {times}."
+            if en
+            else f"{label}에는 예약 가능한 회차가 없어요. 가장 가까운 빈 회차: {times}."
+        )
+    return f"Nothing open {label}." if en else f"{label}에는 예약 가능한 회차가 없어요."
+
+
+def no_slots_reply(
+    *,
+    state: dict,
+    lang: str,
+    same: list[tuple[Room, list]],
+    others: list[tuple[Room, list]],
+) -> tuple[str, list]:
+    """Nothing is open in the window asked: say so, then the same rooms' nearest open slots and the other rooms
+    open at that time (their cards carry the slots and the booking links)."""
+    when = when_of(state.get("when"))
+    en = lang == "en"
+    label = when_english(when) if en else when.label
+    rest = state_describe({**state, "when": None}, lang)
+    if en:
+        head = f"Nothing is open {label}" + (f" for {rest}." if rest else ".")
+    else:
+        head = f"{label}에는 " + (f"{rest} 조건으로 " if rest else "") + "예약 가능한 회차가 없어요."
+    lines = [head]
+    if same:
+        lines.append("The nearest open times for these rooms:" if en else "같은 테마의 가장 가까운 빈 회차예요.")
+        for room, slots in same:
+            times = ", ".join(slot_time_text(slot.starts_at, lang) for slot in slots)
+            lines.append(f"· {room.name} ({room.store.name}): {times}")
+    if others:
+        lines.append(
+            f"Other rooms open {label} (other conditions relaxed):"
+            if en
+            else f"{label}에 예약 가능한 다른 테마예요 (다른 조건은 빼고 찾았어요)."
+        )
+        for room, slots in others:
+            times = ", ".join(slot_time_text(slot.starts_at, lang) for slot in slots)
+            lines.append(f"· {room.name} ({room.store.name}): {times}")
+    chips = [Suggestion(_DROP_MESSAGES["when"][lang], _DROP_MESSAGES["when"][lang])]
+    return "\n".join(lines), chips
 
 
 # --- recommendations -------------------------------------------------------------------------------------------
@@ -436,6 +507,7 @@ _DROP_MESSAGES = {
     "max_price": {"ko": "가격 상관없이", "en": "any price"},
     "exclude_genres": {"ko": "공포도 괜찮아요", "en": "scary is ok"},
     "seen": {"ko": "처음부터 다시", "en": "start over"},
+    "when": {"ko": "시간 상관없어", "en": "any time"},
 }
 _SLOT_WORDS = {
     "players": {"ko": "인원", "en": "party size"},
@@ -446,6 +518,7 @@ _SLOT_WORDS = {
     "max_price": {"ko": "가격", "en": "price"},
     "exclude_genres": {"ko": "공포 제외", "en": "no-horror"},
     "region": {"ko": "지역", "en": "area"},
+    "when": {"ko": "시간", "en": "time"},
 }
 
 

@@ -41,7 +41,7 @@ from chat.nlu.local import local_analyze
 from chat.nlu.schema import MessageAnalysis
 from chat.party_mode import PartyNotFound
 from chat.planning import Plan, Turn, plan_turn
-from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts
+from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts, slot_time_text
 from chat.selectors import catalogue_room_names, message_get_for_user, session_get
 from escape_ai.logging import chat_session_id_var
 from rooms.models import Room
@@ -114,7 +114,9 @@ def message_text_clean(text: Any) -> str:
     return cleaned
 
 
-def _begin(*, user, session_id: int | None, text: str, llm: bool = False, party_id: int | None = None) -> Turn:
+def _begin(
+    *, user, session_id: int | None, text: str, llm: bool = False, party_id: int | None = None, window=None
+) -> Turn:
     """Validate the message and the session; with an LLM provider, today's budget must cover the NLU call."""
     text = message_text_clean(text)
     if party_id is not None and (isinstance(party_id, bool) or not isinstance(party_id, int)):
@@ -131,7 +133,15 @@ def _begin(*, user, session_id: int | None, text: str, llm: bool = False, party_
     except TokenBudgetExceeded as exc:
         raise ChatBudgetExceeded(BUDGET_EXCEEDED) from exc
     state = state_normalised(session.state if session else None)
-    return Turn(user=user, text=text, session=session, state=state, started=time.perf_counter(), party_id=party_id)
+    return Turn(
+        user=user,
+        text=text,
+        session=session,
+        state=state,
+        started=time.perf_counter(),
+        party_id=party_id,
+        window=window,
+    )
 
 
 def _plan(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
@@ -142,10 +152,10 @@ def _plan(*, turn: Turn, analysis: MessageAnalysis) -> Plan:
 
 
 def _begin_local(
-    *, user, session_id: int | None, text: str, party_id: int | None = None
+    *, user, session_id: int | None, text: str, party_id: int | None = None, window=None
 ) -> tuple[Turn, MessageAnalysis, Plan]:
     """The offline provider needs no await between steps: one trip to a worker thread does all of them."""
-    turn = _begin(user=user, session_id=session_id, text=text, party_id=party_id)
+    turn = _begin(user=user, session_id=session_id, text=text, party_id=party_id, window=window)
     analysis = local_analyze(turn.text)
     return turn, analysis, _plan(turn=turn, analysis=analysis)
 
@@ -161,7 +171,10 @@ async def _llm_sentences(
         messages = reply_messages(
             text=turn.text,
             task=plan.llm_task or "",
-            rooms=[room_facts(room, reason=plan.personal.get(room.id)) for room in plan.rooms],
+            rooms=[
+                room_facts(room, reason=plan.personal.get(room.id), open_slots=plan.slots.get(room.id))
+                for room in plan.rooms
+            ],
             state=state_public(plan.state),
             lang=plan.lang,
             draft=plan.template,
@@ -213,7 +226,7 @@ def _record(
     *, user, turn: Turn, analysis: MessageAnalysis, plan: Plan, reply: str, usage: LLMUsage
 ) -> ConversationResult:
     latency_ms = int((time.perf_counter() - turn.started) * 1000)
-    entities = analysis.entities.model_dump()
+    entities = analysis.entities.model_dump(mode="json")
     room_ids = [room.id for room in plan.rooms]
     suggestions = [suggestion.as_dict() for suggestion in plan.suggestions]
     # The chips of the last reply stay with the session, so a reloaded page can show them again.
@@ -263,9 +276,29 @@ def _record(
         intent=analysis.intent,
         entities=entities,
         rooms=plan.rooms,
-        recommendations=RoomOutputSerializer(plan.rooms, many=True).data,
+        recommendations=recommendation_cards(plan.rooms, slots=plan.slots if plan.windowed else None),
         suggestions=suggestions,
     )
+
+
+def slot_card(slot) -> dict:
+    """One open slot on a card: when, its price, and the booking page for it (the slot's own, else the store's)."""
+    return {
+        "id": slot.id,
+        "starts_at": slot.starts_at.isoformat(),
+        "label": slot_time_text(slot.starts_at),
+        "price": slot.effective_price,
+        "booking_url": slot.effective_booking_url,
+    }
+
+
+def recommendation_cards(rooms: list[Room], *, slots: dict[int, list] | None = None) -> list[dict]:
+    """The rooms' cards (the rooms API's fields); with a time window asked, each with up to three open slots."""
+    cards = [dict(card) for card in RoomOutputSerializer(rooms, many=True).data]
+    if slots is not None:
+        for card in cards:
+            card["slots"] = [slot_card(slot) for slot in slots.get(card["id"], [])]
+    return cards
 
 
 def _event(**kwargs) -> None:
@@ -350,7 +383,14 @@ def _metrics_observe(*, intent: str, plan: Plan, usage: LLMUsage) -> None:
 
 @metrics.monitored("chat.reply")  # latency of one whole turn, errors by type, one JSONL line each
 async def _run(
-    *, user, session_id: int | None, text: str, run: _Run, to_thread: Callable, party_id: int | None = None
+    *,
+    user,
+    session_id: int | None,
+    text: str,
+    run: _Run,
+    to_thread: Callable,
+    party_id: int | None = None,
+    window=None,
 ) -> AsyncIterator[dict]:
     choice = provider_choice()
     usage = LLMUsage(provider=choice.provider, model=choice.model)
@@ -358,14 +398,16 @@ async def _run(
     if choice.is_local:
         started = time.perf_counter()
         turn, analysis, plan = await to_thread(_begin_local)(
-            user=user, session_id=session_id, text=text, party_id=party_id
+            user=user, session_id=session_id, text=text, party_id=party_id, window=window
         )
         reply = plan.template
         # The offline provider's work (understanding and the grounded template) is its "call": it counts in the
         # LLM families like any provider, at no cost.
         usage.calls, usage.latency_s = 1, time.perf_counter() - started
     else:
-        turn = await to_thread(_begin)(user=user, session_id=session_id, text=text, llm=True, party_id=party_id)
+        turn = await to_thread(_begin)(
+            user=user, session_id=session_id, text=text, llm=True, party_id=party_id, window=window
+        )
         outcome = await amessage_analyze_detailed(text=turn.text, choice=choice, user_id=turn.user_id)
         analysis = outcome.analysis
         usage.merge(outcome.usage)
@@ -478,11 +520,17 @@ def _chat_executor() -> ThreadPoolExecutor:
 class ConversationStream:
     """The frames of one message; `result` (session, stored message) is set before the first frame."""
 
-    def __init__(self, *, user, session_id: int | None, text: str, party_id: int | None = None):
+    def __init__(self, *, user, session_id: int | None, text: str, party_id: int | None = None, window=None):
         self._run = _Run()
 
         self._frames = _run(
-            user=user, session_id=session_id, text=text, run=self._run, to_thread=in_worker_thread, party_id=party_id
+            user=user,
+            session_id=session_id,
+            text=text,
+            run=self._run,
+            to_thread=in_worker_thread,
+            party_id=party_id,
+            window=window,
         )
 
     @property
@@ -493,23 +541,35 @@ class ConversationStream:
         return self._frames
 
 
-def conversation_stream(*, user, session_id: int | None, text: str, party_id: int | None = None) -> ConversationStream:
+def conversation_stream(
+    *, user, session_id: int | None, text: str, party_id: int | None = None, window=None
+) -> ConversationStream:
     """The frames of one message, for the WebSocket consumer: `async for frame in conversation_stream(...)`.
 
     Raises `ChatError` (before any frame) on bad input, an unknown session or a spent token budget.
+    `window`: (start, end) from `rooms.services.slot_window_parse`; it wins over a time the message names.
     """
-    return ConversationStream(user=user, session_id=session_id, text=text, party_id=party_id)
+    return ConversationStream(user=user, session_id=session_id, text=text, party_id=party_id, window=window)
 
 
-def conversation_reply(*, user, session_id: int | None, text: str, party_id: int | None = None) -> ConversationResult:
-    """One message end to end (the REST path). Raises `ChatError` subclasses on bad input."""
+def conversation_reply(
+    *, user, session_id: int | None, text: str, party_id: int | None = None, window=None
+) -> ConversationResult:
+    """One message end to end (the REST path). Raises `ChatError` subclasses on bad input. `window`: as for
+    `conversation_stream`."""
     run = _Run()
 
     async def collect() -> None:
         # Thread-sensitive: the sync steps run back in the caller's thread, on the request's database connection
         # (plain sync_to_async: Channels' variant would close that connection between steps).
         async for _ in _run(
-            user=user, session_id=session_id, text=text, run=run, to_thread=sync_to_async, party_id=party_id
+            user=user,
+            session_id=session_id,
+            text=text,
+            run=run,
+            to_thread=sync_to_async,
+            party_id=party_id,
+            window=window,
         ):
             pass
 

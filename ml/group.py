@@ -270,14 +270,19 @@ def party_recommendations(
     genres: tuple[str, ...] = (),
     difficulty: str | None = None,
     limit: int = 10,
+    available_from=None,
+    available_to=None,
 ) -> PartyRecommendations:
     """The party's best rooms under every member's limits, with a reason per member; records
-    `party.recommendations_shown`."""
+    `party.recommendations_shown`. With a window (aware datetimes, checked by `rooms.services.slot_window_parse`),
+    only rooms with an open slot in it."""
     from analytics.services import EventRejected, event_record
 
     members = party_members_load(user_ids=member_ids)
     limits = party_limits(members=members)
     filters = limits.filters(region=region, genres=genres, difficulty=difficulty)
+    if available_from is not None or available_to is not None:
+        filters = dataclasses.replace(filters, available_from=available_from, available_to=available_to)
     candidates = list(room_list(filters=filters).values_list("id", flat=True)[:CANDIDATES_MAX])
     order, scores, ranks, version = group_order(members=members, room_ids=candidates)
     top = order[:limit]

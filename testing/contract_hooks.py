@@ -153,6 +153,8 @@ def map_case(context, case):
             _window_in_range(case.query, "available_from", "available_to")
         elif path == "/rooms/{room_id}/slots":
             _window_in_range(case.query, "from", "to")
+        elif path == "/parties/{party_id}/recommendations":
+            _window_in_range(case.query, "available_from", "available_to")
         elif path == "/analytics/insights":
             _insights_range(case.query)
     if path == "/rooms/{room_id}/reviews" and method == "POST" and isinstance(case.body, dict):
@@ -162,6 +164,8 @@ def map_case(context, case):
         _existing_room(case.body)
     if path == "/me/plays/import" and isinstance(case.body, dict):
         _csv_of_rooms(case.body)
+    if path == "/chat/" and method == "POST" and isinstance(case.body, dict):
+        _window_in_range(case.body, "available_from", "available_to")
     if path == "/auth/register" and isinstance(case.body, dict):
         _strong_password(case.body)
     return case

@@ -12,7 +12,9 @@ import hashlib
 import re
 import shlex
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 EVAL_DIR = Path(__file__).resolve().parent
 SPLITS = ("train", "dev", "heldout")
@@ -34,7 +36,10 @@ TURN_SLOTS = (
     "delta",
     "adjust",
     "topics",
+    "when",  # the time window, "YYYY-MM-DDTHH:MM/YYYY-MM-DDTHH:MM" in Asia/Seoul, read relative to EVAL_NOW
 )
+# "Now" for the labelled days and times: a Wednesday afternoon, so that 이번 주 and 다음 주 differ.
+EVAL_NOW = datetime(2026, 12, 2, 15, 0, tzinfo=ZoneInfo("Asia/Seoul"))
 STATE_SLOTS = ("region", "any", "genres", "exclude", "players", "difficulty", "fear", "activity", "price")
 _ROOM = re.compile(r"^([A-Z])\((\d),(\d),(\d)\)$")
 

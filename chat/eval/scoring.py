@@ -30,8 +30,18 @@ def analysis_slots(analysis: MessageAnalysis) -> dict:
         "delta": e.players_delta,
         "adjust": tuple(sorted(e.adjust)),
         "topics": tuple(sorted(e.topics)),
+        "when": window_text(e.when),
     }
     return {key: value for key, value in slots.items() if value not in (None, (), "")}
+
+
+def window_text(when) -> str | None:
+    """A window as the labels write it: "2026-12-05T18:00/2026-12-05T20:00" (Asia/Seoul)."""
+    if when is None:
+        return None
+    from chat.nlu.when import SEOUL
+
+    return f"{when.start.astimezone(SEOUL):%Y-%m-%dT%H:%M}/{when.end.astimezone(SEOUL):%Y-%m-%dT%H:%M}"
 
 
 def _items(slot: str, value) -> set:

@@ -12,8 +12,9 @@ from asgiref.sync import async_to_sync
 from chat.llm.calls import LLMCallFailed, LLMUsage, input_tokens_bound, llm_ainvoke
 from chat.llm.prompts import nlu_messages
 from chat.llm.providers import ProviderChoice, ProviderUnavailable, chat_model_get, provider_choice
-from chat.nlu.local import local_analyze
+from chat.nlu.local import local_analyze, when_cleared
 from chat.nlu.schema import MessageAnalysis
+from chat.nlu.when import when_parse
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ async def amessage_analyze_detailed(
             parsed = MessageAnalysis.model_validate(parsed)
         if not isinstance(parsed, MessageAnalysis):
             raise LLMCallFailed(f"invalid:{type(result.get('parsing_error')).__name__}", usage)
-        return AnalysisOutcome(parsed, usage)
+        return AnalysisOutcome(_with_when(parsed, text), usage)
     except LLMCallFailed as exc:
         usage = exc.usage
         usage.error = exc.reason
@@ -72,6 +73,20 @@ async def amessage_analyze_detailed(
     logger.warning("NLU fell back to the offline analyser", extra={"provider": choice.provider, "error": usage.error})
     usage.fallback = True
     return AnalysisOutcome(local_analyze(text), usage)
+
+
+def _with_when(analysis: MessageAnalysis, text: str) -> MessageAnalysis:
+    """The LLM's analysis with the time window read by `chat.nlu.when`: the same window for the same words, and
+    relative days read against our clock, not the model's idea of today."""
+    entities = analysis.entities
+    adjust = [item for item in entities.adjust if item != "drop_when"]
+    if when_cleared(text):
+        adjust.append("drop_when")
+    update = {"when": when_parse(text), "adjust": adjust}
+    intent = analysis.intent
+    if update["when"] is not None and intent == "general_chat":
+        intent = "room_recommendation"  # "내일 저녁은?" in a search is a condition
+    return MessageAnalysis(intent=intent, entities=entities.model_copy(update=update))
 
 
 def message_analyze_detailed(*, text: str) -> AnalysisOutcome:

@@ -205,6 +205,11 @@ ADJUST_PHRASES: tuple[tuple[str, str], ...] = (
     ("drop_activity", r"활동성(?:은|는)?(?:상관없|무관)"),
     ("drop_price", r"(?:가격|예산|돈|금액)(?:은|는|도)?(?:상관없|무관|노상관|신경안)"),
     (
+        "drop_when",
+        r"(?:시간|날짜|요일|언제|시간대|타임|날)(?:은|는|도|이든|이건)?(?:상관없|상관x|무관|노상관|아무때|아무거나|다괜찮|다돼)"
+        r"|아무때나|아무날이나|언제든|언제라도|언제가도|시간무관",
+    ),
+    (
         "more",
         r"다른(?:거|건|것|테마|방|데|곳|걸)|딴(?:거|건|것|테마|데|걸)|또(?:없|있|뭐|다른)|더(?:없|보여)|(?:이거|그거)말고",
     ),
@@ -220,6 +225,10 @@ ADJUST_ENGLISH: tuple[tuple[str, str], ...] = (
     ("drop_genres", r"\b(?:any|whatever) genre\b|\bgenre doesn'?t matter\b"),
     ("drop_difficulty", r"\b(?:any|whatever) difficulty\b|\bdifficulty doesn'?t matter\b"),
     ("drop_price", r"\b(?:any|whatever) price\b|\bprice doesn'?t matter\b|\bno budget\b"),
+    (
+        "drop_when",
+        r"\bany ?time\b|\bwhenever\b|\b(?:any|whatever) (?:day|time|date)\b|\b(?:time|date) doesn'?t matter\b",
+    ),
     (
         "drop_fear",
         r"\bscary is (?:ok|okay|fine)\b|\b(?:don'?t|do not) mind (?:scary|scares|horror)\b|\bany fear level\b",
@@ -337,7 +346,14 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         r"가는길",
         r"어떻게가",
     ),
-    "booking": (r"예약",),
+    # "자리 있어?", "몇 시에 돼?", "타임 남았어?": asking for a free slot is asking about booking.
+    "booking": (
+        r"예약",
+        r"빈자리",
+        r"자리(?:가|는|도)?(?:있|남|없|돼|되)",
+        r"몇시(?:에|타임|꺼|것|부터|가능)",
+        r"타임(?:이)?(?:있|남|없)",
+    ),
     "reviews": (
         r"후기",
         r"리뷰",
@@ -439,6 +455,7 @@ ENGLISH_REC = re.compile(
 )
 GENERAL_CUES = (
     "안녕",
+    "날씨",
     "반가",
     "고마",
     "감사",

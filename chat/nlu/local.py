@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from chat.nlu.lexicon import (
@@ -74,6 +75,7 @@ from chat.nlu.lexicon import (
     WEAK_TOPICS,
 )
 from chat.nlu.schema import Entities, MessageAnalysis
+from chat.nlu.when import SEOUL, when_parse, when_spans
 from rooms.text import Morpheme, morphemes_tagged
 from rooms.vocabulary import GENRES, REGIONS
 
@@ -463,6 +465,14 @@ def wants_reset(text: str) -> bool:
     return any(cue in compact for cue in RESET_CUES)
 
 
+def when_cleared(text: str) -> bool:
+    """ "시간 상관없어", "아무 때나", "any time": the day and time no longer matter."""
+    t = _prepare(text)
+    pattern = dict(ADJUST_PHRASES)["drop_when"]
+    english = dict(ADJUST_ENGLISH)["drop_when"]
+    return bool(re.search(pattern, t.compact) or re.search(english, t.lower))
+
+
 def text_language(text: str, *, room_name: str | None = None) -> str:
     """ "en" when the message is written in English (a room name it quotes does not count), else "ko"."""
     body = unicodedata.normalize("NFKC", text or "")
@@ -497,14 +507,35 @@ def _room_name(
     if not end:
         return None, None
     window = [token for token in toks if token.end <= end]
+    times = [span for span in spans.items if span.kind == "when"]
+
+    def is_time(token: Morpheme) -> bool:
+        """ "토요일 7시에 검은 숲": the day and time are no part of the name; a part of the day alone is ("폐교의
+        마지막 밤"), unless a day or a time is said right beside it ("토요일 저녁에")."""
+        start, stop = _orig_to_compact_span(t, token.start, token.end)
+        for span in times:
+            if span.start <= start and stop <= span.end:
+                if span.value != "part":
+                    return True
+                return any(
+                    other is not span and (other.start == span.end or other.end == span.start) for other in times
+                )
+        return False
+
     # Trim particles and fillers at both ends: "혹시 검은숲은" → "검은숲"; a sequel number stays ("대작전 2").
     while window and (
         window[-1].tag.startswith(NAME_TRAILING_TAGS)
         or window[-1].tag in ("SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW")
         or window[-1].form.lower() in NAME_TRAILING_FORMS
+        or is_time(window[-1])
     ):
         window.pop()
-    while window and (window[0].tag in NAME_FILLER_TAGS or window[0].form.lower() in NAME_STOP):
+    while window and (
+        window[0].tag in NAME_FILLER_TAGS
+        or window[0].form.lower() in NAME_STOP
+        or is_time(window[0])
+        or (times and window[0].tag.startswith("J"))
+    ):
         window.pop(0)
     if not window:
         return None, None
@@ -540,6 +571,9 @@ def _read(text: str) -> tuple[_Text, list[Morpheme], _Spans]:
     t = _prepare(text)
     toks = morphemes_tagged(t.original)
     spans = _Spans()
+    # Dates and times first: "다섯 시" is a time, not a party of five; "12/5" no score.
+    for start, end, kind in when_spans(t.original, today=datetime.now(SEOUL).date()):
+        spans.take(_Span(start, end, "when", kind))
     _find_prices(t, spans)
     _find_changes(t, spans)
     _find_references(t, spans)
@@ -581,7 +615,8 @@ def search_words(text: str) -> str:
     return " ".join(words)
 
 
-def local_analyze(text: str) -> MessageAnalysis:
+def local_analyze(text: str, *, now: datetime | None = None) -> MessageAnalysis:
+    """Intent and entities of one message; `now` (default: the clock) is what relative days are read against."""
     t, toks, spans = _read(text)
     values = _values(t, spans)
     topics = _topics(t)
@@ -606,8 +641,18 @@ def local_analyze(text: str) -> MessageAnalysis:
         room_name=name,
         reference=values["reference"] if intent == "room_inquiry" else None,
         topics=[topic for _, topic, _ in topics] if intent == "room_inquiry" else [],
+        # Small talk ("오늘 날씨 어때") asks for no rooms, so for no time either.
+        when=when_parse(_without(t, name_span), now=now) if values["when"] and intent != "general_chat" else None,
     )
     return MessageAnalysis(intent=intent, entities=entities)
+
+
+def _without(t: _Text, name_span: tuple[int, int] | None) -> str:
+    """The message without the room name it asks about: a name's words ("마지막 밤") are no time."""
+    if not name_span or name_span[1] <= name_span[0]:
+        return t.original
+    start, stop = t.to_original[name_span[0]], t.to_original[name_span[1] - 1] + 1
+    return f"{t.original[:start]} {t.original[stop:]}"
 
 
 def _values(t: _Text, spans: _Spans) -> dict:
@@ -624,6 +669,7 @@ def _values(t: _Text, spans: _Spans) -> dict:
         "players_delta": None,
         "adjust": [],
         "reference": None,
+        "when": False,
     }
     absolute: list[_Span] = []
     deltas: list[_Span] = []
@@ -654,6 +700,8 @@ def _values(t: _Text, spans: _Spans) -> dict:
             values["adjust"].append(span.value)
         elif span.kind == "ref" and values["reference"] is None:
             values["reference"] = span.value
+        elif span.kind == "when":
+            values["when"] = True
     if absolute:
         # The last size said is the one that holds ("3명에서 4명으로", "쫄보 1명 포함 4명"); a change said after it
         # adds to it ("4명인데 한 명 더"), one said before it led to it ("한 명 더 와서 다섯 명").
@@ -685,7 +733,17 @@ def _intent(
     answering = {"players": "players", "difficulty": "difficulty", "fear": "fear", "activity": "activity"}
     conditions = [
         key
-        for key in ("region", "genres", "exclude_genres", "players", "difficulty", "max_price", "fear", "activity")
+        for key in (
+            "region",
+            "genres",
+            "exclude_genres",
+            "players",
+            "difficulty",
+            "max_price",
+            "fear",
+            "activity",
+            "when",
+        )
         if values[key] and answering.get(key) not in asked and not (key == "exclude_genres" and "fear" in asked)
     ]
     changes = values["players_delta"] or values["adjust"] or wants_reset(t.original)

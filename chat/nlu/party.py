@@ -57,6 +57,21 @@ def party_named(text: str, names: dict[int, str]) -> list[int]:
     return [party_id for _, party_id in sorted(found, key=lambda item: (-item[0], item[1]))]
 
 
+def party_names_removed(text: str, names: dict[int, str]) -> str:
+    """The text without the party names it contains (spaces and case ignored): "주말방탈출로 홍대" → "로 홍대", so
+    a name's words ("주말") are not read as conditions."""
+    import re
+
+    out = unicodedata.normalize("NFKC", text or "")
+    for name in sorted(names.values(), key=lambda name: -len(_compact(name))):
+        chars = _compact(name)
+        if len(chars) < NAME_MIN_CHARS:
+            continue
+        pattern = r"\s*".join(re.escape(char) for char in chars)
+        out = re.sub(pattern, " ", out, flags=re.IGNORECASE)
+    return out
+
+
 def party_words(text: str, names: dict[int, str]) -> bool:
     """Whether the text has any party word: a cue, a solo cue or one of these party names."""
     return party_cue(text) or solo_cue(text) or bool(party_named(text, names))

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from chat.nlu.when import When
 from rooms.vocabulary import canonical_genre, canonical_region
 
 Intent = Literal["room_recommendation", "room_inquiry", "general_chat"]
@@ -33,6 +35,7 @@ ADJUSTMENTS: tuple[str, ...] = (
     "drop_fear",
     "drop_activity",
     "drop_price",
+    "drop_when",  # 시간 상관없어: any day and time
 )
 # The facts a question about a room can ask for.
 TOPICS: tuple[str, ...] = (
@@ -100,6 +103,9 @@ class Entities(BaseModel):
     topics: list[str] = Field(
         default_factory=list, description=f"테마에 대해 묻는 것: {', '.join(TOPICS)} 중에서 (e.g. '무서워요?' → fear)"
     )
+    # The time window asked for. Always read by `chat.nlu.when` from the text, whichever provider analysed it (an
+    # LLM does not know the date, and the window must be the same every time): kept out of the LLM's schema.
+    when: SkipJsonSchema[When | None] = Field(default=None, exclude=False)
 
     @field_validator("region", mode="before")
     @classmethod
@@ -193,6 +199,7 @@ class Entities(BaseModel):
                 self.activity,
                 self.players_delta,
                 self.adjust,
+                self.when,
             )
         )
 
@@ -207,4 +214,4 @@ class MessageAnalysis(BaseModel):
 
     def as_contract(self) -> dict:
         """The tooling contract: every key present, null or [] when absent."""
-        return {"intent": self.intent, "entities": self.entities.model_dump()}
+        return {"intent": self.intent, "entities": self.entities.model_dump(mode="json")}

@@ -34,6 +34,7 @@ def test_post_chat_returns_reply_entities_and_room_cards(auth_client, catalogue)
         "players_delta": None,
         "adjust": [],
         "topics": [],
+        "when": None,
     }
     card = body["recommendations"][0]
     assert card == dict(RoomOutputSerializer(catalogue[card["name"]]).data)  # the same fields as GET /rooms/{id}/

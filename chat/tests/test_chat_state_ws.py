@@ -62,6 +62,7 @@ async def test_chips_read_and_remove_conditions_of_the_dialogue_state(users, set
             "activity": None,
             "max_price": None,
             "party": None,
+            "when": None,
         },
     }
 

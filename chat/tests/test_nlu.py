@@ -34,6 +34,7 @@ def test_issue_examples():
             "players_delta": None,
             "adjust": [],
             "topics": [],
+            "when": None,
         },
     }
     inquiry = analyse("검은 숲 테마 몇 분짜리야?")
@@ -288,7 +289,7 @@ def test_entities_are_canonicalised_and_checked():
 # --- the tooling contract -----------------------------------------------------------------------------------------
 KEYS = {
     *("region", "genres", "exclude_genres", "players", "difficulty", "room_name", "max_price"),
-    *("fear", "activity", "reference", "players_delta", "adjust", "topics"),
+    *("fear", "activity", "reference", "players_delta", "adjust", "topics", "when"),
 }
 
 

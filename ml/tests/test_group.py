@@ -167,3 +167,23 @@ def test_party_recommendations_filters_and_bad_input(world):
     assert [row["room"]["name"] for row in adventure["results"]] == ["홍대 모험"]
     mystery = minji.get(f"/parties/{party.id}/recommendations", {"genres": "추리"}).json()
     assert mystery["results"] == []  # 인기 추리: minji played it; 살짝 무서운 추리: fear 2 > sua's 1
+
+
+def test_party_recommendations_with_a_time_window(world):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from testing.factories import TimeSlotFactory
+
+    party, minji = world["party"], client_for(world["minji"])
+    start = (timezone.localtime() + timedelta(days=3)).replace(hour=19, minute=0, second=0, microsecond=0)
+    TimeSlotFactory(room=world["rooms"]["홍대 모험"], starts_at=start + timedelta(minutes=30))
+    window = {"available_from": start.isoformat(), "available_to": (start + timedelta(hours=2)).isoformat()}
+    body = minji.get(f"/parties/{party.id}/recommendations", window).json()
+    assert [row["room"]["name"] for row in body["results"]] == ["홍대 모험"]
+    next_day = {key: (datetime.fromisoformat(value) + timedelta(days=1)).isoformat() for key, value in window.items()}
+    assert minji.get(f"/parties/{party.id}/recommendations", next_day).json()["results"] == []  # nothing open then
+    backwards = {"available_from": window["available_to"], "available_to": window["available_from"]}
+    response = minji.get(f"/parties/{party.id}/recommendations", backwards)
+    assert response.status_code == 400 and "available_to" in response.json()["errors"]

@@ -155,6 +155,26 @@
       book.rel = "noopener noreferrer";
       foot.appendChild(book);
     }
+    // With a time asked: up to three open slots, each a link to its booking page (as templates/rooms/_card.html).
+    var slots = (room.slots || []).filter(function (slot) {
+      return slot && /^https?:\/\//i.test(slot.booking_url || "");
+    });
+    if (slots.length) {
+      var slotList = el("ul", "room-card__slots");
+      slotList.setAttribute("aria-label", "예약 가능한 회차");
+      slots.forEach(function (slot) {
+        var item = el("li");
+        var a = el("a", "room-card__slot js-book", slot.label || slot.starts_at);
+        a.href = slot.booking_url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        a.setAttribute("data-room-id", room.id);
+        a.setAttribute("data-slot-id", slot.id);
+        item.appendChild(a);
+        slotList.appendChild(item);
+      });
+      card.appendChild(slotList);
+    }
     card.appendChild(foot);
     return card;
   }
@@ -202,6 +222,9 @@
     },
     party: function (v) {
       return "파티 " + v.name + " · " + v.size + "명";
+    },
+    when: function (v) {
+      return v.label || "";
     },
   };
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from django.views.decorators.http import require_GET
 
 from chat.dialogue import state_public
 from chat.models import ChatMessage
+from chat.nlu.when import when_of
+from chat.planning import window_slots
 from chat.selectors import session_get, session_messages
 from plays.selectors import party_get_for_member, party_list
 from rooms.models import Room
@@ -36,7 +39,23 @@ def chat_history(*, session) -> list[dict]:
         if message.role == ChatMessage.Role.ASSISTANT:
             turn["rooms"] = [rooms[room_id] for room_id in message.recommended_room_ids or [] if room_id in rooms]
         history.append(turn)
+    _last_turn_slots(history, when=when_of((session.state or {}).get("when")))
     return history
+
+
+def _last_turn_slots(history: list[dict], *, when) -> None:
+    """With a time window in the conversation, the last answer's cards show their open slots in it (as they are
+    now: a reloaded page shows what can still be booked)."""
+    last = next((turn for turn in reversed(history) if turn["role"] == ChatMessage.Role.ASSISTANT), None)
+    if when is None or last is None or not last["rooms"]:
+        return
+    slots = window_slots(room_ids=[room.id for room in last["rooms"]], when=when)
+    rooms = []
+    for room in last["rooms"]:
+        room = copy.copy(room)  # the same room may be a card of an earlier turn too, without slots
+        room.open_slots = slots.get(room.id, [])  # templates/rooms/_card.html shows them
+        rooms.append(room)
+    last["rooms"] = rooms
 
 
 def _examples(request: HttpRequest) -> list[dict]:
