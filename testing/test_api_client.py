@@ -68,6 +68,7 @@ def test_a_generated_client_registers_searches_reviews_and_chats(contract_server
         PaginatedReviewOutputList,
         PaginatedRoomOutputList,
         PaginatedSessionListOutputList,
+        RecommendationCard,
         RegisterInput,
         ReviewSaved,
         RoomDetailOutput,
@@ -131,7 +132,8 @@ def test_a_generated_client_registers_searches_reviews_and_chats(contract_server
 
     chatted = chat_create.sync_detailed(client=api, body=ChatInput(message="강남에서 무서운 테마 추천해줘"))
     assert chatted.status_code == 200 and isinstance(chatted.parsed, ChatOutput)
-    assert chatted.parsed.reply and all(isinstance(room, RoomOutput) for room in chatted.parsed.recommendations)
+    assert chatted.parsed.reply and chatted.parsed.recommendations
+    assert all(isinstance(room, RecommendationCard) for room in chatted.parsed.recommendations)
     sessions = chat_sessions_list.sync_detailed(client=api)
     assert isinstance(sessions.parsed, PaginatedSessionListOutputList)
     assert [session.id for session in sessions.parsed.results] == [chatted.parsed.session_id]

@@ -391,7 +391,7 @@ TOPIC_ENGLISH: dict[str, str] = {
     "fear": r"\bhow scary\b|\bscary\s*\?|\bis (?:it|that|the \w+ one) scary\b|\bscared\s*\?",
     "players": r"\bhow many (?:people|ppl|players|persons|of us)\b|\bhow many can\b|\bcan \d+ (?:people|of us) play\b",
     "location": r"\bwhere(?:'s|\s+is|\s+are|\s+can)\b|\bwhere\s*\?|\baddress\b|\blocation\b",
-    "booking": r"\bbook\b|\bbooking\b|\breserv",
+    "booking": r"\bbook\b|\bbooking\b|\breserv|\b(?:any|open|free)\s+slots?\b|\bslots?\s+(?:open|free|left)\b",
     "reviews": r"\breviews?\b|\brating\b|\bis it good\b|\bany good\b",
     "activity": r"\bhow active\b|\bphysical\s*\?",
 }

@@ -283,3 +283,20 @@ def test_a_question_about_a_room_at_a_time_answers_with_its_slots(user, catalogu
     sunday = conversation_reply(user=user, session_id=result.session.id, text="거기 일요일 저녁에 자리 있어?")
     assert sunday.intent == "room_inquiry" and "예약 가능한 회차가 없어요" in sunday.reply
     assert [slot["id"] for slot in sunday.recommendations[0]["slots"]] == [open_then.id]  # the nearest one
+
+
+@pytest.mark.parametrize(
+    "text, reference",
+    [("second one - any slots on Sunday?", "2"), ("the first one, any open slots tomorrow evening?", "1")],
+)
+def test_an_english_question_for_a_shown_rooms_free_slots_is_about_that_room(text, reference):
+    analysis = local_analyze(text, now=NOW)
+
+    assert analysis.intent == "room_inquiry"
+    assert analysis.entities.reference == reference and analysis.entities.when is not None
+
+
+def test_asking_for_slots_without_naming_a_room_still_asks_for_rooms():
+    analysis = local_analyze("any slots in Gangnam this Saturday?", now=NOW)
+
+    assert analysis.intent == "room_recommendation" and analysis.entities.region == "강남"

@@ -19,7 +19,7 @@ QUESTION = "이번 주 토요일 저녁 7시쯤 강남 공포 4명"
 def slot_links(page) -> list[dict]:
     return (
         page.locator(".bubble-row--assistant")
-        .last.locator(".js-book")
+        .last.locator(".room-card__slot")
         .evaluate_all(
             "links => links.map(a => ({room: Number(a.dataset.roomId), slot: Number(a.dataset.slotId),"
             " href: a.getAttribute('href'), text: a.textContent}))"
