@@ -22,9 +22,9 @@ from escape_ai.api_input import JsonBodySerializer, TextField
 from escape_ai.openapi import ErrorSerializer
 from escape_ai.pagination import PagePagination
 from ml.apis import NOT_FOUND, owner_or_staff_check
-from rooms.apis import WINDOW_PATTERN
+from rooms.apis import window_bound_field
 from rooms.serializers import RoomOutputSerializer
-from rooms.services import SLOT_WINDOW_FORMAT, slot_window_parse
+from rooms.services import slot_window_parse
 
 FEEDBACK_KINDS = tuple(RecommendationFeedback.Kind.values)
 
@@ -62,10 +62,7 @@ class RecommendationCardSerializer(RoomOutputSerializer):
         read_only_fields = fields
 
 
-WINDOW_HELP = (
-    "이 시간대에 예약 가능한 회차가 있는 테마만 (ISO 8601 날짜·시각, 시간대 없으면 Asia/Seoul; 날짜만 쓰면 그날 "
-    "전체). 메시지의 시간보다 우선하고, 대화 상태에 남습니다."
-)
+WINDOW_HELP = "이 시간대에 예약 가능한 회차가 있는 테마만. 메시지의 시간보다 우선하고, 대화 상태에 남습니다"
 
 
 class EntitiesSerializer(serializers.Serializer):
@@ -123,26 +120,8 @@ class ChatApi(APIView):
             "다음 턴에도 이어집니다.",
             error_messages={"invalid": "party_id는 정수여야 합니다.", "min_value": "party_id가 올바르지 않습니다."},
         )
-        available_from = TextField(
-            required=False,
-            allow_null=True,
-            allow_blank=True,
-            max_length=40,
-            pattern=WINDOW_PATTERN,
-            pattern_message=SLOT_WINDOW_FORMAT,
-            help_text=f"시작 (포함). {WINDOW_HELP}",
-            error_messages={"max_length": "시작 시각이 너무 깁니다.", "invalid": "시작 시각은 글자로 보내 주세요."},
-        )
-        available_to = TextField(
-            required=False,
-            allow_null=True,
-            allow_blank=True,
-            max_length=40,
-            pattern=WINDOW_PATTERN,
-            pattern_message=SLOT_WINDOW_FORMAT,
-            help_text=f"끝 (미포함). {WINDOW_HELP} 끝은 시작보다 뒤, 둘 다 오늘부터 60일 이내.",
-            error_messages={"max_length": "끝 시각이 너무 깁니다.", "invalid": "끝 시각은 글자로 보내 주세요."},
-        )
+        available_from = window_bound_field("시작 시각", f"시작 (포함). {WINDOW_HELP}", allow_null=True)
+        available_to = window_bound_field("끝 시각", f"끝 (미포함). {WINDOW_HELP}", allow_null=True)
 
         def validate(self, attrs):
             # Bad format, an end before the start or more than 60 days ahead: 400 with a Korean message.

@@ -10,13 +10,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from escape_ai.api_input import QuerySerializer, TextField
+from escape_ai.api_input import QuerySerializer
 from ml.group import DIFFICULTY_RANGES, party_recommendations
 from plays.selectors import party_get_for_member, party_members
 from plays.services import PARTY_NOT_FOUND
-from rooms.apis import WINDOW_PATTERN, GenreField, RegionField
+from rooms.apis import GenreField, RegionField, window_bound_field
 from rooms.serializers import RoomOutputSerializer
-from rooms.services import SLOT_WINDOW_FORMAT, slot_window_parse
+from rooms.services import slot_window_parse
 
 
 class MemberReasonSerializer(serializers.Serializer):
@@ -73,25 +73,8 @@ class PartyRecommendationsApi(APIView):
                 "max_value": "limit은 30 이하여야 합니다.",
             },
         )
-        available_from = TextField(
-            required=False,
-            allow_blank=True,
-            max_length=40,
-            pattern=WINDOW_PATTERN,
-            pattern_message=SLOT_WINDOW_FORMAT,
-            help_text="이 시간대에 예약 가능한 회차가 있는 테마만: 시작 (포함; ISO 8601, 시간대 없으면 Asia/Seoul; "
-            "날짜만 쓰면 그날 0시)",
-            error_messages={"max_length": "시작 시각이 너무 깁니다.", "invalid": "시작 시각은 글자로 보내 주세요."},
-        )
-        available_to = TextField(
-            required=False,
-            allow_blank=True,
-            max_length=40,
-            pattern=WINDOW_PATTERN,
-            pattern_message=SLOT_WINDOW_FORMAT,
-            help_text="시간대의 끝 (미포함; 날짜만 쓰면 그날 끝까지). 끝은 시작보다 뒤, 둘 다 오늘부터 60일 이내",
-            error_messages={"max_length": "끝 시각이 너무 깁니다.", "invalid": "끝 시각은 글자로 보내 주세요."},
-        )
+        available_from = window_bound_field("시작 시각", "이 시간대에 예약 가능한 회차가 있는 테마만: 시작 (포함)")
+        available_to = window_bound_field("끝 시각", "시간대의 끝 (미포함)")
 
         def validate(self, attrs):
             # Bad format, an end before the start or more than 60 days ahead: 400 with a Korean message.

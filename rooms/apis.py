@@ -107,15 +107,18 @@ WINDOW_PATTERN = (
 )
 
 
-def _window_bound(label: str, help_text: str) -> TextField:
+def window_bound_field(label: str, help_text: str, *, allow_null: bool = False) -> TextField:
+    """One bound of a time window (`available_from`/`available_to`, the slots' `from`/`to`), the same in every API
+    that takes one; slot_window_parse reads the pair. `label` ends in 시각 (its particles are 이 and 은)."""
     return TextField(
         required=False,
+        allow_null=allow_null,
         allow_blank=True,
         max_length=40,
         pattern=WINDOW_PATTERN,
         pattern_message=SLOT_WINDOW_FORMAT,
         help_text=f"{help_text}. {WINDOW_HELP}. 끝은 시작보다 뒤, 둘 다 오늘부터 ROOMS_SLOT_WINDOW_MAX_DAYS(60)일 이내",
-        error_messages={"max_length": f"{label}이(가) 너무 깁니다.", "invalid": f"{label}은(는) 글자로 보내 주세요."},
+        error_messages={"max_length": f"{label}이 너무 깁니다.", "invalid": f"{label}은 글자로 보내 주세요."},
     )
 
 
@@ -128,8 +131,8 @@ class RoomFiltersSerializer(QuerySerializer):
     difficulty_max = _int_field("최대 난이도", 1, 5)
     max_price = _int_field("최대 가격", 0, 1_000_000)
     max_fear = _int_field("최대 공포도", 0, 5)
-    available_from = _window_bound("시작 시각", "이 시각 이후(포함)에 예약 가능한 회차가 있는 테마만")
-    available_to = _window_bound("끝 시각", "이 시각 이전(미포함)에 시작하는 예약 가능한 회차가 있는 테마만")
+    available_from = window_bound_field("시작 시각", "이 시각 이후(포함)에 예약 가능한 회차가 있는 테마만")
+    available_to = window_bound_field("끝 시각", "이 시각 이전(미포함)에 시작하는 예약 가능한 회차가 있는 테마만")
 
     def validate_genres(self, values):
         return tuple(dict.fromkeys(values))
@@ -288,8 +291,8 @@ RoomSlotsQuerySerializer = type(
     "RoomSlotsQuerySerializer",
     (QuerySerializer,),
     {
-        "from": _window_bound("시작 시각(from)", "이 시각부터 (기본: 지금)"),
-        "to": _window_bound("끝 시각(to)", f"이 시각 전까지 (기본: {SLOT_LIST_DEFAULT_DAYS}일 뒤)"),
+        "from": window_bound_field("시작 시각(from)", "이 시각부터 (기본: 지금)"),
+        "to": window_bound_field("끝 시각(to)", f"이 시각 전까지 (기본: {SLOT_LIST_DEFAULT_DAYS}일 뒤)"),
     },
 )
 
