@@ -26,6 +26,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -178,6 +179,7 @@ async def steady(port: int, tokens: list[str], rates: list[float], seconds: floa
                     "sent": sent,
                     "done": len(done),
                     "errors": sum(1 for r in results if r["error"]),
+                    "error_kinds": Counter(r["error"] for r in results if r["error"]),
                     "skipped": skipped,
                     "achieved": len(done) / elapsed,
                     "p50": percentile(ttft, 0.5),
@@ -296,6 +298,9 @@ def steady_report(rows: list[dict], clients: int, seconds: float, workers: int) 
             ],
         )
     )
+    for r in rows:
+        for message, count in r["error_kinds"].most_common():
+            print(f"error frames at {r['rate']:g} msg/s: {count} × {message}")
     within = [r for r in rows if r["p95"] <= FIRST_TOKEN_TARGET_MS and not r["errors"] and not r["skipped"]]
     best = max((r["rate"] for r in within), default=None)
     print(
