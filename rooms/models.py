@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Replace
+from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from rooms.vocabulary import GENRE_CHOICES, GENRE_NAMES, REGION_CHOICES, REGION_NAMES, REGION_SLUGS
@@ -292,6 +293,13 @@ class TimeSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} @ {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        """ "토 12/5 18:30": the start in the site's time zone with a Korean weekday, as the chat names a slot (the
+        date filter's weekday follows the request's language, which a Korean page should not)."""
+        local = timezone.localtime(self.starts_at)
+        return f"{'월화수목금토일'[local.weekday()]} {local.month}/{local.day} {local:%H:%M}"
 
     @property
     def effective_booking_url(self) -> str:

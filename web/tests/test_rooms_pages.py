@@ -252,9 +252,12 @@ def test_detail_lists_the_next_open_slots(client, catalog):
     room = catalog["셜록의 서재"]
     open_slot = TimeSlotFactory(room=room, starts_at=_tomorrow(15))
     TimeSlotFactory(room=room, starts_at=_tomorrow(17), status="booked")
-    html = client.get(f"/rooms/{room.id}/").content.decode()
+    html = client.get(f"/rooms/{room.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'data-slot-id="{open_slot.id}" href="{room.store.booking_url}"' in html
     assert html.count('class="room-card__slot js-book"') == 1
+    # A Korean weekday whatever language the browser asks for, as the chat names a slot.
+    day = _tomorrow(15)
+    assert f">{'월화수목금토일'[day.weekday()]} {day.month}/{day.day} 15:00</a>" in html
 
 
 def test_detail_shows_the_summary_and_hides_spoilers_behind_a_click(client, catalog, user):
