@@ -14,8 +14,9 @@ from escape_ai.api_input import QuerySerializer
 from ml.group import DIFFICULTY_RANGES, party_recommendations
 from plays.selectors import party_get_for_member, party_members
 from plays.services import PARTY_NOT_FOUND
-from rooms.apis import GenreField, RegionField, window_bound_field
-from rooms.serializers import RoomOutputSerializer
+from rooms.apis import CARD_SLOTS, GenreField, RegionField, window_bound_field
+from rooms.selectors import room_slots_open
+from rooms.serializers import RoomOutputSerializer, TimeSlotOutputSerializer
 from rooms.services import slot_window_parse
 
 
@@ -32,6 +33,10 @@ class PartyPickSerializer(serializers.Serializer):
         help_text="파티원별 이유를 한 줄로 (예: 지연: 추리 좋아함, 민수: 공포 싫어함 → 공포 제외)"
     )
     member_reasons = MemberReasonSerializer(many=True)
+    slots = TimeSlotOutputSerializer(
+        many=True,
+        help_text="available_from~available_to 안의 예약 가능한 회차, 이른 순 최대 3개 (창이 없으면 빈 목록)",
+    )
 
 
 class PartyLimitsSerializer(serializers.Serializer):
@@ -107,6 +112,12 @@ class PartyRecommendationsApi(APIView):
             available_from=data["window"][0],
             available_to=data["window"][1],
         )
+        start, end = data["window"]
+        slots = (
+            room_slots_open(room_ids=[pick.room.id for pick in answer.picks], start=start, end=end, per_room=CARD_SLOTS)
+            if start is not None or end is not None
+            else {}
+        )
         body = {
             "party_id": party.id,
             "model_version": answer.model_version or "none",
@@ -126,6 +137,7 @@ class PartyRecommendationsApi(APIView):
                         {"user_id": member.user_id, "username": member.name, "reason": reason}
                         for member, reason in pick.reasons
                     ],
+                    "slots": slots.get(pick.room.id, ()),
                 }
                 for pick in answer.picks
             ],

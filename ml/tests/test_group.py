@@ -178,10 +178,14 @@ def test_party_recommendations_with_a_time_window(world):
 
     party, minji = world["party"], client_for(world["minji"])
     start = (timezone.localtime() + timedelta(days=3)).replace(hour=19, minute=0, second=0, microsecond=0)
-    TimeSlotFactory(room=world["rooms"]["홍대 모험"], starts_at=start + timedelta(minutes=30))
+    slot = TimeSlotFactory(room=world["rooms"]["홍대 모험"], starts_at=start + timedelta(minutes=30))
+    TimeSlotFactory(room=world["rooms"]["홍대 모험"], starts_at=start + timedelta(hours=3))  # after the window
     window = {"available_from": start.isoformat(), "available_to": (start + timedelta(hours=2)).isoformat()}
     body = minji.get(f"/parties/{party.id}/recommendations", window).json()
     assert [row["room"]["name"] for row in body["results"]] == ["홍대 모험"]
+    # Each room carries its open slots in the window, as search and chat cards do.
+    assert [(s["id"], s["booking_url"]) for s in body["results"][0]["slots"]] == [(slot.id, slot.effective_booking_url)]
+    assert all(row["slots"] == [] for row in minji.get(f"/parties/{party.id}/recommendations").json()["results"])
     next_day = {key: (datetime.fromisoformat(value) + timedelta(days=1)).isoformat() for key, value in window.items()}
     assert minji.get(f"/parties/{party.id}/recommendations", next_day).json()["results"] == []  # nothing open then
     backwards = {"available_from": window["available_to"], "available_to": window["available_from"]}
