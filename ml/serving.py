@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ml.training.blend import COMPONENTS, Catalogue, Neighbours, blend_total, left_padded
+from ml.training.blend import BlendRanker, Catalogue, Neighbours, left_padded
 from ml.training.forecasts import QUANTILES, trend_forecast_with
 from ml.training.sessions import session_arrays
 
@@ -262,18 +262,18 @@ class SequentialNet:
         return states
 
 
-class ServedRanker:
+class ServedRanker(BlendRanker):
     """ml.training.recommender.BundleRanker in numpy: the blend (sequential net + pruned EASE + pruned
     item-kNN) from its bundle, scoring any catalogue; rooms the bundle never saw get a vector from their
     content and no neighbour evidence."""
 
     def __init__(self, bundle: dict[str, Any]) -> None:
+        super().__init__(
+            bundle,
+            ease=Neighbours(index=bundle["ease_index"], value=bundle["ease_value"]),
+            knn=Neighbours(index=bundle["knn_index"], value=bundle["knn_value"]),
+        )
         self.model = SequentialNet(bundle["state_dict"], bundle["config"])
-        self.item_index = {int(k): i + 1 for i, k in enumerate(bundle["item_keys"].tolist())}
-        self.n_items = len(self.item_index)
-        self.ease = Neighbours(index=bundle["ease_index"], value=bundle["ease_value"])
-        self.knn = Neighbours(index=bundle["knn_index"], value=bundle["knn_value"])
-        self.blend = {name: float(bundle["blend"].get(name, 0.0)) for name in COMPONENTS}
 
     @property
     def has_content(self) -> bool:
@@ -282,7 +282,7 @@ class ServedRanker:
     def catalogue(self, keys: Sequence[int], features: np.ndarray | None) -> Catalogue:
         """features (len(keys), F) in the order of keys, or None when the net has no content tower."""
         keys = [int(k) for k in keys]
-        index = np.array([0, *(self.item_index.get(k, 0) for k in keys)], dtype=np.int64)
+        index = self.catalogue_index(keys)
         vectors = self.model.item_id[index]  # fancy indexing copies
         bias = self.model.item_bias[index]
         if self.model.item_content is not None and features is not None and len(keys):
@@ -291,11 +291,7 @@ class ServedRanker:
         bias[0] = 0.0
         return Catalogue.build(keys, vectors, bias, index)
 
-    def components(
-        self, catalogue: Catalogue, history: Sequence[int], preferences: Sequence[float] | None = None
-    ) -> dict[str, np.ndarray]:
-        """Each part's raw scores over the catalogue's rows (n + 1,) for a history of catalogue keys, oldest first."""
-        rows = catalogue.history_rows(list(history), self.model.max_len)
+    def sequential(self, catalogue: Catalogue, rows: list[int], preferences: Sequence[float] | None) -> np.ndarray:
         padded = np.array([left_padded(rows, self.model.max_len)], dtype=np.int64)
         prefs = (
             None
@@ -305,18 +301,7 @@ class ServedRanker:
         state = self.model.encode(padded, catalogue.vectors, prefs, last_only=True)[0, -1]
         # einsum, not BLAS: OpenBLAS spreads a product this size over threads, which on a busy machine wake
         # late (p95 over 30 ms at 10k rooms in bench/ml_latency.py); einsum's own loop takes ~0.1 ms.
-        parts = {"sequential": np.einsum("ij,j->i", catalogue.vectors, state) + catalogue.bias}
-        known = catalogue.known_items(rows)
-        for name, neighbours in (("ease", self.ease), ("item_knn", self.knn)):
-            if self.blend[name]:
-                parts[name] = neighbours.user_scores(known, self.n_items)[catalogue.bundle_index]
-        return parts
-
-    def scores(
-        self, catalogue: Catalogue, history: Sequence[int], preferences: Sequence[float] | None = None
-    ) -> np.ndarray:
-        """The blend's score of every catalogue row (n + 1,); row 0 is padding."""
-        return blend_total(self.components(catalogue, history, preferences), self.blend, len(catalogue.keys) + 1)
+        return np.einsum("ij,j->i", catalogue.vectors, state) + catalogue.bias
 
 
 # --- trends ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The recommender blend's torch-free parts, shared by training (ml.training.recommender) and the web
-process's numpy serving (ml.serving): pruned neighbour tables, the per-user z-score, left padding, and a
-catalogue's item vectors under one bundle."""
+process's numpy serving (ml.serving): pruned neighbour tables, the per-user z-score, left padding, a
+catalogue's item vectors under one bundle, and the ranker both score a registered bundle with."""
 
 from __future__ import annotations
 
@@ -97,3 +97,40 @@ class Catalogue:
         """The bundle's item indices of these rows, rooms the bundle never saw left out."""
         known = self.bundle_index[rows] if rows else np.zeros(0, dtype=np.int64)
         return known[known > 0]
+
+
+class BlendRanker:
+    """A registered blend (sequential net + pruned EASE + pruned item-kNN) scoring any catalogue: what the
+    training ranker (torch, ml.training.recommender.BundleRanker) and the served one (numpy,
+    ml.serving.ServedRanker) share. A subclass sets `model` (with `max_len`) and gives the net's part over the
+    catalogue's rows (`sequential`) and the catalogue itself (`catalogue`)."""
+
+    model: Any
+
+    def __init__(self, bundle: dict[str, Any], *, ease: Neighbours, knn: Neighbours) -> None:
+        self.item_index = {int(k): i + 1 for i, k in enumerate(bundle["item_keys"].tolist())}
+        self.n_items = len(self.item_index)
+        self.ease = ease
+        self.knn = knn
+        self.blend = {name: float(bundle["blend"].get(name, 0.0)) for name in COMPONENTS}
+
+    def catalogue_index(self, keys: list[int]) -> np.ndarray:
+        """Each catalogue row's index in the bundle (0: padding, or a room the bundle never saw)."""
+        return np.array([0, *(self.item_index.get(k, 0) for k in keys)], dtype=np.int64)
+
+    def sequential(self, catalogue: Catalogue, rows: list[int], preferences) -> np.ndarray:
+        raise NotImplementedError
+
+    def components(self, catalogue: Catalogue, history, preferences=None) -> dict[str, np.ndarray]:
+        """Each part's raw scores over the catalogue's rows (n + 1,) for a history of catalogue keys, oldest first."""
+        rows = catalogue.history_rows(list(history), self.model.max_len)
+        parts = {"sequential": self.sequential(catalogue, rows, preferences)}
+        known = catalogue.known_items(rows)
+        for name, neighbours in (("ease", self.ease), ("item_knn", self.knn)):
+            if self.blend[name]:
+                parts[name] = neighbours.user_scores(known, self.n_items)[catalogue.bundle_index]
+        return parts
+
+    def scores(self, catalogue: Catalogue, history, preferences=None) -> np.ndarray:
+        """The blend's score of every catalogue row (n + 1,); row 0 is padding."""
+        return blend_total(self.components(catalogue, history, preferences), self.blend, len(catalogue.keys) + 1)

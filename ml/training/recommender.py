@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ml.nets.recommender import SequentialRecommender
-from ml.training.blend import COMPONENTS, Catalogue, Neighbours, blend_total, left_padded, zscore
+from ml.training.blend import BlendRanker, Catalogue, Neighbours, left_padded, zscore
 from ml.training.metrics import rank_of_target
 from ml.training.runtime import torch_setup
 
@@ -476,26 +476,26 @@ def rec_compare(data: RecData, fit: RecommenderFit) -> dict[str, dict[str, float
 # --- a stored bundle, scored against any catalogue ---------------------------------------------------------
 
 
-class BundleRanker:
+class BundleRanker(BlendRanker):
     """The registered blend (sequential net + pruned EASE + pruned item-kNN) from its bundle, scoring any
     catalogue: rooms the bundle never saw get a vector from their content and no neighbour evidence.
     The champion's re-evaluation on new data uses it; the web process serves the same blend in numpy
     (ml.serving.ServedRanker), tested equal to this one."""
 
     def __init__(self, bundle: dict) -> None:
+        super().__init__(
+            bundle,
+            ease=Neighbours(index=bundle["ease_index"].numpy(), value=bundle["ease_value"].numpy()),
+            knn=Neighbours(index=bundle["knn_index"].numpy(), value=bundle["knn_value"].numpy()),
+        )
         self.model = SequentialRecommender(**bundle["config"])
         self.model.load_state_dict(bundle["state_dict"])
         self.model.eval()
-        self.item_index = {int(k): i + 1 for i, k in enumerate(bundle["item_keys"].tolist())}
-        self.n_items = len(self.item_index)
-        self.ease = Neighbours(index=bundle["ease_index"].numpy(), value=bundle["ease_value"].numpy())
-        self.knn = Neighbours(index=bundle["knn_index"].numpy(), value=bundle["knn_value"].numpy())
-        self.blend = {name: float(bundle["blend"].get(name, 0.0)) for name in COMPONENTS}
 
     def catalogue(self, keys: Sequence[int], features: np.ndarray | None) -> Catalogue:
         """features (len(keys), F) in the order of keys, or None when the net has no content tower."""
         keys = [int(k) for k in keys]
-        index = np.array([0, *(self.item_index.get(k, 0) for k in keys)], dtype=np.int64)
+        index = self.catalogue_index(keys)
         with torch.no_grad():
             vectors = self.model.item_id.weight[torch.from_numpy(index)].clone()
             bias = self.model.item_bias.weight.squeeze(-1)[torch.from_numpy(index)].clone()
@@ -505,11 +505,7 @@ class BundleRanker:
             bias[0] = 0.0
         return Catalogue.build(keys, vectors, bias.numpy(), index)
 
-    def components(
-        self, catalogue: Catalogue, history: Sequence[int], preferences: Sequence[float] | None = None
-    ) -> dict[str, np.ndarray]:
-        """Each part's raw scores over the catalogue's rows (n + 1,) for a history of catalogue keys, oldest first."""
-        rows = catalogue.history_rows(list(history), self.model.max_len)
+    def sequential(self, catalogue: Catalogue, rows: list[int], preferences: Sequence[float] | None) -> np.ndarray:
         with torch.inference_mode():
             padded = torch.tensor([left_padded(rows, self.model.max_len)], dtype=torch.long)
             prefs = (
@@ -520,19 +516,7 @@ class BundleRanker:
             state = self.model.encode(padded, catalogue.vectors, prefs, last_only=True)[0, -1]
             # torch's product, not numpy's: numpy's BLAS threads, woken after torch's, cost ~10 ms a
             # request on a busy machine (measured in bench/ml_latency.py).
-            sequential = torch.mv(catalogue.vectors, state).numpy() + catalogue.bias
-        parts = {"sequential": sequential}
-        known = catalogue.known_items(rows)
-        for name, neighbours in (("ease", self.ease), ("item_knn", self.knn)):
-            if self.blend[name]:
-                parts[name] = neighbours.user_scores(known, self.n_items)[catalogue.bundle_index]
-        return parts
-
-    def scores(
-        self, catalogue: Catalogue, history: Sequence[int], preferences: Sequence[float] | None = None
-    ) -> np.ndarray:
-        """The blend's score of every catalogue row (n + 1,); row 0 is padding."""
-        return blend_total(self.components(catalogue, history, preferences), self.blend, len(catalogue.keys) + 1)
+            return torch.mv(catalogue.vectors, state).numpy() + catalogue.bias
 
 
 def bundle_evaluate(bundle: dict, data: RecData, *, k: int = TOP_K) -> dict[str, float]:
