@@ -1,32 +1,16 @@
 """Plays per month and the share of recommended rooms later logged as played, from hand-placed events."""
 
-import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 
-from analytics.ingest import events_insert
-from analytics.schema import event_document
 from analytics.selectors import plays_insights
+from analytics.tests.support import event_store as store
 from testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 KST = ZoneInfo("Asia/Seoul")
-
-
-def store(type_: str, user_id: int, when: datetime, payload: dict) -> None:
-    document = event_document(
-        type=type_,
-        event_id=uuid.uuid4(),
-        user_id=user_id,
-        chat_session_id=None,
-        payload=payload,
-        occurred_at=when,
-        max_payload_bytes=settings.ANALYTICS_MAX_PAYLOAD_BYTES,
-    )
-    assert events_insert(documents=[document]) == 1
 
 
 def test_plays_per_month_and_recommendations_later_played():
