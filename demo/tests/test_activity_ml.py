@@ -14,6 +14,7 @@ from ml import inference, tracking
 from ml.datasets import MESSAGE_FEATURES, demand_series, recommender_rows, sessions_load
 from plays.models import Play
 from rooms.models import Review, Room, Store
+from testing.champions import recommender_champion_train
 
 GENRE_SETS = (
     ["공포"],
@@ -225,22 +226,7 @@ def test_training_registers_models_and_endpoints_name_the_answering_model(seeded
 
 
 def _recommender_champion_register() -> None:
-    from ml.tracking import training_run_record
-    from ml.training.recommender import rec_data_build, rec_fit
-
-    rows, room_features, user_features = recommender_rows()
-    data = rec_data_build(rows=rows, item_features=room_features, user_features=user_features)
-    fit = rec_fit(data, max_epochs=2, dim=8, max_len=5, ease_l2=10.0)
-    training_run_record(
-        model_name=inference.RECOMMENDER,
-        params={},
-        metrics={"ndcg@10": 0.9},
-        baseline_metrics={"popularity": {"ndcg@10": 0.1}},
-        validation_metric="ndcg@10",
-        baseline_name="popularity",
-        higher_is_better=True,
-        bundle=fit.bundle(data),
-    )
+    recommender_champion_train(max_epochs=2, dim=8, max_len=5, ease_l2=10.0)
 
 
 def test_recommender_scores_cold_users_and_new_rooms_from_content(seeded, django_user_model):

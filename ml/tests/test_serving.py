@@ -37,6 +37,7 @@ from ml.training.blend import Neighbours
 from ml.training.recommender import BundleRanker
 from ml.training.session_quality import session_predict as torch_session_predict
 from ml.training.trends import trend_forecast_from
+from testing.champions import champion_record, recommender_champion_train
 
 FEATURES = len(ROOM_FEATURE_NAMES) + EMBEDDING_DIM  # what a room's content vector holds in production
 
@@ -291,16 +292,7 @@ def test_a_champion_serving_cannot_use_is_withdrawn_so_the_baseline_answers():
     room = RoomFactory(review_count=0)
     old = {"state_dict": {}, "config": {}, "kind": "mf"}  # a recommender from before the sequential blend
     ServedModel.objects.create(name="recommender", version="0", payload=b"", meta={}, published_at=datetime.now(UTC))
-    training_run_record(
-        model_name="recommender",
-        params={},
-        metrics={"ndcg@10": 0.9},
-        baseline_metrics={"popularity": {"ndcg@10": 0.1}},
-        validation_metric="ndcg@10",
-        baseline_name="popularity",
-        higher_is_better=True,
-        bundle=old,
-    )
+    champion_record("recommender", old, "ndcg@10", baseline="popularity")
     assert tracking.champion_version(model_name="recommender") == "1"
     assert _row("recommender") is None
     assert inference.recommender_scores(user_id=1, room_ids=[room.id])[1] == inference.POPULARITY_VERSION
@@ -370,35 +362,19 @@ def _catalogue_and_plays():
 
 def _champions_train() -> dict:
     """A champion of each model, trained by the training code and registered (so published)."""
-    from ml.datasets import recommender_rows
     from ml.selectors import monthly_demand
-    from ml.training.recommender import rec_data_build, rec_fit
     from ml.training.session_quality import SessionSet, session_train
     from ml.training.trends import trend_train_final
 
-    def record(name, bundle, metric, higher=True):
-        return training_run_record(
-            model_name=name,
-            params={},
-            metrics={metric: 0.9 if higher else 0.5},
-            baseline_metrics={"baseline": {metric: 0.1 if higher else 1.0}},
-            validation_metric=metric,
-            baseline_name="baseline",
-            higher_is_better=higher,
-            bundle=bundle,
-        )
-
-    rows, room_features, user_features = recommender_rows()
-    data = rec_data_build(rows=rows, item_features=room_features, user_features=user_features)
-    fit = rec_fit(data, max_epochs=2, dim=8, max_len=5, ease_l2=10.0)
-    record("recommender", fit.bundle(data), "ndcg@10")
+    recommender_champion_train(max_epochs=2, dim=8, max_len=5, ease_l2=10.0)
     months, series = monthly_demand(kind="genre")
     trend = trend_train_final(series, first_month=months[0].month, epochs=5)
-    record("trends", {"state_dict": trend.state_dict(), "config": trend.config}, "mase", higher=False)
+    champion_record("trends", {"state_dict": trend.state_dict(), "config": trend.config}, "mase", higher=False)
     rng = np.random.default_rng(0)
     steps = [rng.random((int(rng.integers(1, 8)), len(MESSAGE_FEATURES)), dtype=np.float32) for _ in range(24)]
     session_net, _ = session_train(SessionSet(steps=steps, labels=np.arange(24) % 2.0), epochs=2, hidden=8)
-    record("session_quality", {"state_dict": session_net.state_dict(), "config": session_net.config}, "roc_auc")
+    session_bundle = {"state_dict": session_net.state_dict(), "config": session_net.config}
+    champion_record("session_quality", session_bundle, "roc_auc")
     return {name: tracking.champion_version(model_name=name) for name in ("recommender", "trends", "session_quality")}
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from ml.tests.conftest import mlflow_store, mlflow_template  # noqa: F401 - fixtures: a temporary MLflow store
+from testing.champions import recommender_champion_train
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +34,7 @@ def _taste_world():
 
 
 def _champion_register() -> None:
-    from ml.datasets import recommender_rows
-    from ml.tracking import training_run_record
-    from ml.training.recommender import rec_data_build, rec_fit
-
-    rows, room_features, user_features = recommender_rows()
-    data = rec_data_build(rows=rows, item_features=room_features, user_features=user_features)
-    fit = rec_fit(data, max_epochs=2, dim=8, max_len=4, ease_l2=1.0)
-    training_run_record(
-        model_name="recommender",
-        params={},
-        metrics={"ndcg@10": 0.9},
-        baseline_metrics={"popularity": {"ndcg@10": 0.1}},
-        validation_metric="ndcg@10",
-        baseline_name="popularity",
-        higher_is_better=True,
-        bundle=fit.bundle(data),
-    )
+    recommender_champion_train(max_epochs=2, dim=8, max_len=4, ease_l2=1.0)
 
 
 def test_me_says_why_each_room_suits_me_from_my_plays_and_similar_players():
