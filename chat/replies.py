@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from chat.dialogue import DIFFICULTY_RANGES, FEAR_RANGES, state_normalised
 from chat.nlu.local import normalise
-from chat.nlu.when import SEOUL, WEEKDAYS_KO, when_english, when_of
-from rooms.models import Room
+from chat.nlu.when import when_english, when_of
+from rooms.models import Room, slot_time_text
 from rooms.vocabulary import REGION_SLUGS
 
 BUDGET_EXCEEDED = "오늘 사용할 수 있는 대화량을 모두 썼어요. 내일 다시 이용해 주세요."
@@ -194,13 +194,6 @@ def state_describe(state: dict, lang: str = "ko") -> str:
     if when:
         parts.insert(0, f"open {when_english(when)}" if lang == "en" else f"{when.label} 예약 가능")
     return " · ".join(part for part in parts if part)
-
-
-def slot_time_text(starts_at, lang: str = "ko") -> str:
-    """A slot's start as the cards and replies say it: "토 12/5 19:10" / "Sat 12/5 19:10"."""
-    local = starts_at.astimezone(SEOUL)
-    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if lang == "en" else WEEKDAYS_KO
-    return f"{names[local.weekday()]} {local.month}/{local.day} {local:%H:%M}"
 
 
 def room_slots_sentence(*, when, slots: list, nearest: list, lang: str = "ko") -> str:

@@ -41,10 +41,10 @@ from chat.nlu.local import local_analyze
 from chat.nlu.schema import MessageAnalysis
 from chat.party_mode import PartyNotFound
 from chat.planning import Plan, Turn, plan_turn
-from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts, slot_time_text
+from chat.replies import BUDGET_EXCEEDED, reply_chunks, room_facts
 from chat.selectors import catalogue_room_names, message_get_for_user, session_get
 from escape_ai.logging import chat_session_id_var
-from rooms.models import Room
+from rooms.models import Room, slot_time_text
 from rooms.serializers import RoomOutputSerializer
 
 logger = logging.getLogger(__name__)

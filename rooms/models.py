@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -5,7 +7,6 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Replace
-from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from rooms.vocabulary import GENRE_CHOICES, GENRE_NAMES, REGION_CHOICES, REGION_NAMES, REGION_SLUGS
@@ -231,6 +232,17 @@ class Review(models.Model):
         return f"{self.user} → {self.room_id} ({self.rating})"
 
 
+SEOUL = ZoneInfo("Asia/Seoul")
+_WEEKDAYS = {"ko": "월화수목금토일", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def slot_time_text(starts_at, lang: str = "ko") -> str:
+    """A slot's start in Asia/Seoul as the product says it: "토 12/5 19:10" / "Sat 12/5 19:10"."""
+    local = starts_at.astimezone(SEOUL)
+    names = _WEEKDAYS["en" if lang == "en" else "ko"]
+    return f"{names[local.weekday()]} {local.month}/{local.day} {local:%H:%M}"
+
+
 class TimeSlot(models.Model):
     """One bookable start time of a room (회차), kept current from the store's feed.
 
@@ -296,10 +308,9 @@ class TimeSlot(models.Model):
 
     @property
     def label(self) -> str:
-        """ "토 12/5 18:30": the start in the site's time zone with a Korean weekday, as the chat names a slot (the
-        date filter's weekday follows the request's language, which a Korean page should not)."""
-        local = timezone.localtime(self.starts_at)
-        return f"{'월화수목금토일'[local.weekday()]} {local.month}/{local.day} {local:%H:%M}"
+        """ "토 12/5 18:30", as pages, cards and the chat name a slot (the date filter's weekday would follow the
+        request's language, which a Korean page should not)."""
+        return slot_time_text(self.starts_at)
 
     @property
     def effective_booking_url(self) -> str:
