@@ -89,9 +89,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=30)
     args = parser.parse_args()
-    from ml_quality import _setup
+    from ml_quality import demo_database_setup
 
-    _setup()
+    demo_database_setup()
     bench_groups(count=args.groups, seed=args.seed, epochs=args.epochs)
 
 

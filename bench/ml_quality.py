@@ -47,7 +47,7 @@ PUBLIC = {
 }
 
 
-def _setup() -> None:
+def demo_database_setup() -> None:
     if not os.environ.get("DATABASE_URL"):
         from escape_ai import embedded_db
         from escape_ai.settings.paths import EMBEDDED_DB_NAME, PGDATA_DIR
@@ -247,7 +247,7 @@ def main() -> None:
     args = parser.parse_args()
     wanted = [part.strip() for part in args.only.split(",") if part.strip()]
     seeds = list(range(args.seed, args.seed + max(1, args.seeds)))
-    _setup()
+    demo_database_setup()
     from django.conf import settings
 
     started = time.monotonic()
